@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Everything mlerl needs on a fresh machine: npm packages, bubblewrap (when we may install it), the agent venv.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  say "Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))"; exit 2
+fi
+
+# npm packages: reinstall only when the lockfile changed since the last install.
+stamp=node_modules/.mlerl-lock-hash
+want=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
+fi
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then return 1; fi
+  if [ "$apt_updated" -eq 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+if ! command -v bwrap >/dev/null; then
+  say "installing bubblewrap (the sandbox for agent programs)"
+  apt_install bubblewrap || say "bubblewrap is missing and cannot be installed here; install it (apt-get install bubblewrap) or run agent code with --no-isolation"
+fi
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  say "installing python3-venv"
+  apt_install python3-venv || { say "python3 with the venv module is required"; exit 2; }
+fi
+
+bin/mlerl setup >&2

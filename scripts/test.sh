@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: set-up, type check, then every test file with node's test runner.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+echo "[test] type check" >&2
+node_modules/.bin/tsc -p tsconfig.json --noEmit
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+echo "[test] ${#files[@]} test files" >&2
+exec node --import "file://$root/node_modules/tsx/dist/esm/index.mjs" --test --test-reporter=spec "${files[@]}"

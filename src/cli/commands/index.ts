@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+import { registerSetup } from "./setup.js";
+
+/** Every `mlerl` subcommand, in the order `--help` lists them. */
+export function registerCommands(program: Command): void {
+  registerSetup(program);
+}
