@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/** Limits for one execution. Every field has a default (see DEFAULT_LIMITS). */
+export const ExecLimits = z.object({
+  /** Wall-clock deadline in seconds; the whole process tree is killed then. */
+  timeoutSec: z.number().positive(),
+  /** Extra time after the deadline for the sandbox to tear down before it is force-killed. */
+  graceSec: z.number().nonnegative(),
+  /** CPU seconds (RLIMIT_CPU). */
+  cpuSec: z.number().positive(),
+  /** Address-space / memory cap in MiB. */
+  memoryMb: z.number().positive(),
+  /** Max processes/threads the program may have at once. */
+  maxProcesses: z.number().int().positive(),
+  /** Largest file the program may write, MiB. */
+  maxFileSizeMb: z.number().positive(),
+  /** Bytes of stdout and of stderr kept (head and tail); the rest is dropped and marked. */
+  maxOutputBytes: z.number().int().positive(),
+  /** OMP/BLAS/MKL threads the program is told to use. */
+  threads: z.number().int().positive(),
+});
+export type ExecLimits = z.infer<typeof ExecLimits>;
+
+export const DEFAULT_LIMITS: ExecLimits = {
+  timeoutSec: 120,
+  graceSec: 5,
+  cpuSec: 600,
+  memoryMb: 4096,
+  maxProcesses: 64,
+  maxFileSizeMb: 512,
+  maxOutputBytes: 64 * 1024,
+  threads: 1,
+};
+
+export interface ExecRequest {
+  /** The Python program, as one file. */
+  code: string;
+  /** The task's public/ dir, mounted read-only at /home/data. */
+  publicDir: string;
+  /** A directory the executor may create and fill: program, outputs, submission. Kept after the run. */
+  outDir: string;
+  limits?: Partial<ExecLimits>;
+  /** Extra environment variables for the program. */
+  env?: Record<string, string>;
+  /** Aborting kills the program like a timeout (reported as `aborted`). */
+  signal?: AbortSignal;
+}
+
+export interface CapturedOutput {
+  /** Head and tail of the stream; a marker line says how much was dropped in between. */
+  text: string;
+  truncated: boolean;
+  totalBytes: number;
+}
+
+export type KillReason = "timeout" | "memory" | "output" | "aborted";
+
+export interface ExecResult {
+  exitCode: number | null;
+  /** Signal name when the program died of a signal (e.g. SIGKILL). */
+  signal: string | null;
+  timedOut: boolean;
+  /** Why mlerl killed the program, if it did. */
+  killed: KillReason | null;
+  /** Δt: wall-clock seconds from start to exit. */
+  wallSec: number;
+  /** User + system CPU seconds of the whole tree, when measurable. */
+  cpuSec: number | null;
+  /** Peak resident memory in MiB, when measurable. */
+  peakMemoryMb: number | null;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
+  /** Path of the copied submission.csv (in outDir) if the program wrote one. */
+  submissionPath: string | null;
+  /** One line for humans: "exited 0 in 3.2 s", "killed at the 10 s deadline", ... */
+  summary: string;
+}
+
+/** Runs one agent program. Implementations: bubblewrap sandbox (default), unsandboxed (opt-in), simulated. */
+export interface Executor {
+  readonly name: string;
+  run(req: ExecRequest): Promise<ExecResult>;
+}
