@@ -1,0 +1,129 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { runLoop, DEFAULT_LOOP, type UpdateStats } from "../../src/rl/loop.js";
+import { VirtualClock } from "../../src/rl/clock.js";
+import { BanditPolicy } from "../../src/rl/bandit-policy.js";
+import { SimulatedRunner, type SimulationModel } from "../../src/sandbox/simulated.js";
+import { RunStore } from "../../src/store/run-store.js";
+import { repoRoot } from "../../src/paths.js";
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+
+function model(): SimulationModel {
+  const actions: SimulationModel["actions"] = {
+    fast: { medianSec: 1, sigma: 0.3, reward: 0.5, rewardStd: 0.05, failProb: 0 },
+    slow: { medianSec: 15, sigma: 0.3, reward: 0.9, rewardStd: 0.05, failProb: 0 },
+  };
+  for (let i = 0; i < 4; i++) actions[`fail${i}`] = { medianSec: 0.5, sigma: 0.3, reward: -10, rewardStd: 0, failProb: 1 };
+  return { failReward: -10, actions };
+}
+
+async function simulate(opts: { durationAware: boolean; seed: number; rollouts: number; executors: number; batch: number; staleness: number }) {
+  const m = model();
+  const clock = new VirtualClock();
+  const store = new RunStore(tmp("mlerl-loop-"));
+  const policy = new BanditPolicy(Object.keys(m.actions), { lr: 0.3, clip: 0.2, seed: opts.seed });
+  const starts: number[] = [];
+  const slowShare: number[] = [];
+  const summary = await clock.drive(
+    runLoop(
+      { policy, runner: new SimulatedRunner(m, clock, opts.seed), store, clock },
+      { ...DEFAULT_LOOP, taskIds: ["t"], executors: opts.executors, batchSize: opts.batch, maxStaleness: opts.staleness, improveProb: 0, durationAware: opts.durationAware, maxRollouts: opts.rollouts, seed: opts.seed, keepCheckpoints: 1, writePrograms: false },
+      undefined,
+      {
+        onStart: (s) => starts.push(s.finishedUntrained + s.inFlight + 1),
+        onUpdate: () => slowShare.push(policy.probs()[1]!),
+      },
+    ),
+  );
+  return { summary, store, starts, slowShare };
+}
+
+test("pacing never lets finished-but-untrained + in-flight exceed (S+1)·B", async () => {
+  for (const [executors, batch, staleness] of [[8, 4, 0], [16, 8, 1], [40, 8, 2]] as const) {
+    const { starts, summary } = await simulate({ durationAware: true, seed: 3, rollouts: 400, executors, batch, staleness });
+    const bound = (staleness + 1) * batch;
+    assert.ok(starts.length === 400);
+    assert.ok(Math.max(...starts) <= bound, `load ${Math.max(...starts)} > bound ${bound}`);
+    assert.ok(summary.maxPacingLoad <= bound);
+  }
+});
+
+test("every update's duration weights average to 1, versions rise by one, each rollout is trained once", async () => {
+  const { store, summary } = await simulate({ durationAware: true, seed: 5, rollouts: 320, executors: 16, batch: 16, staleness: 1 });
+  const updates = store.updates();
+  assert.equal(updates.length, summary.updates);
+  assert.ok(updates.length >= 15);
+  const seen = new Set<number>();
+  updates.forEach((u, i) => {
+    const s = u.stats as unknown as UpdateStats;
+    assert.equal(u.version, i + 1);
+    const mean = s.weights.reduce((a, b) => a + b, 0) / s.weights.length;
+    assert.ok(Math.abs(mean - 1) < 1e-12, `weights mean ${mean}`);
+    assert.ok(s.weights.some((w) => Math.abs(w - 1) > 0.1), "durations differ, so weights must too");
+    // Pacing bounds the outstanding work; a straggler overtaken by faster programs may still lag more versions.
+    assert.ok(s.stalenessMean <= 2, `mean staleness ${s.stalenessMean}`);
+    for (const id of s.rolloutIds) {
+      assert.ok(!seen.has(id), `rollout ${id} trained twice`);
+      seen.add(id);
+    }
+  });
+  const trained = store.rollouts("trained");
+  assert.equal(trained.length, seen.size);
+});
+
+test("without duration weighting the async loop favours fast actions early; with it the slow, better action wins sooner", async () => {
+  let withW = 0;
+  let withoutW = 0;
+  for (const seed of [1, 2, 3]) {
+    const a = await simulate({ durationAware: true, seed, rollouts: 480, executors: 8, batch: 16, staleness: 1 });
+    const b = await simulate({ durationAware: false, seed, rollouts: 480, executors: 8, batch: 16, staleness: 1 });
+    withW += a.slowShare[a.slowShare.length - 1]!;
+    withoutW += b.slowShare[b.slowShare.length - 1]!;
+  }
+  assert.ok(withW > withoutW + 0.3, `slow-action probability: with weighting ${withW / 3}, without ${withoutW / 3}`);
+});
+
+test("a run killed with SIGKILL resumes with no rollout lost or counted twice", async () => {
+  const runDir = tmp("mlerl-kill-");
+  const script = join(repoRoot(), "test", "rl", "fixtures", "bandit-run.ts");
+  const tsx = `file://${join(repoRoot(), "node_modules", "tsx", "dist", "esm", "index.mjs")}`;
+  const total = 120;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    // Kill each session after it has finished a few rollouts.
+    await new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, ["--import", tsx, script, runDir, String(total)], { stdio: ["ignore", "pipe", "inherit"] });
+      let seen = 0;
+      child.stdout.on("data", (d: Buffer) => {
+        seen += (d.toString().match(/^rollout /gm) ?? []).length;
+        if (seen >= 25) child.kill("SIGKILL");
+      });
+      child.on("exit", () => resolve());
+    });
+  }
+  const mid = new RunStore(runDir);
+  assert.ok(mid.countFinished() < total, "the kills must interrupt the run before it completes");
+  mid.close();
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", tsx, script, runDir, String(total)], { stdio: ["ignore", "pipe", "inherit"] });
+    let text = "";
+    child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+    child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}`))));
+  });
+  const store = new RunStore(runDir);
+  const rows = store.rollouts();
+  assert.equal(rows.length, total, "exactly the requested rollouts were started, across all sessions");
+  assert.equal(rows.filter((r) => r.status === "running").length, 0);
+  assert.equal(store.countFinished(), total);
+  const trainedIds = store.updates().flatMap((u) => (u.stats as unknown as UpdateStats).rolloutIds);
+  assert.equal(new Set(trainedIds).size, trainedIds.length, "no rollout trained twice");
+  assert.equal(trainedIds.length, rows.filter((r) => r.status === "trained").length);
+  const versions = store.updates().map((u) => u.version);
+  versions.forEach((v, i) => assert.equal(v, i + 1));
+  assert.match(out, /"rollouts":120/);
+  store.close();
+});
