@@ -74,6 +74,8 @@ export interface ExecResult {
   submissionPath: string | null;
   /** One line for humans: "exited 0 in 3.2 s", "killed at the 10 s deadline", ... */
   summary: string;
+  /** What else happened that a reader should know (limits hit, a refused submission, no isolation). */
+  notes?: string[];
 }
 
 /** Runs one agent program. Implementations: bubblewrap sandbox (default), unsandboxed (opt-in), simulated. */

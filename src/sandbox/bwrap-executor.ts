@@ -1,0 +1,137 @@
+import { chownSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../errors.js";
+import { requireAgentPython, type AgentPython } from "../runtime/venv.js";
+import { bwrapArgs, SANDBOX_PATHS } from "./bwrap-args.js";
+import { RunCgroup, removeStaleRunCgroups } from "./cgroup.js";
+import { programEnv } from "./env.js";
+import type { ExecRequest, ExecResult, Executor } from "./executor.js";
+import { launcherArgv, type RlimitTable } from "./launcher.js";
+import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
+import { probeIsolation, type IsolationProbe } from "./probe.js";
+import { finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
+import { supervise, withCgroupJoin } from "./supervise.js";
+import { acquireSandboxUid } from "./uid-pool.js";
+
+/**
+ * Runs agent programs in a bubblewrap sandbox laid out like MLE-bench's container: the task's public data
+ * read-only at /home/data, a writable /home/submission and a fresh /home/work (the working directory and
+ * HOME), a size-capped tmpfs at /tmp, and otherwise only /usr, a few loader files of /etc and the agent venv,
+ * all read-only. No network (own empty network namespace), own PID/IPC/UTS namespaces, no capabilities.
+ *
+ * Containment of processes and memory depends on who runs mlerl:
+ * - as root, bwrap runs without a user namespace and the program is started as a dedicated unprivileged uid
+ *   (one per concurrent sandbox, see uid-pool.ts) with setpriv. Root ignores RLIMIT_NPROC, and inside a
+ *   user namespace the sandbox's uid would still be root outside, so a fork bomb would only be stopped by a
+ *   pids cgroup; with a uid of its own, RLIMIT_NPROC counts exactly this sandbox's processes, and the per-run
+ *   pids and memory cgroups (used whenever the hierarchy is writable) bound the whole tree as well.
+ * - as a normal user, bwrap needs an unprivileged user namespace; RLIMIT_NPROC is set to the user's current
+ *   process count plus the allowance (it counts all of the user's processes), and memory is bounded by
+ *   RLIMIT_AS unless a delegated cgroup is available.
+ *
+ * CPU time and peak memory come from the in-sandbox launcher's wait4 rusage of the reaped tree; when the
+ * program had to be killed, from the run's cgroup counters.
+ */
+export class BwrapExecutor implements Executor {
+  readonly name = "bwrap";
+  private readonly py: AgentPython;
+  private readonly probe: IsolationProbe;
+
+  constructor(opts: { python?: AgentPython } = {}) {
+    this.probe = probeIsolation();
+    if (!this.probe.works || !this.probe.bwrap.path) {
+      const p = this.probe.problem ?? { message: "the sandbox is unavailable", fix: "run `mlerl doctor`" };
+      throw new UserError(p.message, p.fix);
+    }
+    this.py = opts.python ?? requireAgentPython();
+    removeStaleRunCgroups(this.probe.cgroups);
+  }
+
+  /** How the program is isolated here, for reports. */
+  describe(): string {
+    const cg = (["pids", "memory", "cpuacct"] as const).filter((c) => this.probe.cgroups[c]);
+    const who = this.probe.mode === "root" ? "as a dedicated unprivileged uid" : "in a user namespace";
+    return `bubblewrap ${this.probe.bwrap.version ?? ""} ${who}; cgroups: ${cg.length ? cg.join(", ") : "none (rlimits only)"}`;
+  }
+
+  async run(req: ExecRequest): Promise<ExecResult> {
+    const limits = resolveLimits(req.limits);
+    const programFile = writeProgram(req.outDir, req.code);
+    const dir = makeRunDir();
+    const lease = this.probe.mode === "root" ? acquireSandboxUid() : null;
+    const cgroup = RunCgroup.create(this.probe.cgroups, { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });
+    try {
+      const uid = lease?.uid ?? 1000;
+      if (lease) for (const d of [dir.submission, dir.work]) chownSync(d, lease.uid, lease.uid);
+      const passwdFile = join(dir.root, "passwd");
+      const groupFile = join(dir.root, "group");
+      writeFileSync(passwdFile, `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
+      writeFileSync(groupFile, `root:x:0:\nsandbox:x:${uid}:\nnogroup:x:65534:\n`);
+
+      const rlimits: RlimitTable = {
+        RLIMIT_CPU: cpuRlimit(limits),
+        RLIMIT_FSIZE: fsizeRlimit(limits),
+        RLIMIT_CORE: [0, 0],
+      };
+      if (this.probe.mode === "root") {
+        rlimits.RLIMIT_NPROC = [limits.maxProcesses, limits.maxProcesses];
+      } else {
+        const n = currentTaskCount() + limits.maxProcesses;
+        rlimits.RLIMIT_NPROC = [n, n];
+      }
+      if (!cgroup.has("memory")) rlimits.RLIMIT_AS = [memoryBytes(limits), memoryBytes(limits)];
+
+      const venvBin = join(this.py.venv, "bin");
+      const env = programEnv({ limits, home: SANDBOX_PATHS.work, tmp: SANDBOX_PATHS.tmp, path: [venvBin, "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
+      const inner = launcherArgv(this.py.python, { rlimits, argv: [this.py.python, SANDBOX_PATHS.program] });
+      const args = bwrapArgs({
+        mode: this.probe.mode,
+        venv: this.py.venv,
+        basePrefix: this.py.basePrefix,
+        publicDir: req.publicDir,
+        submissionDir: dir.submission,
+        workDir: dir.work,
+        programFile,
+        passwdFile,
+        groupFile,
+        tmpfsBytes: memoryBytes(limits),
+        env,
+        uid: lease?.uid,
+        disableNestedUserns: this.probe.disableNestedUserns,
+        command: inner,
+      });
+      const raw = await supervise({
+        argv: withCgroupJoin(cgroup.procsFiles(), [this.probe.bwrap.path!, ...args]),
+        env: { PATH: "/usr/bin:/bin" },
+        limits,
+        signal: req.signal,
+        cgroup,
+        killTree: "process",
+      });
+      cgroup.killAll();
+      return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes: [] });
+    } finally {
+      await cgroup.destroy();
+      removeRunDir(dir);
+      lease?.release();
+    }
+  }
+}
+
+/** Tasks (threads included) of the current user: RLIMIT_NPROC counts them all, not just the sandbox's. */
+function currentTaskCount(): number {
+  const uid = process.getuid?.() ?? -1;
+  let n = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, "utf8");
+      const uidLine = /^Uid:\s+(\d+)/m.exec(status);
+      const threads = /^Threads:\s+(\d+)/m.exec(status);
+      if (uidLine && Number(uidLine[1]) === uid) n += threads ? Number(threads[1]) : 1;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return n;
+}

@@ -1,0 +1,112 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { detectCgroups, type CgroupSupport } from "./cgroup.js";
+
+/** What this machine offers for sandboxing, with the fix for each missing piece. */
+export interface IsolationProbe {
+  bwrap: { path: string | null; version: string | null };
+  isRoot: boolean;
+  /** The mode BwrapExecutor uses here: as root without user namespaces, else inside one. */
+  mode: "root" | "userns";
+  /** Can bwrap actually start a sandbox in that mode (a real trial run)? */
+  works: boolean;
+  /** Unprivileged user namespaces (needed when not root). */
+  userns: { allowed: boolean; detail: string };
+  setpriv: string | null;
+  disableNestedUserns: boolean;
+  cgroups: CgroupSupport;
+  /** Why the sandbox cannot run, with the fix, when `works` is false. */
+  problem: { message: string; fix: string } | null;
+}
+
+function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":").concat(["/usr/bin", "/bin", "/usr/sbin"])) {
+    const p = `${dir}/${cmd}`;
+    if (dir && existsSync(p)) return p;
+  }
+  return null;
+}
+
+function readSysctl(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+function usernsStatus(): { allowed: boolean; detail: string } {
+  const clone = readSysctl("/proc/sys/kernel/unprivileged_userns_clone");
+  if (clone === "0") return { allowed: false, detail: "kernel.unprivileged_userns_clone = 0" };
+  const max = readSysctl("/proc/sys/user/max_user_namespaces");
+  if (max === "0") return { allowed: false, detail: "user.max_user_namespaces = 0" };
+  const apparmor = readSysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+  if (apparmor === "1") return { allowed: false, detail: "kernel.apparmor_restrict_unprivileged_userns = 1 (Ubuntu 24.04+)" };
+  return { allowed: true, detail: max ? `allowed (max_user_namespaces = ${max})` : "allowed" };
+}
+
+/** The bwrap arguments of the trial run for a mode (a minimal sandbox like the real one). */
+function trialArgs(mode: "root" | "userns"): string[] {
+  const ns = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--cap-drop", "ALL"];
+  if (mode === "userns") ns.unshift("--unshare-user");
+  const links: string[] = [];
+  for (const d of ["/bin", "/lib", "/lib64"]) if (existsSync(d)) links.push("--ro-bind", d, d);
+  return [...ns, "--ro-bind", "/usr", "/usr", ...links, "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"];
+}
+
+let cached: IsolationProbe | undefined;
+
+/** Probes once per process (one trial sandbox, a few milliseconds). */
+export function probeIsolation(): IsolationProbe {
+  if (cached) return cached;
+  const path = which("bwrap");
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const mode = isRoot ? "root" : "userns";
+  const userns = usernsStatus();
+  const setpriv = which("setpriv");
+  let version: string | null = null;
+  let help = "";
+  let works = false;
+  let problem: IsolationProbe["problem"] = null;
+  if (!path) {
+    problem = {
+      message: "bubblewrap (bwrap) is not installed, so agent programs cannot be sandboxed",
+      fix: "install it: `apt-get install bubblewrap` (Debian/Ubuntu), `dnf install bubblewrap` (Fedora); or pass --no-isolation to run unsandboxed (not a security boundary)",
+    };
+  } else {
+    const v = spawnSync(path, ["--version"], { encoding: "utf8" });
+    version = v.stdout?.trim().replace(/^bubblewrap\s*/, "") || null;
+    help = spawnSync(path, ["--help"], { encoding: "utf8" }).stdout ?? "";
+    if (isRoot && !setpriv) {
+      problem = { message: "setpriv (util-linux) is missing; as root it is needed to run programs as an unprivileged uid", fix: "apt-get install util-linux" };
+    } else {
+      const trial = spawnSync(path, trialArgs(mode), { encoding: "utf8", timeout: 10_000 });
+      works = trial.status === 0;
+      if (!works) {
+        const why = (trial.stderr || trial.error?.message || `exit ${trial.status}`).trim();
+        problem =
+          mode === "userns"
+            ? {
+                message: `bubblewrap cannot create a user namespace here (${why}; ${userns.detail})`,
+                fix: "allow unprivileged user namespaces: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian), `sysctl -w user.max_user_namespaces=15000`, or on Ubuntu 24.04+ `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`; or pass --no-isolation (not a security boundary)",
+              }
+            : {
+                message: `bubblewrap fails to start a sandbox (${why})`,
+                fix: "inside a container, run it with --privileged or with seccomp/apparmor allowing mount and unshare; or pass --no-isolation (not a security boundary)",
+              };
+      }
+    }
+  }
+  cached = {
+    bwrap: { path, version },
+    isRoot,
+    mode,
+    works,
+    userns,
+    setpriv,
+    disableNestedUserns: help.includes("--disable-userns"),
+    cgroups: detectCgroups(),
+    problem,
+  };
+  return cached;
+}

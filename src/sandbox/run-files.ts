@@ -1,0 +1,134 @@
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, lstatSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ExecLimits, ExecResult } from "./executor.js";
+import type { RawOutcome } from "./supervise.js";
+import { copySubmission, type SubmissionOutcome } from "./submission.js";
+import type { RunCgroup } from "./cgroup.js";
+
+/** The host side of one run's writable directories; removed after the run (the outputs live in outDir). */
+export interface RunDir {
+  root: string;
+  submission: string;
+  work: string;
+}
+
+export function makeRunDir(): RunDir {
+  const root = mkdtempSync(join(tmpdir(), "mlerl-run-"));
+  const d = { root, submission: join(root, "submission"), work: join(root, "work") };
+  mkdirSync(d.submission);
+  mkdirSync(d.work);
+  return d;
+}
+
+/** Removes a run dir even if the program left unreadable or unwritable directories behind. */
+export function removeRunDir(d: RunDir): void {
+  try {
+    rmSync(d.root, { recursive: true, force: true });
+    return;
+  } catch {
+    /* permissions: open everything up and retry */
+  }
+  const open = (p: string) => {
+    try {
+      const st = lstatSync(p);
+      if (!st.isDirectory()) return;
+      chmodSync(p, 0o700);
+      for (const n of readdirSync(p)) open(join(p, n));
+    } catch {
+      /* vanished */
+    }
+  };
+  open(d.root);
+  rmSync(d.root, { recursive: true, force: true });
+}
+
+/** Writes the program into outDir (kept with the outputs, so every result can be reproduced). */
+export function writeProgram(outDir: string, code: string): string {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, "program.py");
+  writeFileSync(path, code);
+  return path;
+}
+
+function fmtSec(s: number): string {
+  return s < 10 ? s.toFixed(2) : s.toFixed(1);
+}
+
+/** One line for humans about how the run ended. */
+export function describeEnd(r: Pick<ExecResult, "exitCode" | "signal" | "killed" | "wallSec">, limits: ExecLimits, extra: { memoryLimitHit: boolean; pidsLimitHit: boolean }): string {
+  const t = fmtSec(r.wallSec);
+  let s: string;
+  switch (r.killed) {
+    case "timeout":
+      s = `killed at the ${limits.timeoutSec} s deadline`;
+      break;
+    case "output":
+      s = `killed after ${t} s for flooding its output`;
+      break;
+    case "memory":
+      s = `killed after ${t} s by the ${limits.memoryMb} MiB memory limit`;
+      break;
+    case "aborted":
+      s = `aborted after ${t} s`;
+      break;
+    default:
+      if (r.signal === "SIGXCPU") s = `killed after ${t} s by the CPU-time limit`;
+      else if (r.signal) s = `died of ${r.signal} after ${t} s`;
+      else s = `exited ${r.exitCode ?? "?"} in ${t} s`;
+  }
+  if (extra.pidsLimitHit) s += `; hit the ${limits.maxProcesses}-process limit`;
+  return s;
+}
+
+function describeSubmission(o: SubmissionOutcome): string {
+  if (o.kind === "copied") return "wrote submission.csv";
+  if (o.kind === "missing") return "no submission.csv";
+  return `submission.csv refused: ${o.reason}`;
+}
+
+/** Turns a supervised run into the ExecResult and writes stdout.txt, stderr.txt, result.json (and submission.csv) into outDir. */
+export function finishRun(opts: {
+  outDir: string;
+  limits: ExecLimits;
+  raw: RawOutcome;
+  submissionDir: string;
+  cgroup?: RunCgroup;
+  notes: string[];
+}): ExecResult {
+  const { raw, limits, cgroup } = opts;
+  const memoryLimitHit = cgroup?.oomKilled() ?? false;
+  const pidsLimitHit = cgroup?.pidsLimitHit() ?? false;
+  const killed = raw.killed ?? (memoryLimitHit ? "memory" : null);
+  const submission = copySubmission(opts.submissionDir, opts.outDir, limits.maxFileSizeMb * 1024 * 1024);
+  const notes = [...opts.notes];
+  if (submission.kind === "rejected") notes.push(`submission.csv refused: ${submission.reason}`);
+  if (pidsLimitHit) notes.push(`the program tried to exceed ${limits.maxProcesses} processes`);
+  if (memoryLimitHit) notes.push(`the memory limit (${limits.memoryMb} MiB) was reached and the kernel killed a process`);
+  if (/\bMemoryError\b/.test(raw.stderr.text)) notes.push("the program raised MemoryError (memory limit)");
+  const base = {
+    exitCode: raw.exitCode,
+    signal: raw.signal,
+    timedOut: raw.timedOut,
+    killed,
+    wallSec: raw.wallSec,
+  };
+  // Prefer wait4 figures of the reaped tree; when the launcher was killed with the program, the group's
+  // counters are all there is.
+  const cpuSec = raw.report?.cpuSec ?? cgroup?.cpuSec() ?? null;
+  const peakMemoryMb = raw.report ? raw.report.maxRssKb / 1024 : (cgroup?.peakMemoryMb() ?? null);
+  const result: ExecResult = {
+    ...base,
+    cpuSec,
+    peakMemoryMb,
+    stdout: raw.stdout,
+    stderr: raw.stderr,
+    submissionPath: submission.kind === "copied" ? submission.path : null,
+    summary: `${describeEnd(base, limits, { memoryLimitHit, pidsLimitHit })}; ${describeSubmission(submission)}`,
+    notes,
+  };
+  writeFileSync(join(opts.outDir, "stdout.txt"), raw.stdout.text);
+  writeFileSync(join(opts.outDir, "stderr.txt"), raw.stderr.text);
+  writeFileSync(join(opts.outDir, "result.json"), `${JSON.stringify({ ...result, limits }, null, 2)}\n`);
+  return result;
+}

@@ -1,0 +1,84 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isAlive } from "./cgroup.js";
+
+/**
+ * When mlerl runs as root, each sandbox runs its program as its own unprivileged uid from this pool, so that
+ * RLIMIT_NPROC (which counts processes per real uid, and which root ignores) bounds exactly that sandbox, and
+ * so that one sandbox's processes own nothing another could touch. A slot is claimed with an exclusive lock
+ * file holding the owner's pid; slots of dead owners are reclaimed.
+ *
+ * The range sits far above the uids distributions hand out (regular users, systemd's dynamic users, the usual
+ * /etc/subuid ranges) so no real account is reused.
+ */
+export const SANDBOX_UID_BASE = 2_100_000_000;
+const SLOTS = 4096;
+
+const held = new Set<number>();
+
+function lockDir(): string {
+  const dir = join(tmpdir(), "mlerl-sandbox-uids");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+function tryClaim(file: string): boolean {
+  try {
+    const fd = openSync(file, "wx", 0o600);
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    return false;
+  }
+}
+
+export interface UidLease {
+  uid: number;
+  release(): void;
+}
+
+export function acquireSandboxUid(): UidLease {
+  const dir = lockDir();
+  for (let slot = 0; slot < SLOTS; slot++) {
+    const uid = SANDBOX_UID_BASE + slot;
+    if (held.has(uid)) continue;
+    const file = join(dir, String(uid));
+    let claimed = tryClaim(file);
+    if (!claimed) {
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(file, "utf8"));
+      } catch {
+        /* vanished: retry below */
+      }
+      if (owner !== process.pid && (!Number.isInteger(owner) || !isAlive(owner))) {
+        try {
+          unlinkSync(file);
+        } catch {
+          /* someone else reclaimed it first */
+        }
+        claimed = tryClaim(file);
+      }
+    }
+    if (!claimed) continue;
+    held.add(uid);
+    let released = false;
+    return {
+      uid,
+      release() {
+        if (released) return;
+        released = true;
+        held.delete(uid);
+        try {
+          unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      },
+    };
+  }
+  throw new Error(`all ${SLOTS} sandbox uids are in use (lock files in ${dir})`);
+}

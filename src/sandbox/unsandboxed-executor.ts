@@ -1,0 +1,74 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { requireAgentPython, type AgentPython } from "../runtime/venv.js";
+import { SANDBOX_PATHS } from "./bwrap-args.js";
+import { RunCgroup, detectCgroups } from "./cgroup.js";
+import { programEnv } from "./env.js";
+import type { ExecRequest, ExecResult, Executor } from "./executor.js";
+import { launcherArgv, type RlimitTable } from "./launcher.js";
+import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
+import { finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
+import { supervise, withCgroupJoin } from "./supervise.js";
+
+export const NO_ISOLATION_WARNING =
+  "WARNING: --no-isolation: agent programs run directly on this machine with your user's rights. " +
+  "They can read any file you can (including private answers), use the network and signal your processes. " +
+  "This is NOT a security boundary; use it only for code you trust.";
+
+/**
+ * Rewrites the container paths a program uses (/home/data, /home/submission, /home/work) to real directories,
+ * so programs written for the sandbox run unchanged. A textual rewrite: paths built at run time from pieces
+ * are not caught, which is acceptable for an opt-in, trusted-code mode.
+ */
+export function rewriteContainerPaths(code: string, to: { data: string; submission: string; work: string }): string {
+  return code
+    .replaceAll(SANDBOX_PATHS.submission, to.submission)
+    .replaceAll(SANDBOX_PATHS.data, to.data)
+    .replaceAll(SANDBOX_PATHS.work, to.work);
+}
+
+/**
+ * Runs the program with the venv Python directly, without any isolation (only the resource limits that
+ * rlimits and, when writable, cgroups give). For machines without bubblewrap or user namespaces, when the
+ * user explicitly accepts the risk.
+ */
+export class UnsandboxedExecutor implements Executor {
+  readonly name = "unsandboxed";
+  private readonly py: AgentPython;
+
+  constructor(opts: { python?: AgentPython } = {}) {
+    this.py = opts.python ?? requireAgentPython();
+  }
+
+  describe(): string {
+    return "no isolation (direct execution; not a security boundary)";
+  }
+
+  async run(req: ExecRequest): Promise<ExecResult> {
+    const limits = resolveLimits(req.limits);
+    writeProgram(req.outDir, req.code);
+    const dir = makeRunDir();
+    const cgroup = RunCgroup.create(detectCgroups(), { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });
+    try {
+      const program = join(dir.root, "program.py");
+      writeFileSync(program, rewriteContainerPaths(req.code, { data: req.publicDir, submission: dir.submission, work: dir.work }));
+      const rlimits: RlimitTable = { RLIMIT_CPU: cpuRlimit(limits), RLIMIT_FSIZE: fsizeRlimit(limits), RLIMIT_CORE: [0, 0] };
+      if (!cgroup.has("memory")) rlimits.RLIMIT_AS = [memoryBytes(limits), memoryBytes(limits)];
+      const env = programEnv({ limits, home: dir.work, tmp: dir.work, path: [join(this.py.venv, "bin"), "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
+      const raw = await supervise({
+        argv: withCgroupJoin(cgroup.procsFiles(), launcherArgv(this.py.python, { rlimits, argv: [this.py.python, program] })),
+        env,
+        cwd: dir.work,
+        limits,
+        signal: req.signal,
+        cgroup,
+        killTree: "group",
+      });
+      cgroup.killAll();
+      return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes: ["ran without isolation (--no-isolation)"] });
+    } finally {
+      await cgroup.destroy();
+      removeRunDir(dir);
+    }
+  }
+}
