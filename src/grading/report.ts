@@ -1,0 +1,143 @@
+import { existsSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import { z } from "zod";
+import { UserError } from "../errors.js";
+import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import { AnswersError } from "./answers.js";
+import { InvalidSubmission } from "./checks.js";
+import { graderFor } from "./competitions.js";
+import { medalsFor, roundScore } from "./medals.js";
+import { TableError, readTable, type Table } from "./table.js";
+
+/** MLE-bench's grading report (same field names and meaning) plus `error`: why an invalid submission is invalid. */
+export const GradeReport = z.object({
+  competition_id: z.string(),
+  /** Rounded to 5 decimals; null when there is no valid submission. */
+  score: z.number().nullable(),
+  gold_threshold: z.number().nullable(),
+  silver_threshold: z.number().nullable(),
+  bronze_threshold: z.number().nullable(),
+  median_threshold: z.number().nullable(),
+  any_medal: z.boolean(),
+  gold_medal: z.boolean(),
+  silver_medal: z.boolean(),
+  bronze_medal: z.boolean(),
+  above_median: z.boolean(),
+  submission_exists: z.boolean(),
+  valid_submission: z.boolean(),
+  is_lower_better: z.boolean(),
+  /** ISO 8601 time the report was made. */
+  created_at: z.string(),
+  submission_path: z.string(),
+  error: z.string().nullable(),
+});
+export type GradeReport = z.infer<typeof GradeReport>;
+
+export interface GradeOutcome {
+  /** The unrounded score, or null. */
+  rawScore: number | null;
+  error: string | null;
+}
+
+/**
+ * Score a submission table against the answers table with the task's grader. Never throws for a bad submission
+ * (that is an outcome with an error); throws UserError when the answers themselves are broken.
+ */
+export function scoreTables(spec: TaskSpec, submission: Table, answers: Table): GradeOutcome {
+  try {
+    const score = graderFor(spec).grade(submission, answers);
+    if (!Number.isFinite(score)) return { rawScore: null, error: `the score is ${score}, not a number; the submission cannot be ranked` };
+    return { rawScore: score, error: null };
+  } catch (e) {
+    if (e instanceof InvalidSubmission) return { rawScore: null, error: e.message };
+    if (e instanceof AnswersError) throw brokenAnswers(spec, e.message);
+    throw e;
+  }
+}
+
+function brokenAnswers(spec: TaskSpec, message: string): UserError {
+  const fix =
+    spec.source === "builtin"
+      ? `re-create the task's files with \`mlerl tasks prepare ${spec.id}\``
+      : `re-run \`mlebench prepare -c ${spec.competition}\` (the private answers look damaged)`;
+  return new UserError(`cannot grade ${spec.id}: ${message}`, fix);
+}
+
+function readAnswers(spec: TaskSpec, paths: TaskPaths): Table {
+  const path = join(paths.privateDir, spec.answersFile);
+  if (!existsSync(path)) throw brokenAnswers(spec, `the answers file ${path} does not exist`);
+  try {
+    return readTable(path);
+  } catch (e) {
+    if (e instanceof TableError) throw brokenAnswers(spec, e.message);
+    throw e;
+  }
+}
+
+/** Grade a submission file for a prepared task and build MLE-bench's report. */
+export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath: string): GradeReport {
+  let exists = false;
+  let error: string | null = null;
+  let rawScore: number | null = null;
+  const isFile = existsSync(submissionPath) && statSync(submissionPath).isFile();
+  if (!isFile) {
+    error = existsSync(submissionPath) ? `${submissionPath} is not a file` : `no submission file at ${submissionPath}`;
+  } else if (extname(submissionPath).toLowerCase() !== ".csv") {
+    error = `${submissionPath} is not a .csv file; write the submission as CSV (e.g. submission.csv)`;
+  } else {
+    exists = true;
+    const answers = readAnswers(spec, paths);
+    let submission: Table | undefined;
+    try {
+      submission = readTable(submissionPath, "the submission");
+    } catch (e) {
+      if (!(e instanceof TableError)) throw e;
+      error = e.message;
+    }
+    if (submission) ({ rawScore, error } = scoreTables(spec, submission, answers));
+  }
+  const score = rawScore === null ? null : roundScore(rawScore);
+  const t = spec.thresholds;
+  return {
+    competition_id: spec.id,
+    score,
+    gold_threshold: t?.gold ?? null,
+    silver_threshold: t?.silver ?? null,
+    bronze_threshold: t?.bronze ?? null,
+    median_threshold: t?.median ?? null,
+    ...medalsFor(score, t, spec.lowerIsBetter),
+    submission_exists: exists,
+    valid_submission: score !== null,
+    is_lower_better: spec.lowerIsBetter,
+    created_at: new Date().toISOString(),
+    submission_path: submissionPath,
+    error,
+  };
+}
+
+/** The report as aligned `field: value` lines, MLE-bench's field names first, then the error if any. */
+export function formatGradeReport(report: GradeReport): string {
+  const fmt = (v: unknown) => (v === null ? "-" : typeof v === "boolean" ? (v ? "yes" : "no") : String(v));
+  const rows: [string, unknown][] = [
+    ["competition_id", report.competition_id],
+    ["score", report.score],
+    ["is_lower_better", report.is_lower_better],
+    ["gold_threshold", report.gold_threshold],
+    ["silver_threshold", report.silver_threshold],
+    ["bronze_threshold", report.bronze_threshold],
+    ["median_threshold", report.median_threshold],
+    ["any_medal", report.any_medal],
+    ["gold_medal", report.gold_medal],
+    ["silver_medal", report.silver_medal],
+    ["bronze_medal", report.bronze_medal],
+    ["above_median", report.above_median],
+    ["submission_exists", report.submission_exists],
+    ["valid_submission", report.valid_submission],
+    ["submission_path", report.submission_path],
+    ["created_at", report.created_at],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${fmt(v)}`);
+  if (report.error) lines.push(`${"error".padEnd(width)}  ${report.error}`);
+  return `${lines.join("\n")}\n`;
+}

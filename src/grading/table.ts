@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { parse } from "csv-parse/sync";
+
+/**
+ * A CSV read the way MLE-bench reads it (pandas.read_csv with float_precision="round_trip"): the same cells
+ * count as missing, a column whose every present cell is a number is numeric (compared and sorted as numbers,
+ * so "7" and "7.0" are the same id), and duplicate or empty header names get pandas' names ("a.1",
+ * "Unnamed: 0"). Rows shorter than the header are padded with missing cells, as pandas does.
+ */
+export type ColumnKind = "numeric" | "bool" | "text";
+
+export interface TableColumn {
+  name: string;
+  kind: ColumnKind;
+  /** The cell text as written ("" for a padded cell). */
+  raw: string[];
+  /** True where pandas would read NaN (empty, "NA", "nan", "null", ...). */
+  missing: boolean[];
+  /** numeric: the parsed double (NaN where missing); bool: 1 / 0; text: NaN. */
+  numbers: number[];
+}
+
+export interface Table {
+  /** Where it came from, for messages. */
+  source: string;
+  /** Column names after pandas' renaming of duplicates and empty names, in file order. */
+  header: string[];
+  rowCount: number;
+  columns: Map<string, TableColumn>;
+}
+
+/** pandas' default missing-value strings (read_csv na_values defaults). */
+const NA_STRINGS = new Set([
+  "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL",
+  "NaN", "None", "n/a", "nan", "null",
+]);
+const TRUE_STRINGS = new Set(["True", "TRUE", "true"]);
+const FALSE_STRINGS = new Set(["False", "FALSE", "false"]);
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INFINITY = /^[+-]?inf(inity)?$/i;
+
+export function isMissingCell(cell: string): boolean {
+  return NA_STRINGS.has(cell);
+}
+
+/**
+ * A cell as pandas' round-trip float parser reads it: decimal or scientific notation (correctly rounded, as
+ * JavaScript's Number() is), "inf"/"infinity" in any case; surrounding spaces ignored. undefined if not a number.
+ */
+export function parseNumberCell(cell: string): number | undefined {
+  const s = cell.trim();
+  if (DECIMAL.test(s)) return Number(s);
+  if (INFINITY.test(s)) return s.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  return undefined;
+}
+
+export class TableError extends Error {}
+
+/** Parse CSV text into a Table; throws TableError with a message naming the problem and the line. */
+export function parseTable(text: string, source: string): Table {
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as string[][];
+  } catch (e) {
+    throw new TableError(`${source} is not valid CSV: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const [rawHeader, ...rows] = records;
+  if (!rawHeader) throw new TableError(`${source} is empty (no header row)`);
+  const header = pandasNames(rawHeader);
+  rows.forEach((row, i) => {
+    if (row.length > header.length) {
+      throw new TableError(
+        `${source}: data row ${i + 1} has ${row.length} fields but the header has ${header.length} (quote fields that contain commas)`,
+      );
+    }
+  });
+  const columns = new Map<string, TableColumn>();
+  header.forEach((name, j) => columns.set(name, buildColumn(name, rows.map((r) => r[j] ?? ""))));
+  return { source, header, rowCount: rows.length, columns };
+}
+
+export function readTable(path: string, source = path): Table {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new TableError(`cannot read ${source}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseTable(text, source);
+}
+
+function pandasNames(raw: readonly string[]): string[] {
+  const used = new Set<string>();
+  return raw.map((name, j) => {
+    let candidate = name === "" ? `Unnamed: ${j}` : name;
+    if (used.has(candidate)) {
+      let k = 1;
+      while (used.has(`${candidate}.${k}`)) k++;
+      candidate = `${candidate}.${k}`;
+    }
+    used.add(candidate);
+    return candidate;
+  });
+}
+
+function buildColumn(name: string, raw: string[]): TableColumn {
+  const missing = raw.map(isMissingCell);
+  const parsed = raw.map((cell, i) => (missing[i] ? Number.NaN : parseNumberCell(cell)));
+  if (parsed.every((v) => v !== undefined)) return { name, kind: "numeric", raw, missing, numbers: parsed as number[] };
+  const present = raw.filter((_, i) => !missing[i]);
+  if (present.every((c) => TRUE_STRINGS.has(c) || FALSE_STRINGS.has(c))) {
+    return { name, kind: "bool", raw, missing, numbers: raw.map((c, i) => (missing[i] ? Number.NaN : TRUE_STRINGS.has(c) ? 1 : 0)) };
+  }
+  return { name, kind: "text", raw, missing, numbers: raw.map(() => Number.NaN) };
+}
+
+/**
+ * The identity of a cell for matching ids and labels: numbers by value (so "7", "7.0" and "7e0" agree), text by
+ * its exact characters. undefined for a missing cell (NaN never equals anything, as in pandas).
+ */
+export function cellKey(column: TableColumn, row: number): string | undefined {
+  if (column.missing[row]) return undefined;
+  if (column.kind === "text") return `s:${column.raw[row]}`;
+  const v = column.numbers[row] as number;
+  // Integers beyond 2^53 would collide as doubles; pandas keeps them exact as int64.
+  if (!Number.isSafeInteger(v) && /^\s*[+-]?\d+\s*$/.test(column.raw[row] as string)) return `n:${BigInt((column.raw[row] as string).trim())}`;
+  return `n:${Object.is(v, -0) ? 0 : v}`;
+}
