@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "./clock.js";
@@ -133,6 +134,8 @@ export async function runLoop(
   let learnerError: unknown = null;
   const t0 = clock.now();
   const execAbort = new AbortController();
+  // Every in-flight execution listens on this signal; a thousand slots is normal, not a leak.
+  setMaxListeners(0, execAbort.signal);
   let wake: (() => void) | null = null;
   const notify = () => {
     const w = wake;
