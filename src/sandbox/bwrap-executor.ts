@@ -10,7 +10,7 @@ import { launcherArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
 import { finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
-import { supervise, withCgroupJoin } from "./supervise.js";
+import { signalName, supervise, withCgroupJoin } from "./supervise.js";
 import { acquireSandboxUid } from "./uid-pool.js";
 
 /**
@@ -37,13 +37,13 @@ export class BwrapExecutor implements Executor {
   private readonly py: AgentPython;
   private readonly probe: IsolationProbe;
 
-  constructor(opts: { python?: AgentPython } = {}) {
-    this.probe = probeIsolation();
+  constructor(opts: { python?: AgentPython; env?: NodeJS.ProcessEnv } = {}) {
+    this.probe = probeIsolation(opts.env);
     if (!this.probe.works || !this.probe.bwrap.path) {
       const p = this.probe.problem ?? { message: "the sandbox is unavailable", fix: "run `mlerl doctor`" };
       throw new UserError(p.message, p.fix);
     }
-    this.py = opts.python ?? requireAgentPython();
+    this.py = opts.python ?? requireAgentPython(opts.env);
     removeStaleRunCgroups(this.probe.cgroups);
   }
 
@@ -109,7 +109,17 @@ export class BwrapExecutor implements Executor {
         killTree: "process",
       });
       cgroup.killAll();
-      return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes: [] });
+      const notes: string[] = [];
+      if (!raw.report && !raw.killed) {
+        // The launcher is the sandbox's main process: without its report it died early, and with it the
+        // whole PID namespace. bwrap reports a death by signal N as exit status 128 + N.
+        notes.push("the launcher inside the sandbox was killed before the program finished (did the program kill its parent?); the whole sandbox was torn down");
+        if (raw.exitCode !== null && raw.exitCode > 128) {
+          raw.signal = signalName(raw.exitCode - 128);
+          raw.exitCode = null;
+        }
+      }
+      return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes });
     } finally {
       await cgroup.destroy();
       removeRunDir(dir);

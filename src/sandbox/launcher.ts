@@ -19,7 +19,11 @@ for name, (soft, hard) in cfg["rlimits"].items():
         os.write(2, ("mlerl-launcher: cannot set %s: %s\n" % (name, e)).encode())
 try:
     import ctypes
-    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    libc = ctypes.CDLL(None)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    # Not dumpable: the program runs as the same uid but must not open /proc/<launcher>/fd/3 to forge the
+    # report (the flag is reset for the program by execve).
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
 except Exception:
     pass
 t0 = time.monotonic()

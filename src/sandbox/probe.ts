@@ -54,12 +54,17 @@ function trialArgs(mode: "root" | "userns"): string[] {
   return [...ns, "--ro-bind", "/usr", "/usr", ...links, "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"];
 }
 
-let cached: IsolationProbe | undefined;
+const cache = new Map<string, IsolationProbe>();
 
-/** Probes once per process (one trial sandbox, a few milliseconds). */
-export function probeIsolation(): IsolationProbe {
-  if (cached) return cached;
-  const path = which("bwrap");
+/**
+ * Probes once per process (one trial sandbox, a few milliseconds). `MLERL_BWRAP` names the bwrap binary to
+ * use instead of the one on PATH.
+ */
+export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationProbe {
+  const key = env.MLERL_BWRAP ?? "";
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const path = env.MLERL_BWRAP !== undefined ? (existsSync(env.MLERL_BWRAP) ? env.MLERL_BWRAP : null) : which("bwrap");
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const mode = isRoot ? "root" : "userns";
   const userns = usernsStatus();
@@ -97,7 +102,7 @@ export function probeIsolation(): IsolationProbe {
       }
     }
   }
-  cached = {
+  const probe: IsolationProbe = {
     bwrap: { path, version },
     isRoot,
     mode,
@@ -108,5 +113,6 @@ export function probeIsolation(): IsolationProbe {
     cgroups: detectCgroups(),
     problem,
   };
-  return cached;
+  cache.set(key, probe);
+  return probe;
 }

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { registerSetup } from "./setup.js";
+import { registerDoctor } from "./doctor.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerSetup(program);
+  registerDoctor(program);
 }
