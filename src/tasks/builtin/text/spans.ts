@@ -114,7 +114,7 @@ export function selectSpan(text: string, sentiment: Sentiment, lexicon: Lexicon,
   while (lo > 0 && anchor - lo < 3 && (isModifier((words[lo - 1] as Word).text) || (pol[lo - 1] as number) > 0)) lo--;
   while (hi < n - 1 && hi - anchor < 3 && ((pol[hi + 1] as number) > 0 || isPunctuation((words[hi + 1] as Word).text))) hi++;
   // A second sentiment cue close by is often taken in too.
-  if (rng.next() < 0.35) {
+  if (rng.next() < 0.25) {
     for (let j = Math.max(0, lo - 4); j <= Math.min(n - 1, hi + 4); j++) {
       if ((pol[j] as number) >= 1) {
         lo = Math.min(lo, j);
@@ -122,7 +122,7 @@ export function selectSpan(text: string, sentiment: Sentiment, lexicon: Lexicon,
       }
     }
   }
-  lo = Math.max(0, lo - geometric(rng, 0.55, 2));
-  hi = Math.min(n - 1, hi + geometric(rng, 0.5, 3));
+  lo = Math.max(0, lo - geometric(rng, 0.75, 1));
+  hi = Math.min(n - 1, hi + geometric(rng, 0.7, 2));
   return slice(lo, hi);
 }
