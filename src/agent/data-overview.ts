@@ -200,19 +200,21 @@ async function countRecords(path: string, quoteAware: boolean): Promise<number> 
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       let i = 0;
+      // Next quote position, found once and reused until passed (a fresh search per newline is quadratic).
+      let q = quoteAware ? chunk.indexOf(0x22) : -1;
       while (i < chunk.length) {
         if (inQuotes) {
-          const q = chunk.indexOf(0x22, i);
           if (q < 0) break;
           inQuotes = false;
           i = q + 1;
+          q = chunk.indexOf(0x22, i);
           continue;
         }
         const nl = chunk.indexOf(0x0a, i);
-        const q = quoteAware ? chunk.indexOf(0x22, i) : -1;
         if (q >= 0 && (nl < 0 || q < nl)) {
           inQuotes = true;
           i = q + 1;
+          q = chunk.indexOf(0x22, i);
         } else if (nl >= 0) {
           records += 1;
           i = nl + 1;
