@@ -209,7 +209,9 @@ export class InProcessTrainer implements Trainer {
   async load(dir: string): Promise<void> {
     if (!existsSync(join(dir, "policy.json"))) throw new UserError(`${dir} has no policy.json`, "pass a checkpoint directory written by the trainer");
     const { policy: loaded, checkpoint } = await FragmentPolicy.load(dir);
-    const same = JSON.stringify(loaded.config) === JSON.stringify(this.policy.config);
+    // The init seed does not matter once weights are loaded; everything else must match.
+    const shape = (c: typeof loaded.config) => JSON.stringify({ ...c, seed: 0 });
+    const same = shape(loaded.config) === shape(this.policy.config);
     if (!same) {
       loaded.dispose();
       throw new UserError(`${dir} holds a policy of another shape than this trainer's`, "create the trainer from the checkpoint (FragmentPolicy.load) instead");
