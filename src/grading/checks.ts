@@ -1,4 +1,4 @@
-import { cellKey, type Table, type TableColumn } from "./table.js";
+import { cellKey, parseNumberCell, type Table, type TableColumn } from "./table.js";
 
 /** The submission cannot be scored; the message says what is wrong and where, in words a user can act on. */
 export class InvalidSubmission extends Error {
@@ -60,14 +60,15 @@ export function rowLabel(sub: Table, row: number, idColumn?: string): string {
 }
 
 /**
- * The numbers of a submission column. Missing cells and text are rejected, as are infinities unless allowed,
- * naming the row, the id and the cell.
+ * The numbers of a submission column (booleans read as 1 / 0, as pandas.to_numeric does). A missing cell,
+ * text or an infinity is rejected, naming the row, its id and the cell.
  */
 export function numericColumn(sub: Table, name: string, idColumn?: string): number[] {
   const c = column(sub, name);
   for (let i = 0; i < sub.rowCount; i++) {
     if (c.missing[i]) throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: the value is missing (${JSON.stringify(c.raw[i])}); every row needs a number`);
-    const v = c.numbers[i] as number;
+    // In a text column most cells may be fine numbers: point at the first one that is not.
+    const v = c.kind === "text" ? (parseNumberCell(c.raw[i] as string) ?? Number.NaN) : (c.numbers[i] as number);
     if (Number.isNaN(v)) throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${JSON.stringify(c.raw[i])} is not a number`);
     if (!Number.isFinite(v)) throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${c.raw[i]} is not a finite number`);
   }

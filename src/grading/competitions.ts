@@ -23,7 +23,7 @@ import {
   requireRowCount,
   rowLabel,
 } from "./checks.js";
-import { cellKey, type Table } from "./table.js";
+import { cellKey, parseNumberCell, type Table } from "./table.js";
 
 /**
  * A competition's grader: validates a submission against the answers exactly as MLE-bench's grade.py for that
@@ -97,7 +97,8 @@ function labelIndices(sub: Table, answers: Table, target: string, idColumn: stri
     const where = `column '${target}', ${rowLabel(sub, r, idColumn)}`;
     if (pred.missing[r]) throw new InvalidSubmission(`${where}: the label is missing; every row needs a class label like ${example}`);
     if (truth.kind !== "text") {
-      const v = pred.kind === "text" ? Number.NaN : (pred.numbers[r] as number);
+      // A text column fails as a whole (mixed label types); name its first cell that is not a label.
+      const v = pred.kind === "text" ? (parseNumberCell(pred.raw[r] as string) ?? Number.NaN) : (pred.numbers[r] as number);
       if (!Number.isFinite(v) || (integral && !Number.isInteger(v))) {
         throw new InvalidSubmission(`${where}: ${JSON.stringify(pred.raw[r])} is not a class label; write the predicted class as an integer like ${example}, not a probability or a name`);
       }
@@ -106,6 +107,10 @@ function labelIndices(sub: Table, answers: Table, target: string, idColumn: stri
     }
     return id(cellKey(pred, r) as string);
   });
+  if (truth.kind !== "text" && pred.kind === "text") {
+    const r = pred.raw.findIndex((c, i) => !pred.missing[i] && parseNumberCell(c) === undefined);
+    throw new InvalidSubmission(`column '${target}', ${rowLabel(sub, r, idColumn)}: ${JSON.stringify(pred.raw[r])} is not a class label; write the predicted class as an integer like ${example}`);
+  }
   return { yTrue, yPred, labels: [...index.keys()] };
 }
 
