@@ -1,6 +1,7 @@
 """Find milestone sites in an agent-written Python program.
 
-Reads JSON requests ({"id": ..., "code": "..."}), one per line on stdin, and answers one JSON line each:
+Reads JSON requests ({"id": ..., "code": "..."}), one per line on stdin, and answers one JSON line each
+(a request with "op": "check" and "sites" asks instead whether the launcher would accept those sites):
 {"id": ..., "parsed": bool, "note": str|null, "sites": [{"after": N, "indent": "    ", "kind": "...", "value": "name"|null}]}
 
 A site means: after original line N (1-based; 0 = before the first line), insert one marker line with that
@@ -188,7 +189,7 @@ class Analyzer:
                 if name in DATA_READERS or (name == "load" and recv in LOAD_MODULES) or (name == "open" and recv in ("Image", "PIL")):
                     found.add("data_loaded")
                 if name == "open" and recv is None and not self.writes(n):
-                    if any(re.search(r"(/home/data|data|input|\.csv|\.json|\.tsv|\.txt|\.npy)", s) for s in strings_in(n, self.bindings)):
+                    if any(re.search(r"(/home/data|data|input|\.csv|\.json|\.tsv|\.txt|\.npy)", s, re.IGNORECASE) for s in strings_in(n, self.bindings)):
                         found.add("data_loaded")
                 if name in FEATURE_CALLS and recv is not None:
                     found.add("features_built")
@@ -281,13 +282,13 @@ BODY_FIELDS = ("body", "orelse", "finalbody")
 
 def find_sites(source):
     tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
+    lines = source.split("\n")  # the tokenizer's lines (splitlines would also split at form feeds)
     an = Analyzer(tree)
     sites = []
 
     def indent_of(stmt):
         line = lines[stmt.lineno - 1]
-        return line[: len(line) - len(line.lstrip(" \t"))]
+        return line[: len(line) - len(line.lstrip(" \t\f"))].replace("\f", "")
 
     def end_line(block, i):
         """The line after which a marker for block[i] can go: the end of the last statement sharing its last line."""
@@ -355,8 +356,22 @@ def find_sites(source):
     return sites
 
 
+def check(req):
+    """Would the launcher accept these sites? (They must be whole statements and change nothing else.)"""
+    import os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bootstrap
+
+    tree, why = bootstrap.build(req.get("code", ""), req.get("sites", []), "<program>")
+    return {"ok": tree is not None, "note": why}
+
+
 def answer(req):
+    if req.get("op") == "check":
+        return check(req)
     code = req.get("code", "")
+    if re.search(r"\r(?!\n)", code):
+        return {"parsed": False, "note": "lone carriage-return line endings are not supported; returned unchanged", "sites": []}
     try:
         sites = find_sites(code)
     except SyntaxError as e:

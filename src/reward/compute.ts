@@ -1,0 +1,91 @@
+/**
+ * The reward of one rollout, with a breakdown for reports. See docs/reward.md for the reasoning.
+ *
+ * | outcome                                                   | failureKind        | reward                     |
+ * |-----------------------------------------------------------|--------------------|----------------------------|
+ * | valid submission, clean exit                              | none               | score (−score if lower is better) + validBonus |
+ * | valid submission, then crash / timeout / kill             | runtime_error, ... | same score (scoreDespiteFailure) |
+ * | program does not parse                                    | syntax             | failurePenalty (−10)       |
+ * | crash, timeout or kill with k ≥ 1 milestones              | runtime_error, timeout, killed | 0.1 × k          |
+ * | crash, timeout or kill with no milestone                  | same               | −10                        |
+ * | exits 0, no submission.csv                                | no_submission      | 0.1 × k, or −10 if k = 0   |
+ * | exits 0, submission.csv invalid                           | invalid_submission | 0.1 × k, or −10 if k = 0   |
+ *
+ * k counts the distinct credited milestones whose genuine markers appeared, whatever happened afterwards:
+ * the credit is for progress made, and a timeout or crash after training still reached training.
+ */
+import { z } from "zod";
+import { MILESTONES, type Milestone } from "../instrument/types.js";
+import { DEFAULT_REWARD_CONFIG, RewardConfig } from "./config.js";
+
+export const FAILURE_KINDS = ["none", "syntax", "runtime_error", "timeout", "killed", "no_submission", "invalid_submission"] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** Plain data about one execution and its grade, so the rule depends on no other module's internals. */
+export const RewardInput = z.object({
+  exitCode: z.number().int().nullable(),
+  /** Signal the program died of, if any. */
+  signal: z.string().nullable().default(null),
+  timedOut: z.boolean(),
+  /** Why the executor killed the program (memory, output, aborted, ...); a timeout sets timedOut too. */
+  killed: z.string().nullable().default(null),
+  /** The program did not parse (the instrumenter said so, or Python exited with a SyntaxError). */
+  syntaxError: z.boolean().default(false),
+  /** The grader's verdict on submission.csv, or null when no submission was written. */
+  grade: z
+    .object({
+      valid_submission: z.boolean(),
+      score: z.number().nullable(),
+      is_lower_better: z.boolean(),
+    })
+    .nullable(),
+  milestones: z.array(z.enum(MILESTONES)),
+  validationMetric: z.number().nullable().default(null),
+  wallSec: z.number().nonnegative(),
+});
+export type RewardInput = z.input<typeof RewardInput>;
+
+export interface RewardBreakdown {
+  reward: number;
+  /** The grader's score of a valid submission (as graded, before any sign flip), else null. */
+  score: number | null;
+  validSubmission: boolean;
+  milestonesReached: Milestone[];
+  failureKind: FailureKind;
+  validationMetric: number | null;
+  wallSec: number;
+}
+
+/** What went wrong, most fundamental first: a program that never parsed did not "time out". */
+export function failureKindOf(input: z.output<typeof RewardInput>): FailureKind {
+  if (input.syntaxError) return "syntax";
+  if (input.timedOut) return "timeout";
+  if (input.killed !== null) return "killed";
+  if (input.exitCode !== 0 || input.signal !== null) return "runtime_error";
+  if (input.grade === null) return "no_submission";
+  if (!input.grade.valid_submission || input.grade.score === null || !Number.isFinite(input.grade.score)) return "invalid_submission";
+  return "none";
+}
+
+export function computeReward(raw: RewardInput, configIn: Partial<RewardConfig> = {}): RewardBreakdown {
+  const input = RewardInput.parse(raw);
+  const config = RewardConfig.parse({ ...DEFAULT_REWARD_CONFIG, ...configIn });
+  const failureKind = failureKindOf(input);
+  const milestonesReached = MILESTONES.filter((m) => input.milestones.includes(m));
+  const g = input.grade;
+  const validSubmission = g !== null && g.valid_submission && g.score !== null && Number.isFinite(g.score);
+  const base = { score: validSubmission ? g!.score : null, validSubmission, milestonesReached, failureKind, validationMetric: input.validationMetric, wallSec: input.wallSec };
+  const scored = validSubmission && (failureKind === "none" || config.scoreDespiteFailure);
+  if (scored) {
+    const s = g!.score!;
+    return { ...base, reward: (config.flipLowerIsBetter && g!.is_lower_better ? -s : s) + config.validBonus };
+  }
+  const credited = milestonesReached.filter((m) => config.creditedMilestones.includes(m)).length;
+  if (failureKind === "syntax" || credited === 0) return { ...base, reward: config.failurePenalty };
+  return { ...base, reward: round(credited * config.milestoneCredit) };
+}
+
+/** 0.1 × 3 is 0.30000000000000004 in floating point; rewards are reported, so keep them tidy. */
+function round(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { MILESTONES } from "../instrument/types.js";
+
+/**
+ * The reward rule's constants. Defaults are the paper's: a valid submission earns its score, otherwise
+ * +0.1 per milestone reached, and a failed program with no milestone earns −10.
+ */
+export const RewardConfig = z.object({
+  /** Reward per milestone reached, when there is no valid submission. */
+  milestoneCredit: z.number().default(0.1),
+  /** Reward of a program with no valid submission and no milestone. */
+  failurePenalty: z.number().default(-10),
+  /** Added to the (direction-corrected) score of a valid submission. 0 in the paper. */
+  validBonus: z.number().default(0),
+  /** Flip the sign of lower-is-better scores so that higher reward is always better. */
+  flipLowerIsBetter: z.boolean().default(true),
+  /** Milestones that earn credit (default: all, including the validation metric). */
+  creditedMilestones: z.array(z.enum(MILESTONES)).default([...MILESTONES]),
+  /**
+   * Whether a valid submission still earns its score when the program crashed or timed out after writing it.
+   * Default true: MLE-bench grades whatever submission is there at the end, and the file is what counts.
+   */
+  scoreDespiteFailure: z.boolean().default(true),
+});
+export type RewardConfig = z.infer<typeof RewardConfig>;
+
+export const DEFAULT_REWARD_CONFIG: RewardConfig = RewardConfig.parse({});
