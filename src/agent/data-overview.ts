@@ -20,11 +20,11 @@ export const DataOverviewOptions = z.object({
   /** Lines shown per text file. */
   textLines: z.number().int().min(0).default(5),
   /** Longer cells and JSON strings are cut to this many characters. */
-  maxCellChars: z.number().int().min(4).default(40),
+  maxCellChars: z.number().int().min(4).default(60),
   /** Longer preview lines are cut to this many characters. */
   maxLineChars: z.number().int().min(20).default(240),
   /** Column names listed per table before "... N more". */
-  maxColumnsListed: z.number().int().min(1).default(40),
+  maxColumnsListed: z.number().int().min(1).default(30),
   /** Entries listed at the top level before the rest is summarised. */
   maxTopEntries: z.number().int().min(1).default(40),
   /** Entries listed per subdirectory before the rest is summarised. */
