@@ -2,9 +2,11 @@
  * Turning an LM response into a plan and one Python program.
  *
  * Rules, in order:
- * 1. Line endings are normalised (CRLF and lone CR become LF) and a leading BOM is dropped.
+ * 1. Line endings are normalised (CRLF and lone CR become LF) and a leading BOM is dropped. A reasoning
+ *    section ending in `</think>` is skipped when the answer after it has code.
  * 2. Fenced blocks are found: an opening line of three or more backticks or tildes (up to three spaces of
- *    indentation) with an optional language word; the block ends at a line of the same fence character at least
+ *    indentation) with an optional language word, or a Python-labelled fence ending a prose line
+ *    ("Here it is: ```python"); the block ends at a line of the same fence character at least
  *    as long, or at a fence glued to the end of a code line (`x = 1```), or at the end of the response
  *    (unterminated: typical when the model ran out of tokens).
  * 3. Candidates are the non-empty blocks labelled python, py, python3, py3 or ipython (any case). Only when
@@ -52,12 +54,14 @@ interface Block {
 }
 
 const OPEN_FENCE = /^ {0,3}(`{3,}|~{3,})[ \t]*\{?\.?([\w.+-]*)[^`]*$/;
+/** "Here is the program: ```python" — an opening fence at the end of a prose line (Python labels only). */
+const TRAILING_OPEN = /^.*\S[ \t]*(`{3,})[ \t]*(python3?|py3?|ipython3?)[ \t]*$/i;
 
 function findBlocks(lines: readonly string[]): Block[] {
   const blocks: Block[] = [];
   let i = 0;
   while (i < lines.length) {
-    const m = OPEN_FENCE.exec(lines[i] ?? "");
+    const m = OPEN_FENCE.exec(lines[i] ?? "") ?? TRAILING_OPEN.exec(lines[i] ?? "");
     if (!m) {
       i += 1;
       continue;
@@ -153,9 +157,24 @@ function splitUnfenced(lines: readonly string[]): { plan: string; code: string }
   return undefined;
 }
 
-/** Parse one response into `{ plan, code }`, or say why there is no code. Pure; never throws. */
+/**
+ * Parse one response into `{ plan, code }`, or say why there is no code. Pure; never throws.
+ * A reasoning section closed by `</think>` is skipped when the answer after it has code (drafts written while
+ * thinking are not the answer); when only the reasoning has code, that code is used.
+ */
 export function parseResponse(response: string): ResponseParse {
   const text = response.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  if (text.trim() === "") return { ok: false, kind: "no_code", message: "the response is empty" };
+  const thinkEnd = text.lastIndexOf("</think>");
+  if (thinkEnd >= 0) {
+    const answer = parseText(text.slice(thinkEnd + "</think>".length));
+    if (answer.ok) return answer;
+    return parseText(text.replace(/<\/?think>/g, ""));
+  }
+  return parseText(text);
+}
+
+function parseText(text: string): ResponseParse {
   if (text.trim() === "") return { ok: false, kind: "no_code", message: "the response is empty" };
   const lines = text.split("\n");
   const blocks = findBlocks(lines);

@@ -182,3 +182,20 @@ test("every code the parser extracts from these shapes is valid Python (checked 
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "ok");
 });
+
+test("an opening fence at the end of a prose line starts a block", () => {
+  const r = ok(`Here is the program: ${F}python\n${PROGRAM}\n${F}\n`);
+  assert.equal(r.code, `${PROGRAM}\n`);
+  assert.equal(r.source, "fenced");
+});
+
+test("a reasoning section is skipped when the answer after </think> has code, and used when only it has code", () => {
+  const draft = `${PROGRAM}\n# a much longer draft\n${"x = 1\n".repeat(30)}`;
+  const r = ok(`<think>\nLet me draft:\n${F}python\n${draft}\n${F}\n</think>\nFinal plan: logistic regression.\n${F}python\n${PROGRAM}\n${F}`);
+  assert.equal(r.code, `${PROGRAM}\n`);
+  assert.equal(r.plan, "Final plan: logistic regression.");
+  const onlyThinking = ok(`<think>\n${F}python\n${PROGRAM}\n${F}\n</think>\nI hope this helps.`);
+  assert.equal(onlyThinking.code, `${PROGRAM}\n`);
+  const unfinished = ok(`<think>\nPlanning.\n${F}python\n${PROGRAM}`);
+  assert.equal(unfinished.source, "unterminated_fence");
+});
