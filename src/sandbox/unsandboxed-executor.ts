@@ -21,10 +21,10 @@ export const NO_ISOLATION_WARNING =
  * are not caught, which is acceptable for an opt-in, trusted-code mode.
  */
 export function rewriteContainerPaths(code: string, to: { data: string; submission: string; work: string }): string {
-  return code
-    .replaceAll(SANDBOX_PATHS.submission, to.submission)
-    .replaceAll(SANDBOX_PATHS.data, to.data)
-    .replaceAll(SANDBOX_PATHS.work, to.work);
+  // Whole path components only: "/home/database" is not "/home/data".
+  const swap = (text: string, from: string, replacement: string) =>
+    text.replace(new RegExp(`${from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`, "g"), () => replacement);
+  return swap(swap(swap(code, SANDBOX_PATHS.submission, to.submission), SANDBOX_PATHS.data, to.data), SANDBOX_PATHS.work, to.work);
 }
 
 /**
