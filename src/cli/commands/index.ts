@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import { registerSetup } from "./setup.js";
 import { registerDoctor } from "./doctor.js";
+import { registerTasks } from "./tasks.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerSetup(program);
   registerDoctor(program);
+  registerTasks(program);
 }
