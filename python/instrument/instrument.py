@@ -220,11 +220,18 @@ class Analyzer:
         if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
-                if isinstance(t, ast.Subscript) and isinstance(t.slice, (ast.Constant, ast.List, ast.Tuple)):
-                    found.add("features_built")  # df["new_col"] = ...
+                if isinstance(t, ast.Subscript) and self.is_column_key(t.slice):
+                    found.add("features_built")  # df["new_col"] = ..., df[col + "_sq"] = ...
                 if isinstance(t, ast.Name) and re.match(r"^(x|X)(_|$)|feat", t.id) and not isinstance(stmt.value, ast.Constant):
                     found.add("features_built")
         return found
+
+    def is_column_key(self, key):
+        """A column name (a string, or an expression building one), not a row index like oof[val_idx]."""
+        if isinstance(key, (ast.List, ast.Tuple)):
+            return any(self.is_column_key(e) for e in key.elts)
+        return any(isinstance(n, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(n, "value", ""), str)
+                   for n in ast.walk(key))
 
     def writes(self, call):
         mode = None
