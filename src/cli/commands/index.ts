@@ -1,11 +1,15 @@
 import type { Command } from "commander";
 import { registerSetup } from "./setup.js";
 import { registerDoctor } from "./doctor.js";
+import { registerExec } from "./exec.js";
 import { registerTasks } from "./tasks.js";
+import { registerPrompt } from "./prompt.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerSetup(program);
   registerDoctor(program);
+  registerExec(program);
   registerTasks(program);
+  registerPrompt(program);
 }
