@@ -1,4 +1,5 @@
-import { cellKey, parseNumberCell, type Table, type TableColumn } from "./table.js";
+import { AnswersError } from "./answers.js";
+import { cellKey, parseNumberCell, type CellKey, type Table, type TableColumn } from "./table.js";
 
 /** The submission cannot be scored; the message says what is wrong and where, in words a user can act on. */
 export class InvalidSubmission extends Error {
@@ -81,15 +82,24 @@ export function requireInRange(sub: Table, name: string, values: readonly number
   throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${column(sub, name).raw[i]} is outside [${lo}, ${hi}]; ${why}`);
 }
 
-/** Code-point order, as Python compares strings (JavaScript's `<` compares UTF-16 units). */
+/**
+ * Code-point order, as Python compares strings. JavaScript's `<` compares UTF-16 units, which puts astral
+ * characters (surrogate pairs) before U+E000..U+FFFF; remap the two ranges at the first difference.
+ */
 function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i] as string).codePointAt(0)! - (y[i] as string).codePointAt(0)!;
-    if (d !== 0) return d;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
   }
-  return x.length - y.length;
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
 }
 
 /** Answer rows sorted by id (stable), as MLE-bench sorts both frames before comparing them. */
@@ -113,36 +123,33 @@ export interface Alignment {
 export function alignById(sub: Table, answers: Table, idColumn: string): Alignment {
   const subIds = column(sub, idColumn);
   const ansIds = column(answers, idColumn);
-  const waiting = new Map<string, number[]>(); // answer key -> answer rows not yet matched (sorted order)
   const order = sortedRows(ansIds, answers.rowCount);
-  for (const r of order) {
+  const keys = order.map((r) => {
     const key = cellKey(ansIds, r);
-    if (key === undefined) throw new Error(`${answers.source}: row ${r + 1} has no ${idColumn}`);
-    const list = waiting.get(key);
-    if (list) list.push(r);
-    else waiting.set(key, [r]);
-  }
-  const partner = new Map<number, number>(); // answer row -> submission row
+    if (key === undefined) throw new AnswersError(`${answers.source}: row ${r + 1} has no ${idColumn}`);
+    return key;
+  });
+  // Sorting puts equal ids next to each other: each key owns a run of positions, matched in order.
+  const next = new Map<CellKey, number>();
+  keys.forEach((key, p) => {
+    if (!next.has(key)) next.set(key, p);
+  });
+  const matched = new Int32Array(order.length).fill(-1); // position in `order` -> submission row
   const unknown: string[] = [];
-  const excess = new Map<string, number[]>();
-  const firstRowOf = new Map<string, number>();
+  const excess = new Map<CellKey, number[]>();
   for (let i = 0; i < sub.rowCount; i++) {
     const key = cellKey(subIds, i);
     if (key === undefined) throw new InvalidSubmission(`column '${idColumn}', row ${i + 1}: the id is missing; every row needs one of the test set's ids`);
-    const list = waiting.get(key);
-    if (list === undefined) {
+    const p = next.get(key);
+    if (p === undefined) {
       unknown.push(`row ${i + 1} has ${JSON.stringify(subIds.raw[i])}`);
-      continue;
+    } else if (p < keys.length && keys[p] === key) {
+      matched[p] = i;
+      next.set(key, p + 1);
+    } else {
+      const first = matched[p - 1] as number; // the run's last match, for the message
+      excess.set(key, [...(excess.get(key) ?? [first]), i]);
     }
-    const r = list.shift();
-    if (r === undefined) {
-      const rows = excess.get(key) ?? [firstRowOf.get(key) as number];
-      rows.push(i);
-      excess.set(key, rows);
-      continue;
-    }
-    if (!firstRowOf.has(key)) firstRowOf.set(key, i);
-    partner.set(r, i);
   }
   if (unknown.length) {
     const kindHint =
@@ -155,11 +162,14 @@ export function alignById(sub: Table, answers: Table, idColumn: string): Alignme
     const dup = [...excess.values()].map((rows) => `${JSON.stringify(subIds.raw[rows[0] as number])} in rows ${rows.map((r) => r + 1).join(", ")}`);
     throw new InvalidSubmission(`column '${idColumn}' repeats ids: ${listSome(dup)}; write each test id exactly once`);
   }
-  const missing = order.filter((r) => !partner.has(r)).map((r) => JSON.stringify(ansIds.raw[r]));
+  const missing: string[] = [];
+  matched.forEach((row, p) => {
+    if (row < 0) missing.push(JSON.stringify(ansIds.raw[order[p] as number]));
+  });
   if (missing.length) {
     throw new InvalidSubmission(`the submission has no row for ${missing.length} test id${missing.length > 1 ? "s" : ""} in '${idColumn}': ${listSome(missing)}`);
   }
-  return { answers: order, submission: order.map((r) => partner.get(r) as number) };
+  return { answers: order, submission: Array.from(matched) };
 }
 
 export function pick<T>(values: readonly T[], rows: readonly number[]): T[] {

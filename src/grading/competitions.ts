@@ -23,7 +23,7 @@ import {
   requireRowCount,
   rowLabel,
 } from "./checks.js";
-import { cellKey, parseNumberCell, type Table } from "./table.js";
+import { cellKey, parseNumberCell, type CellKey, type Table } from "./table.js";
 
 /**
  * A competition's grader: validates a submission against the answers exactly as MLE-bench's grade.py for that
@@ -81,8 +81,8 @@ function labelIndices(sub: Table, answers: Table, target: string, idColumn: stri
   const truth = answersColumn(answers, target);
   const pred = column(sub, target);
   const integral = truth.kind !== "text" && truth.numbers.every((v) => Number.isInteger(v));
-  const index = new Map<string, number>();
-  const id = (key: string) => {
+  const index = new Map<CellKey, number>();
+  const id = (key: CellKey) => {
     let i = index.get(key);
     if (i === undefined) index.set(key, (i = index.size));
     return i;
@@ -105,7 +105,7 @@ function labelIndices(sub: Table, answers: Table, target: string, idColumn: stri
     } else if (pred.kind === "numeric" && truth.kind === "text") {
       throw new InvalidSubmission(`column '${target}' holds numbers but the classes are names like ${JSON.stringify(example)}; write the class names`);
     }
-    return id(cellKey(pred, r) as string);
+    return id(cellKey(pred, r) as CellKey);
   });
   if (truth.kind !== "text" && pred.kind === "text") {
     const r = pred.raw.findIndex((c, i) => !pred.missing[i] && parseNumberCell(c) === undefined);

@@ -116,13 +116,16 @@ function buildColumn(name: string, raw: string[]): TableColumn {
 
 /**
  * The identity of a cell for matching ids and labels: numbers by value (so "7", "7.0" and "7e0" agree), text by
- * its exact characters. undefined for a missing cell (NaN never equals anything, as in pandas).
+ * its exact characters (a string key never equals a number key). undefined for a missing cell (NaN never
+ * equals anything, as in pandas). Number keys keep Map lookups fast on 100k-row files.
  */
-export function cellKey(column: TableColumn, row: number): string | undefined {
+export type CellKey = string | number;
+
+export function cellKey(column: TableColumn, row: number): CellKey | undefined {
   if (column.missing[row]) return undefined;
-  if (column.kind === "text") return `s:${column.raw[row]}`;
+  if (column.kind === "text") return column.raw[row] as string;
   const v = column.numbers[row] as number;
   // Integers beyond 2^53 would collide as doubles; pandas keeps them exact as int64.
-  if (!Number.isSafeInteger(v) && /^\s*[+-]?\d+\s*$/.test(column.raw[row] as string)) return `n:${BigInt((column.raw[row] as string).trim())}`;
-  return `n:${Object.is(v, -0) ? 0 : v}`;
+  if (!Number.isSafeInteger(v) && /^\s*[+-]?\d+\s*$/.test(column.raw[row] as string)) return `int:${BigInt((column.raw[row] as string).trim())}`;
+  return v === 0 ? 0 : v;
 }
