@@ -3,6 +3,7 @@ import { registerSetup } from "./setup.js";
 import { registerDoctor } from "./doctor.js";
 import { registerExec } from "./exec.js";
 import { registerTasks } from "./tasks.js";
+import { registerPrompt } from "./prompt.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerExec(program);
   registerTasks(program);
+  registerPrompt(program);
 }
