@@ -271,7 +271,13 @@ def launch():
             code = None
     del tags
     if code is None:
-        code = compile(source, path, "exec", dont_inherit=True)  # a SyntaxError here is the program's own
+        try:
+            code = compile(source, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            # The program's own error, reported as `python program.py` reports it: no traceback frames.
+            e.__traceback__ = None
+            _sys.excepthook(type(e), e, None)
+            raise _exit(1)
     _sys.argv = _sys.argv[1:]
     _sys.path[0] = os.path.dirname(abspath)
     main = _sys.modules["__main__"]
@@ -286,6 +292,7 @@ def launch():
     except BaseException as e:
         # Report it as `python program.py` would: without this launcher's own frame.
         tb = e.__traceback__.tb_next if e.__traceback__ is not None else None
+        e.__traceback__ = tb  # the hook prints the exception's own traceback
         _sys.excepthook(type(e), e, tb)
         raise _exit(1)
 

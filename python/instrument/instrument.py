@@ -115,6 +115,7 @@ def strings_in(node, bindings, depth=0):
 
 class Analyzer:
     def __init__(self, tree):
+        self.returns = {}
         # name -> list of value expressions assigned to it anywhere (for paths and estimator kinds).
         self.bindings = {}
         self.metric_names = set()
@@ -126,6 +127,18 @@ class Analyzer:
                             self.bindings.setdefault(name.id, []).append(n.value)
             elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and isinstance(n.target, ast.Name) and n.value is not None:
                 self.bindings.setdefault(n.target.id, []).append(n.value)
+        # What the program's own functions complete in `return <expr>` (a site after a return never runs, so
+        # the statement calling the function gets those milestones): name -> kinds.
+        self.returns = {}
+        for _ in range(2):  # two rounds: a function returning another's result
+            for n in ast.walk(tree):
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    kinds = set()
+                    for r in ast.walk(n):
+                        if isinstance(r, ast.Return) and r.value is not None:
+                            kinds |= self.kinds(r)
+                    if kinds:
+                        self.returns[n.name] = kinds
         # Names that hold metric values: assigned from a metric call, or lists a metric is appended to.
         changed = True
         while changed:
@@ -186,6 +199,8 @@ class Analyzer:
                 recv, name = callee(n)
                 if name is None:
                     continue
+                if name in self.returns and recv in (None, "self", "cls"):
+                    found |= self.returns[name]
                 if name in DATA_READERS or (name == "load" and recv in LOAD_MODULES) or (name == "open" and recv in ("Image", "PIL")):
                     found.add("data_loaded")
                 if name == "open" and recv is None and not self.writes(n):
@@ -317,6 +332,8 @@ def find_sites(source):
                 kinds = an.kinds(stmt)
                 if "imports" in kinds and i + 1 < len(block) and isinstance(block[i + 1], (ast.Import, ast.ImportFrom)):
                     kinds.discard("imports")  # one site after a run of imports: all of them succeeded
+                if isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+                    kinds = set()  # nothing after these runs
                 compound = isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith)) or type(stmt).__name__ in ("Match", "TryStar")
                 if compound and not isinstance(stmt, (ast.With, ast.AsyncWith)):
                     kinds = set()  # loop/if headers: their bodies carry their own sites

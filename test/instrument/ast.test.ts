@@ -120,14 +120,15 @@ if __name__ == "__main__":
   const r = await check(code);
   assert.deepEqual(r.after('with open(path) as f:'), []);
   assert.deepEqual(r.after("header = f.readline()"), [], "readline is not a recognised loader");
-  assert.deepEqual(r.after("return pd.read_csv(path)"), ["4:data_loaded"], "after a return: never reached, but harmless");
+  assert.deepEqual(r.after("return pd.read_csv(path)"), [], "nothing after a return runs");
   assert.deepEqual(r.after('df[col + "_sq"]'), ["8:features_built"]);
   assert.deepEqual(r.after("self.booster = lgb.train"), ["12:model_defined", "12:model_trained"]);
   assert.deepEqual(r.after("self.m = lgb.LGBMClassifier"), ["16:model_defined"]);
   assert.deepEqual(r.after("self.m.fit(X, y)"), ["16:model_trained"]);
   assert.deepEqual(r.after("elif kind"), [], "no line between an elif header and its body");
   assert.deepEqual(r.after("preds = t.booster.predict"), ["8:predictions_made"]);
-  assert.deepEqual(r.after("df = build(load("), [], "calls of the program's own functions are not milestones");
+  assert.deepEqual(r.after("df = build(load("), ["4:data_loaded"], "load() returns loaded data, so its caller completes data_loaded");
+  assert.deepEqual(r.after("t = Trainer().run("), [], "run() returns self: nothing completed in a return");
 });
 
 test("one-line compound statements, semicolons and multi-line statements", async () => {
