@@ -4,12 +4,14 @@ import { registerDoctor } from "./doctor.js";
 import { registerExec } from "./exec.js";
 import { registerTasks } from "./tasks.js";
 import { registerPrompt } from "./prompt.js";
+import { registerGrade } from "./grade.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerSetup(program);
   registerDoctor(program);
   registerExec(program);
+  registerGrade(program);
   registerTasks(program);
   registerPrompt(program);
 }
