@@ -1,6 +1,7 @@
 """Strong: token-level gradient boosting. Every word of a positive or negative tweet becomes a row with learned
-word statistics (out-of-fold rates of lying inside the selected text, sentiment log-odds), the same statistics of
-its neighbours, its position and its shape. Two LightGBM models predict whether the word starts and whether it
+word statistics (out-of-fold rates of lying inside the selected text, sentiment log-odds, and a character n-gram
+model of the same rate that also covers unseen spellings), the same statistics of its neighbours, its position
+and its shape. Two LightGBM models predict whether the word starts and whether it
 ends the selected text; the span with the largest P(start) * P(end) is chosen. Neutral tweets are selected whole.
 The printed validation score is the Jaccard score on a 20% hold-out split."""
 import os
@@ -11,6 +12,8 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, train_test_split
 
 DATA = Path(os.environ.get("DATA_DIR", "/home/data"))
@@ -85,17 +88,20 @@ class WordStats:
 
 
 N_WORD = 7
+N_COLS = 8
 
 
 def shape(w):
     return [w[:1].isupper(), w.isupper() and len(w) > 1, "!" in w, "?" in w, w.startswith("@"), "http" in w, not re.search(r"\w", w), len(w)]
 
 
-def tweet_rows(text, s, stats):
+def tweet_rows(text, s, models):
+    stats, chars = models
     words = text.split()
     n = len(words)
     W = np.array([stats.features(norm(w), s) for w in words], dtype=float).reshape(n, N_WORD)
-    pad = np.zeros((2, N_WORD))
+    W = np.hstack([W, chars.prob(words, s)[:, None]])
+    pad = np.zeros((2, N_COLS))
     P = np.vstack([pad, W, pad])
     inside = W[:, 0]
     top = int(np.argmax(inside))
@@ -125,11 +131,42 @@ def build(df, stats_for_row, with_labels):
     return np.array(X, dtype=float), np.array(ys), np.array(ye), np.array(group)
 
 
+class CharModel:
+    """P(word inside the selected text | the word's character n-grams, sentiment): generalises to unseen spellings."""
+
+    def __init__(self, df):
+        words, ys = [], []
+        for text, sel, s in zip(df["text"], df["selected_text"], df["sentiment"]):
+            if s not in POLAR:
+                continue
+            a, b = span_of(text, sel)
+            for i, w in enumerate(text.split()):
+                words.append(self.key(w, s))
+                ys.append(int(a <= i <= b))
+        self.vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)
+        X = self.vec.fit_transform(words)
+        self.lr = LogisticRegression(C=3, max_iter=2000).fit(X, ys)
+        self.cache = {}
+
+    @staticmethod
+    def key(w, s):
+        return ("P " if s == "positive" else "N ") + norm(w)
+
+    def prob(self, words, s):
+        keys = [self.key(w, s) for w in words]
+        miss = [k for k in set(keys) if k not in self.cache]
+        if miss:
+            for k, p in zip(miss, self.lr.predict_proba(self.vec.transform(miss))[:, 1]):
+                self.cache[k] = p
+        return np.array([self.cache[k] for k in keys])
+
+
 def oof_stats(df, folds=5):
-    """WordStats for each training row computed without that row's fold, so features match test-time quality."""
+    """Word statistics and character model for each training row, fitted without that row's fold, so the features
+    of training rows are as good as they will be at test time (no leak of the row's own span)."""
     owner = {}
     for a, b in KFold(folds, shuffle=True, random_state=0).split(df):
-        st = WordStats(df.iloc[a])
+        st = (WordStats(df.iloc[a]), CharModel(df.iloc[a]))
         for k in b:
             owner[k] = st
     return lambda k: owner[k]
@@ -138,26 +175,32 @@ def oof_stats(df, folds=5):
 PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_child_samples=20, feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, lambda_l2=1.0, n_estimators=300, verbose=-1, n_jobs=1)
 
 
+GRID = {}
+
+
+def spans_of(n):
+    """All word spans (a, b), a <= b, of a tweet of n words."""
+    if n not in GRID:
+        GRID[n] = np.array([(a, b) for a in range(n) for b in range(a, n)])
+    return GRID[n]
+
+
 def fit_predict(fit_df, new_df):
     fit_df = fit_df.reset_index(drop=True)
     new_df = new_df.reset_index(drop=True)
     X, ys, ye, _ = build(fit_df, oof_stats(fit_df), True)
     start = lgb.LGBMClassifier(**PARAMS).fit(X, ys)
     end = lgb.LGBMClassifier(**PARAMS).fit(X, ye)
-    full = WordStats(fit_df)
+    full = (WordStats(fit_df), CharModel(fit_df))
     Xn, _, _, group = build(new_df, lambda k: full, False)
     ps, pe = start.predict_proba(Xn)[:, 1], end.predict_proba(Xn)[:, 1]
     out = list(new_df["text"])
     for k in np.unique(group):
         idx = np.where(group == k)[0]
-        s, e = ps[idx], pe[idx]
-        best, span = -1.0, (0, len(idx) - 1)
-        for a in range(len(idx)):
-            for b in range(a, len(idx)):
-                if s[a] * e[b] > best:
-                    best, span = s[a] * e[b], (a, b)
+        spans = spans_of(len(idx))
+        best = spans[int(np.argmax(ps[idx][spans[:, 0]] * pe[idx][spans[:, 1]]))]
         words = new_df["text"].iloc[k].split()
-        out[k] = " ".join(words[span[0] : span[1] + 1])
+        out[k] = " ".join(words[best[0] : best[1] + 1])
     return out
 
 
