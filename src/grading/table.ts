@@ -89,17 +89,21 @@ export function readTable(path: string, source = path): Table {
   return parseTable(text, source);
 }
 
+/** pandas' C parser: empty names become "Unnamed: i"; a repeated name gets ".k", skipping names already in the header. */
 function pandasNames(raw: readonly string[]): string[] {
-  const used = new Set<string>();
-  return raw.map((name, j) => {
-    let candidate = name === "" ? `Unnamed: ${j}` : name;
-    if (used.has(candidate)) {
-      let k = 1;
-      while (used.has(`${candidate}.${k}`)) k++;
-      candidate = `${candidate}.${k}`;
+  const header = raw.map((name, j) => (name === "" ? `Unnamed: ${j}` : name));
+  const original = new Set(header);
+  const counts = new Map<string, number>();
+  return header.map((name) => {
+    let col = name;
+    let count = counts.get(name) ?? 0;
+    while (count > 0) {
+      counts.set(name, count + 1);
+      col = `${name}.${count}`;
+      count = original.has(col) ? count + 1 : (counts.get(col) ?? 0);
     }
-    used.add(candidate);
-    return candidate;
+    counts.set(col, count + 1);
+    return col;
   });
 }
 
