@@ -102,14 +102,26 @@ def own_nodes(stmt):
                 stack.append(child)
 
 
+def is_pathish(value):
+    """An expression that builds a string or path: a literal, an f-string, `+`/`/`, os.path.join, Path(...)."""
+    if isinstance(value, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+        return True
+    if isinstance(value, ast.Call):
+        _, name = callee(value)
+        return name in ("join", "Path", "PurePath", "format", "abspath", "expanduser")
+    return False
+
+
 def strings_in(node, bindings, depth=0):
+    """String literals in an expression, following names bound to path-like expressions (two levels)."""
     out = []
     for n in ast.walk(node):
         if isinstance(n, ast.Constant) and isinstance(n.value, str):
             out.append(n.value)
         elif isinstance(n, ast.Name) and depth < 2 and n.id in bindings:
             for b in bindings[n.id]:
-                out.extend(strings_in(b, bindings, depth + 1))
+                if is_pathish(b):
+                    out.extend(strings_in(b, bindings, depth + 1))
     return out
 
 

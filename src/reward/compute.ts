@@ -35,7 +35,8 @@ export const RewardInput = z.object({
   grade: z
     .object({
       valid_submission: z.boolean(),
-      score: z.number().nullable(),
+      /** NaN or null when the grader could not score it. */
+      score: z.union([z.number(), z.nan()]).nullable(),
       is_lower_better: z.boolean(),
     })
     .nullable(),
