@@ -1,12 +1,12 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataOverview, describeColumns, formatBytes } from "../../src/agent/data-overview.js";
 import { UserError } from "../../src/errors.js";
 import { requireAgentPython } from "../../src/runtime/venv.js";
+import { tempDir } from "./tmp.js";
 
 const SECRET = "PRIVATE-ANSWER-9f8e7d";
 let root = "";
@@ -63,7 +63,7 @@ print(json.dumps(out))
 `;
 
 before(() => {
-  root = mkdtempSync(join(tmpdir(), "mlerl-overview-"));
+  root = tempDir("mlerl-overview-");
   const py = requireAgentPython();
   const r = spawnSync(py.python, ["-c", GENERATE, root, SECRET], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
@@ -167,7 +167,7 @@ test("a missing dir, a file, and a private dir are user errors", async () => {
 });
 
 test("edge files: empty CSV, header-only CSV, a CSV whose first record exceeds the head, an empty dir", async () => {
-  const d = mkdtempSync(join(tmpdir(), "mlerl-overview-edge-"));
+  const d = tempDir("mlerl-overview-edge-");
   writeFileSync(join(d, "empty.csv"), "");
   writeFileSync(join(d, "header_only.csv"), "a,b,c\n");
   writeFileSync(join(d, "huge_cell.csv"), `a,b\n"${"q".repeat(300 * 1024)}",1\n`);

@@ -1,17 +1,17 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { repoRoot } from "../../src/paths.js";
 import { prepareTasks } from "../../src/tasks/registry.js";
+import { tempDir } from "./tmp.js";
 
 const TASK = "mini-nomad2018-predict-transparent-conductors";
 let dataDir = "";
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "mlerl-prompt-cli-"));
+  dataDir = tempDir("mlerl-prompt-cli-");
   await prepareTasks([TASK], dataDir, () => {});
 });
 
@@ -31,7 +31,7 @@ test("mlerl prompt prints the scratch prompt of a prepared task with its data ov
 });
 
 test("mlerl prompt --kind improve shows the given program and output; user templates are checked", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mlerl-prompt-cli-files-"));
+  const dir = tempDir("mlerl-prompt-cli-files-");
   writeFileSync(join(dir, "main.py"), "import pandas as pd\nprint('hello')\n");
   writeFileSync(join(dir, "out.txt"), "Traceback: ValueError\n");
   const r = cli(["prompt", "--task", TASK, "--kind", "improve", "--code", join(dir, "main.py"), "--output", join(dir, "out.txt")]);

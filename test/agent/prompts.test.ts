@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   PLACEHOLDERS,
@@ -17,6 +16,7 @@ import {
   type ScratchInput,
 } from "../../src/agent/prompts.js";
 import { UserError } from "../../src/errors.js";
+import { tempDir } from "./tmp.js";
 
 const NONCE = "n0nce7f3a9c2";
 /** A stand-in for the instrumentation module's marker stripper: drops lines tagged with the nonce. */
@@ -46,8 +46,8 @@ function improveInput(over: Partial<ImproveInput["previous"]> = {}): ImproveInpu
   };
 }
 
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "mlerl-prompts-"));
+function freshDir(): string {
+  return tempDir("mlerl-prompts-");
 }
 
 function userErrorMatching(re: RegExp) {
@@ -133,7 +133,7 @@ test("invalid inputs are rejected by the schema (NaN metric, empty code, empty d
 });
 
 test("a user dir overrides one template and the other falls back to the shipped one", () => {
-  const dir = tempDir();
+  const dir = freshDir();
   writeFileSync(join(dir, "scratch.md"), "Solve: {{task_description}}\nWithin {{ time_limit }}.\n");
   const t = loadTemplates(dir);
   assert.equal(t.scratch.path, join(dir, "scratch.md"));
@@ -142,7 +142,7 @@ test("a user dir overrides one template and the other falls back to the shipped 
 });
 
 test("an unknown placeholder in a user template is a UserError naming the file and the placeholder", () => {
-  const dir = tempDir();
+  const dir = freshDir();
   writeFileSync(join(dir, "scratch.md"), "{{task_description}} {{previous_code}}");
   assert.throws(() => loadTemplates(dir), (e: unknown) => {
     assert.ok(e instanceof UserError);
@@ -156,7 +156,7 @@ test("an unknown placeholder in a user template is a UserError naming the file a
 });
 
 test("a required placeholder missing from a user template is a UserError naming the file and the placeholder", () => {
-  const dir = tempDir();
+  const dir = freshDir();
   writeFileSync(join(dir, "improve.md"), "Improve this:\n{{previous_code}}\n");
   assert.throws(() => loadTemplates(dir), (e: unknown) => {
     assert.ok(e instanceof UserError);
@@ -167,17 +167,17 @@ test("a required placeholder missing from a user template is a UserError naming 
 });
 
 test("override dir mistakes: missing dir, no template, misspelt template name", () => {
-  assert.throws(() => loadTemplates(join(tempDir(), "nope")), userErrorMatching(/does not exist/));
-  const empty = tempDir();
+  assert.throws(() => loadTemplates(join(freshDir(), "nope")), userErrorMatching(/does not exist/));
+  const empty = freshDir();
   writeFileSync(join(empty, "notes.md"), "my notes");
   assert.throws(() => loadTemplates(empty), userErrorMatching(/holds no template/));
-  const typo = tempDir();
+  const typo = freshDir();
   writeFileSync(join(typo, "scrach.md"), "{{task_description}}");
   assert.throws(() => loadTemplates(typo), (e: unknown) => e instanceof UserError && /scrach\.md/.test(e.message) && /scratch\.md/.test(e.hint ?? ""));
 });
 
 test("CRLF template files load and render with LF", () => {
-  const dir = tempDir();
+  const dir = freshDir();
   writeFileSync(join(dir, "scratch.md"), "A\r\n{{task_description}}\r\n");
   assert.equal(renderScratch(loadTemplates(dir), scratchInput), `A\n${scratchInput.taskDescription}\n`);
 });

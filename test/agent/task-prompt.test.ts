@@ -1,21 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadTemplates, renderScratch } from "../../src/agent/prompts.js";
 import { METRIC_LABELS, scratchInputOf, testTimeTaskOf } from "../../src/agent/task-prompt.js";
 import { BUILTIN_SEED, BUILTIN_TASKS } from "../../src/tasks/builtin/index.js";
 import { MetricName } from "../../src/tasks/spec.js";
 import { requireAgentPython } from "../../src/runtime/venv.js";
+import { tempDir } from "./tmp.js";
 
 test("every metric has a label for the agent", () => {
   for (const m of MetricName.options) assert.ok(METRIC_LABELS[m].length > 0, m);
 });
 
 test("scratch prompts for every built-in task: bounded overview, true row counts, nothing from private/", async () => {
-  const root = mkdtempSync(join(tmpdir(), "mlerl-taskprompt-"));
+  const root = tempDir("mlerl-taskprompt-");
   const templates = loadTemplates();
   const tables: { task: string; file: string; path: string }[] = [];
   const overviews = new Map<string, string>();

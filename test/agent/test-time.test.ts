@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTemplates } from "../../src/agent/prompts.js";
 import { selectBetter, testTimeSolve, type RunOutcome, type SolveRequest, type Visible } from "../../src/agent/test-time.js";
 import { requireAgentPython } from "../../src/runtime/venv.js";
+import { tempDir } from "./tmp.js";
 
 const NONCE = "nonce5b1d0e";
 const MARK = `@@mlerl:${NONCE}`;
@@ -239,7 +239,7 @@ pd.DataFrame({"id": test["id"], "label": model.predict(test[features])}).to_csv(
 
 test("end to end on real Python: a self-flattering validation metric wins over a better hidden test score", async () => {
   const py = requireAgentPython();
-  const root = mkdtempSync(join(tmpdir(), "mlerl-testtime-"));
+  const root = tempDir("mlerl-testtime-");
   mkdirSync(join(root, "public"));
   mkdirSync(join(root, "private"));
   const gen = spawnSync(py.python, ["-c", GEN, root], { encoding: "utf8" });
