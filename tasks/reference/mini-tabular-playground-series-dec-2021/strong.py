@@ -20,9 +20,10 @@ wild_cols = [f"Wilderness_Area{i}" for i in range(1, 5)]
 def featurize(df: pd.DataFrame) -> pd.DataFrame:
     X = df.drop(columns=[c for c in ("Id", "Cover_Type") if c in df.columns]).copy()
     X["hydro_euclid"] = np.hypot(df["Horizontal_Distance_To_Hydrology"], df["Vertical_Distance_To_Hydrology"])
-    X["elev_minus_vhydro"] = df["Elevation"] - 0.25 * df["Vertical_Distance_To_Hydrology"]
     X["aspect_sin"] = np.sin(np.radians(df["Aspect"]))
     X["aspect_cos"] = np.cos(np.radians(df["Aspect"]))
+    # tree lines sit lower on sun-facing slopes and near water: an "effective elevation"
+    X["elev_eff"] = df["Elevation"] - 0.25 * df["Vertical_Distance_To_Hydrology"] + 150 * X["aspect_cos"]
     X["hillshade_sum"] = df["Hillshade_9am"] + df["Hillshade_Noon"] + df["Hillshade_3pm"]
     X["road_plus_fire"] = df["Horizontal_Distance_To_Roadways"] + df["Horizontal_Distance_To_Fire_Points"]
     X["soil_id"] = (df[soil_cols].to_numpy() * np.arange(1, 41)).max(axis=1)
@@ -32,7 +33,7 @@ def featurize(df: pd.DataFrame) -> pd.DataFrame:
 
 X, y, X_test = featurize(train), train["Cover_Type"].to_numpy(), featurize(test)
 classes = np.sort(np.unique(y))
-params = dict(n_estimators=400, learning_rate=0.03, num_leaves=15, min_child_samples=10, subsample=0.8, subsample_freq=1,
+params = dict(n_estimators=250, learning_rate=0.05, num_leaves=15, min_child_samples=10, subsample=0.8, subsample_freq=1,
               colsample_bytree=0.7, reg_lambda=1.0, n_jobs=1, verbose=-1)
 oof = np.zeros((len(X), len(classes)))
 proba = np.zeros((len(X_test), len(classes)))

@@ -5,7 +5,7 @@ import { writeCsv, type Cell } from "../../../io/csv.js";
 import type { BuiltinTask, PrepareDirs } from "../types.js";
 import type { ColumnSpec } from "../../spec.js";
 import { calibratedThresholds } from "../calibration.js";
-import { categorical, dirichlet, round, splitRows } from "./gen.js";
+import { categorical, dirichlet, range, round } from "./gen.js";
 import { LEAF_DESCRIPTION } from "./descriptions.js";
 
 const ID = "mini-leaf-classification";
@@ -105,8 +105,7 @@ function generate(dirs: PrepareDirs, seed: number): void {
   // stratified split: PER_CLASS_TEST leaves of each species go to test
   const testSet = new Set<number>();
   const seen = new Array<number>(LEAF_SPECIES.length).fill(0);
-  const order = splitRows(rng.fork(3), byId.length, 0).train;
-  for (const i of rng.fork(4).shuffle(order)) {
+  for (const i of rng.fork(4).shuffle(range(byId.length))) {
     const s = byId[i]!.species;
     if ((seen[s] as number) < PER_CLASS_TEST) {
       testSet.add(i);

@@ -66,12 +66,14 @@ function makeRow(rng: Rng): Row {
   // composition on the cation grid; a share of pure and binary alloys like the real sampling
   const u = rng.next();
   let w: number[];
-  if (u < 0.08) w = [0, 0, 0].map((_, i) => (i === rng.int(3) ? 1 : 0));
-  else if (u < 0.4) {
+  if (u < 0.08) {
+    const pure = rng.int(3);
+    w = [0, 1, 2].map((i) => (i === pure ? 1 : 0));
+  } else if (u < 0.4) {
     const drop = rng.int(3);
     const t = rng.next();
-    w = [0, 1, 2].map((i) => (i === drop ? 0 : 0));
     const keep = [0, 1, 2].filter((i) => i !== drop);
+    w = [0, 0, 0];
     w[keep[0]!] = t;
     w[keep[1]!] = 1 - t;
   } else {

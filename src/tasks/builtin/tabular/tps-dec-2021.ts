@@ -85,7 +85,7 @@ function makeRow(rng: Rng): Row {
 
   const euclid = Math.sqrt(hHydro * hHydro + vHydro * vHydro);
   // north-facing slopes are colder: they behave like higher ground
-  const effElev = elevation - 0.25 * vHydro + 70 * Math.cos((aspect * Math.PI) / 180);
+  const effElev = elevation - 0.25 * vHydro + 150 * Math.cos((aspect * Math.PI) / 180);
   const scores = COVER.map((c, k) => {
     const d = (effElev - c.elev) / c.width;
     let s = -0.5 * d * d + Math.log(c.prior) + 1.4 * Math.log((c.wild[wildIdx] ?? 0) + 0.03);
