@@ -30,4 +30,5 @@ export {
   type SelectionReason,
   type RewardVisibility,
   type VisiblePrevious,
+  type Feedback,
 } from "./test-time.js";

@@ -30,7 +30,12 @@ export interface VisiblePrevious {
   /** Null when hidden (see RewardVisibility). */
   reward: number | null;
   summary: string;
+  /** Structured feedback the run reported for the policy (stage reached, failure kind, ...). */
+  feedback: Feedback;
 }
+
+/** Agent-visible facts about a run for policies that condition on tokens rather than text. */
+export type Feedback = Record<string, string | number | null>;
 
 export interface SolveRequest {
   kind: AttemptKind;
@@ -53,6 +58,11 @@ export interface RunOutcome {
   reward: number;
   /** One line on how the run ended. */
   summary?: string;
+  /**
+   * Agent-visible feedback passed on to the improve request (e.g. the last milestone reached, the failure kind,
+   * a bucket of the printed metric). It must not be derived from the test score: the procedure passes it as is.
+   */
+  feedback?: Feedback;
 }
 
 /**
@@ -171,6 +181,7 @@ const VisibleOutcome = z.object({
   validSubmission: z.boolean(),
   reward: z.number(),
   summary: z.string().optional(),
+  feedback: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
 });
 type VisibleOutcome = z.infer<typeof VisibleOutcome>;
 
@@ -181,6 +192,7 @@ function visibleOutcome(r: RunOutcome, kind: AttemptKind): VisibleOutcome {
     validSubmission: r.validSubmission,
     reward: r.reward,
     summary: r.summary,
+    feedback: r.feedback,
   };
   const parsed = VisibleOutcome.safeParse(picked);
   if (!parsed.success) {
@@ -255,6 +267,7 @@ export async function testTimeSolve<S extends SolveOutput, R extends RunOutcome>
       validSubmission: previousInput.validSubmission,
       reward: previousInput.reward,
       summary: previousInput.summary ?? "",
+      feedback: { ...v.feedback },
     };
     improve = (await attempt("improve", improvePrompt, previous)).attempt;
     const visibleOf = (a: Attempt<S, R>): Visible => ({ validationMetric: a.validationMetric, validSubmission: a.validSubmission });

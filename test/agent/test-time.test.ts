@@ -122,7 +122,7 @@ test("the improve request shows code, stripped output and metric; never the test
   const req = valid.requests[1]!;
   assert.equal(req.kind, "improve");
   assert.ok(req.previous);
-  assert.deepEqual(Object.keys(req.previous).sort(), ["code", "output", "plan", "reward", "summary", "validSubmission", "validationMetric"]);
+  assert.deepEqual(Object.keys(req.previous).sort(), ["code", "feedback", "output", "plan", "reward", "summary", "validSubmission", "validationMetric"]);
   assert.equal(req.previous.code, 'print("scratch")\n');
   assert.equal(req.previous.plan, "Plan: a model.");
   assert.equal(req.previous.output, "validation metric: 0.5\n");
@@ -149,6 +149,24 @@ test("the improve request shows code, stripped output and metric; never the test
   const never = scripted({ validationMetric: null, validSubmission: false, testScore: null, reward: -10 }, { validationMetric: 0.4, validSubmission: true, testScore: 0.1 });
   await testTimeSolve({ ...never.input, rewardVisibility: "never" });
   assert.equal(never.requests[1]!.previous?.reward, null);
+});
+
+test("structured feedback from the run reaches the improve request for token-conditioned policies", async () => {
+  const requests: SolveRequest[] = [];
+  await testTimeSolve({
+    task,
+    dataOverview: "",
+    timeLimitSec: 30,
+    templates,
+    stripMarkers: fakeStrip,
+    solve: async (req) => {
+      requests.push(req);
+      return { code: "print(1)\n" };
+    },
+    run: async () => ({ output: "", validationMetric: null, validSubmission: false, testScore: null, reward: 0.3, feedback: { stage: "model_trained", failure: "crash" } }),
+  });
+  assert.deepEqual(requests[1]?.previous?.feedback, { stage: "model_trained", failure: "crash" });
+  assert.deepEqual(requests[0]?.previous, undefined);
 });
 
 test("a scratch response without code skips the improvement; an improvement without code loses", async () => {
