@@ -137,8 +137,11 @@ export function alignById(sub: Table, answers: Table, idColumn: string): Alignme
   const matched = new Int32Array(order.length).fill(-1); // position in `order` -> submission row
   const unknown: string[] = [];
   const excess = new Map<CellKey, number[]>();
+  // Numeric test ids but a text id column: the column is text because of a few cells that are not numbers.
+  // Reading the rest as numbers lets the message name just those cells (the submission is invalid either way).
+  const numericView = subIds.kind === "text" && ansIds.kind !== "text";
   for (let i = 0; i < sub.rowCount; i++) {
-    const key = cellKey(subIds, i);
+    const key = numericView && !subIds.missing[i] ? (parseNumberCell(subIds.raw[i] as string) ?? subIds.raw[i]) : cellKey(subIds, i);
     if (key === undefined) throw new InvalidSubmission(`column '${idColumn}', row ${i + 1}: the id is missing; every row needs one of the test set's ids`);
     const p = next.get(key);
     if (p === undefined) {

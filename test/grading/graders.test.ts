@@ -129,6 +129,7 @@ const INVALID: InvalidCase[] = [
   { competition: "tabular-playground-series-may-2022", what: "NaN prediction", change: (s) => (s.rows[7]![1] = "nan"), error: /row 8 .*missing/ },
   { competition: "tabular-playground-series-may-2022", what: "unknown id", change: (s) => (s.rows[9]![0] = 5), error: /ids that are not in the test set: row 10 has "5"/ },
   { competition: "tabular-playground-series-may-2022", what: "duplicate id", change: (s) => (s.rows[9]![0] = s.rows[3]![0]!), error: /repeats ids: "\d+" in rows 4, 10/ },
+  { competition: "tabular-playground-series-may-2022", what: "one text id among numeric ids", change: (s) => (s.rows[6]![0] = "id_x"), error: /ids that are not in the test set \(the test ids are numbers, the submission's are text\): row 7 has "id_x";/ },
   { competition: "tabular-playground-series-may-2022", what: "text ids for numeric ids", change: (s) => s.rows.forEach((r) => (r[0] = `id_${r[0]}`)), error: /test ids are numbers, the submission's are text/ },
   { competition: "tabular-playground-series-dec-2021", what: "fractional class", change: (s) => (s.rows[0]![1] = 2.5), error: /column 'Cover_Type', row 1 \(Id \d+\): "2\.5" is not a class label/ },
   { competition: "tabular-playground-series-dec-2021", what: "class name", change: (s) => (s.rows[1]![1] = "Spruce"), error: /row 2 .*"Spruce" is not a class label/ },
