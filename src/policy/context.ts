@@ -82,7 +82,8 @@ export function taskContext(task: TaskSpec): TaskContext {
     text,
     classes: schema.classes,
     trainRows: schema.trainRows,
-    modality: text.length > 0 ? "text" : "tabular",
+    // Short string columns beside numeric ones (e.g. a code like TPS May's f_27) do not make a task a text task.
+    modality: text.length > 0 && numeric.length === 0 ? "text" : "tabular",
     classifier,
   };
 }

@@ -29,7 +29,7 @@ export const DEFAULT_POLICY: Required<FragmentPolicyOptions> = {
   nHeads: 4,
   dFF: 256,
   priorMode: "soft",
-  priorStrength: 3,
+  priorStrength: 3.5,
   maxNewTokens: 16,
 };
 

@@ -17,14 +17,16 @@ export interface Fragment {
   cost: Cost;
   /** One line for humans. */
   about: string;
+  /** In a well-formed program this fragment directly follows a fragment of this stage. */
+  onlyAfter?: Stage;
   /** Python statements at top level. Always syntactically valid; may fail at run time on a task it does not fit. */
   render(ctx: TaskContext): string;
 }
 
-const frag = (name: string, cost: Cost, about: string, render: (ctx: TaskContext) => string): Fragment => {
+const frag = (name: string, cost: Cost, about: string, render: (ctx: TaskContext) => string, onlyAfter?: Stage): Fragment => {
   const stage = name.split(".")[0] as Stage;
   if (!(STAGES as readonly string[]).includes(stage)) throw new Error(`fragment ${name}: unknown stage`);
-  return { name, stage, cost, about, render };
+  return onlyAfter ? { name, stage, cost, about, render, onlyAfter } : { name, stage, cost, about, render };
 };
 
 // ---------------------------------------------------------------- imports, loading, preprocessing
@@ -38,9 +40,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 warnings.filterwarnings("ignore")`),
-  frag("imports.basic", 1, "numpy and pandas only (no sklearn splitters)", () =>
+  frag("imports.basic", 1, "numpy, pandas and a hold-out splitter only (no k-fold splitters)", () =>
     `import numpy as np
-import pandas as pd`),
+import pandas as pd
+from sklearn.model_selection import train_test_split`),
 ];
 
 const LOAD: Fragment[] = [
@@ -86,6 +89,12 @@ const TABULAR_FRAME = `def tabular_frame(frame):
 const JOINED_TEXT = `def joined_text(frame):
     return frame[TEXT].fillna("").astype(str).agg(" ".join, axis=1)`;
 
+/** On span tasks, text features are per-word rows: the text frame plus which word keys the span rule hashes. */
+const spanFeatures = (keys: string) => `y, classes = encode_target(train)
+X, X_test = span_frame(train), span_frame(test)
+span_keys = ${JSON.stringify(keys)}
+print(f"span rows {X.shape}")`;
+
 const FEATURES: Fragment[] = [
   frag("features.tabular", 1, "numeric columns plus categorical codes", () =>
     `y, classes = encode_target(train)
@@ -128,89 +137,54 @@ def rich_frame(frame):
 X = rich_frame(train).to_numpy(dtype=float)
 X_test = rich_frame(test).to_numpy(dtype=float)
 print(f"features {X.shape}")`),
-  frag("features.tfidf_word", 2, "TF-IDF of word uni- and bigrams of the text columns", () =>
-    `from sklearn.feature_extraction.text import TfidfVectorizer
+  frag("features.tabular_text_chars", 2, "numeric + categorical codes + per-character counts of each text column", () =>
+    `from sklearn.feature_extraction.text import CountVectorizer
+y, classes = encode_target(train)
+${TABULAR_FRAME}
+blocks, test_blocks = [tabular_frame(train).to_numpy(dtype=float)], [tabular_frame(test).to_numpy(dtype=float)]
+for col in TEXT:
+    chars = CountVectorizer(analyzer="char", lowercase=False, max_features=64)
+    blocks.append(chars.fit_transform(train[col].fillna("").astype(str)).toarray().astype(float))
+    test_blocks.append(chars.transform(test[col].fillna("").astype(str)).toarray().astype(float))
+    blocks.append(train[col].fillna("").astype(str).map(lambda s: len(set(s))).to_numpy(dtype=float).reshape(-1, 1))
+    test_blocks.append(test[col].fillna("").astype(str).map(lambda s: len(set(s))).to_numpy(dtype=float).reshape(-1, 1))
+X = np.hstack(blocks)
+X_test = np.hstack(test_blocks)
+print(f"features {X.shape}")`),
+  frag("features.tfidf_word", 2, "TF-IDF of word uni- and bigrams of the text columns", (ctx) =>
+    ctx.output === "span"
+      ? spanFeatures("word")
+      : `from sklearn.feature_extraction.text import TfidfVectorizer
 y, classes = encode_target(train)
 ${JOINED_TEXT}
 vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50000, sublinear_tf=True)
 X = vectorizer.fit_transform(joined_text(train))
 X_test = vectorizer.transform(joined_text(test))
 print(f"features {X.shape}")`),
-  frag("features.tfidf_char", 3, "TF-IDF of character 2-5-grams of the text columns (slower, richer)", () =>
-    `from sklearn.feature_extraction.text import TfidfVectorizer
+  frag("features.tfidf_char", 3, "TF-IDF of character 2-5-grams of the text columns (slower, richer)", (ctx) =>
+    ctx.output === "span"
+      ? spanFeatures("word_and_chars")
+      : `from sklearn.feature_extraction.text import TfidfVectorizer
 y, classes = encode_target(train)
 ${JOINED_TEXT}
 vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=100000, sublinear_tf=True)
 X = vectorizer.fit_transform(joined_text(train))
 X_test = vectorizer.transform(joined_text(test))
 print(f"features {X.shape}")`),
-  frag("features.word_counts", 1, "binary word counts of the text columns", () =>
-    `from sklearn.feature_extraction.text import CountVectorizer
+  frag("features.word_counts", 1, "binary word counts of the text columns", (ctx) =>
+    ctx.output === "span"
+      ? spanFeatures("word")
+      : `from sklearn.feature_extraction.text import CountVectorizer
 y, classes = encode_target(train)
 ${JOINED_TEXT}
 vectorizer = CountVectorizer(binary=True, min_df=2, max_features=20000)
 X = vectorizer.fit_transform(joined_text(train)).astype(float)
 X_test = vectorizer.transform(joined_text(test)).astype(float)
 print(f"features {X.shape}")`),
-  frag("features.span_words", 2, "per-word rows for span extraction (word, sentiment, position)", () =>
+  frag("features.span_words", 1, "per-word rows for span extraction: word identity in its context", () =>
     `y, classes = encode_target(train)
-CONTEXT_COL = CATEGORICAL[0] if CATEGORICAL else None
-
-
-def span_frame(frame):
-    out = pd.DataFrame({"text": frame[TEXT[0]].fillna("").astype(str)})
-    out["context"] = frame[CONTEXT_COL].fillna("").astype(str) if CONTEXT_COL else ""
-    return out
-
-
-class WordSpan:
-    """Learns which words of a text belong to the span; predicts the run from the first to the last chosen word."""
-
-    def __init__(self, base):
-        self.base = base
-
-    def _rows(self, frame):
-        from scipy import sparse
-        from sklearn.feature_extraction.text import HashingVectorizer
-        keys, dense, owners, words = [], [], [], []
-        for i, (text, context) in enumerate(zip(frame["text"], frame["context"])):
-            tokens = text.split()
-            words.append(tokens)
-            for j, token in enumerate(tokens):
-                bare = token.lower().strip(".,!?;:'\\"()")
-                keys.append(f"{context}_{bare} w_{bare} c_{context}")
-                dense.append([j / max(1, len(tokens) - 1), len(tokens) / 30.0, float(j == 0), float(j == len(tokens) - 1)])
-                owners.append(i)
-        hashed = HashingVectorizer(n_features=2 ** 14, alternate_sign=False, token_pattern=r"\\S+", norm=None).transform(keys)
-        rows = sparse.hstack([hashed, sparse.csr_matrix(np.asarray(dense, dtype=float).reshape(-1, 4))]).tocsr()
-        return rows, np.asarray(owners, dtype=int), words
-
-    def fit(self, frame, spans):
-        rows, owners, words = self._rows(frame)
-        chosen = [set(str(s).lower().split()) for s in spans]
-        labels = np.asarray([int(w.lower() in chosen[o]) for o, ws in zip(range(len(words)), words) for w in ws], dtype=int)
-        self.base.fit(rows, labels)
-        return self
-
-    def predict(self, frame):
-        rows, owners, words = self._rows(frame)
-        proba = self.base.predict_proba(rows)[:, -1] if rows.shape[0] else np.zeros(0)
-        spans, start = [], 0
-        for i, (tokens, context) in enumerate(zip(words, frame["context"])):
-            p = proba[start:start + len(tokens)]
-            start += len(tokens)
-            if not tokens or context == "neutral":
-                spans.append(" ".join(tokens))
-                continue
-            picked = np.flatnonzero(p >= 0.5)
-            if picked.size == 0:
-                picked = np.array([int(np.argmax(p))])
-            spans.append(" ".join(tokens[picked.min():picked.max() + 1]))
-        return np.asarray(spans, dtype=object)
-
-
-X = span_frame(train)
-X_test = span_frame(test)
+X, X_test = span_frame(train), span_frame(test)
+span_keys = "word_in_context"
 print(f"span rows {X.shape}")`),
 ];
 
@@ -393,7 +367,7 @@ const FIT: Fragment[] = [
   frag("fit.full", 1, "fit a fresh model on all training rows", () =>
     `model = make_model()
 model.fit(X, y)`),
-  frag("fit.reuse_validation", 1, "keep the model fitted during validation (no refit: faster, less data)", () => `model = val_model`),
+  frag("fit.reuse_validation", 1, "keep the model fitted during validation (no refit: faster, less data)", () => `model = val_model`, "valid"),
   frag("fit.half", 1, "fit on a random half of the training rows (faster, worse)", () =>
     `half = np.random.RandomState(SEED).permutation(len(y))[: max(2, len(y) // 2)]
 model = make_model()

@@ -30,7 +30,9 @@ export function allowedAfter(vocab: Vocabulary, prevId: number): number[] | unde
   const next = new Set(nextStages(stage));
   const ids: number[] = [];
   if (next.has("end")) ids.push(vocab.id(EOS));
-  for (const f of FRAGMENTS) if (next.has(f.stage)) ids.push(vocab.id(f.name));
+  for (const f of FRAGMENTS) {
+    if (next.has(f.stage) && (f.onlyAfter === undefined || f.onlyAfter === stage)) ids.push(vocab.id(f.name));
+  }
   return ids;
 }
 

@@ -13,6 +13,75 @@ export function py(value: string | readonly string[] | undefined | null): string
  * whose fragments are missing or misplaced still fails where those fragments should have been.
  */
 export function renderPreamble(ctx: TaskContext, sampleSubmissionFile: string): string {
+  return `${head(ctx, sampleSubmissionFile)}${ctx.output === "span" ? SPAN_RULE : ""}`;
+}
+
+/**
+ * Span tasks predict a substring of the input text. The rule is a word classifier: per word, is it inside the span?
+ * Features of a word come from hashed keys (the word, the word in its context label such as a sentiment, and
+ * optionally character trigrams); the base classifier is whatever model family the program chose.
+ */
+const SPAN_RULE = `
+
+CONTEXT_COL = CATEGORICAL[0] if CATEGORICAL else None
+span_keys = "word_in_context"
+
+
+def span_frame(frame):
+    out = pd.DataFrame({"text": frame[TEXT[0]].fillna("").astype(str)})
+    out["context"] = frame[CONTEXT_COL].fillna("").astype(str) if CONTEXT_COL else ""
+    return out
+
+
+class WordSpan:
+    """Learns which words of a text belong to the span; predicts the run from the first to the last chosen word."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def _rows(self, frame):
+        from scipy import sparse
+        from sklearn.feature_extraction.text import HashingVectorizer
+        keys, dense, words = [], [], []
+        for text, context in zip(frame["text"], frame["context"]):
+            tokens = text.split()
+            words.append(tokens)
+            for j, token in enumerate(tokens):
+                bare = token.lower().strip(".,!?;:'\\"()")
+                key = f"w_{bare} c_{context}" if span_keys == "word" else f"{context}_{bare} w_{bare} c_{context}"
+                if span_keys == "word_and_chars":
+                    key += " " + " ".join(f"g_{bare[k:k + 3]}" for k in range(max(0, len(bare) - 2)))
+                keys.append(key)
+                dense.append([j / max(1, len(tokens) - 1), len(tokens) / 30.0, float(j == 0), float(j == len(tokens) - 1)])
+        hashed = HashingVectorizer(n_features=2 ** 12, alternate_sign=False, token_pattern=r"\\S+", norm=None).transform(keys)
+        rows = sparse.hstack([hashed, sparse.csr_matrix(np.asarray(dense, dtype=float).reshape(-1, 4))]).tocsr()
+        return rows, words
+
+    def fit(self, frame, spans):
+        rows, words = self._rows(frame)
+        chosen = [set(str(s).lower().split()) for s in spans]
+        labels = np.asarray([int(w.lower() in chosen[i]) for i, ws in enumerate(words) for w in ws], dtype=int)
+        self.base.fit(rows, labels)
+        return self
+
+    def predict(self, frame):
+        rows, words = self._rows(frame)
+        proba = self.base.predict_proba(rows)[:, -1] if rows.shape[0] else np.zeros(0)
+        spans, start = [], 0
+        for tokens, context in zip(words, frame["context"]):
+            p = proba[start:start + len(tokens)]
+            start += len(tokens)
+            if not tokens or context == "neutral":
+                spans.append(" ".join(tokens))
+                continue
+            picked = np.flatnonzero(p >= 0.5)
+            if picked.size == 0:
+                picked = np.array([int(np.argmax(p))])
+            spans.append(" ".join(tokens[picked.min():picked.max() + 1]))
+        return np.asarray(spans, dtype=object)
+`;
+
+function head(ctx: TaskContext, sampleSubmissionFile: string): string {
   return `# Program for task ${ctx.taskId}: metric ${ctx.metric} (${ctx.lowerIsBetter ? "lower" : "higher"} is better).
 # Reads /home/data, writes /home/submission/submission.csv, prints the validation metric.
 DATA_DIR = "/home/data"
