@@ -6,7 +6,7 @@ import { bwrapArgs, SANDBOX_PATHS } from "./bwrap-args.js";
 import { RunCgroup, removeStaleRunCgroups } from "./cgroup.js";
 import { programEnv } from "./env.js";
 import type { ExecRequest, ExecResult, Executor } from "./executor.js";
-import { launcherArgv, type RlimitTable } from "./launcher.js";
+import { launcherArgv, prlimitArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
 import { finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
@@ -29,8 +29,12 @@ import { acquireSandboxUid } from "./uid-pool.js";
  *   process count plus the allowance (it counts all of the user's processes), and memory is bounded by
  *   RLIMIT_AS unless a delegated cgroup is available.
  *
- * CPU time and peak memory come from the in-sandbox launcher's wait4 rusage of the reaped tree; when the
- * program had to be killed, from the run's cgroup counters.
+ * Measurements: where the per-run cpuacct and memory cgroups exist, CPU time and peak memory are the group's
+ * counters (the whole tree, page cache and tmpfs included, i.e. exactly what the memory limit counts) and the
+ * program is exec'd directly under prlimit, so the sandbox costs no extra process; its parent is then bwrap's
+ * own root-owned init, which it cannot signal. Elsewhere a small in-sandbox launcher (launcher.ts) forks the
+ * program and reports the wait4 rusage of the reaped tree, at the price of one more interpreter start.
+ * bwrap reports a death by signal N as exit status 128 + N; such statuses are reported as that signal.
  */
 export class BwrapExecutor implements Executor {
   readonly name = "bwrap";
@@ -83,7 +87,9 @@ export class BwrapExecutor implements Executor {
 
       const venvBin = join(this.py.venv, "bin");
       const env = programEnv({ limits, home: SANDBOX_PATHS.work, tmp: SANDBOX_PATHS.tmp, path: [venvBin, "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
-      const inner = launcherArgv(this.py.python, { rlimits, argv: [this.py.python, SANDBOX_PATHS.program] });
+      const useLauncher = !(cgroup.has("cpuacct") && cgroup.has("memory") && this.probe.prlimit);
+      const launch = { rlimits, argv: [this.py.python, SANDBOX_PATHS.program] };
+      const inner = useLauncher ? launcherArgv(this.py.python, launch) : prlimitArgv(this.probe.prlimit!, launch);
       const args = bwrapArgs({
         mode: this.probe.mode,
         venv: this.py.venv,
@@ -111,10 +117,11 @@ export class BwrapExecutor implements Executor {
       cgroup.killAll();
       const notes: string[] = [];
       if (!raw.report && !raw.killed) {
-        // The launcher is the sandbox's main process: without its report it died early, and with it the
-        // whole PID namespace. bwrap reports a death by signal N as exit status 128 + N.
-        notes.push("the launcher inside the sandbox was killed before the program finished (did the program kill its parent?); the whole sandbox was torn down");
-        if (raw.exitCode !== null && raw.exitCode > 128) {
+        if (useLauncher) {
+          // Without its report the launcher died early, and with it the whole PID namespace.
+          notes.push("the launcher inside the sandbox was killed before the program finished (did the program kill its parent?); the whole sandbox was torn down");
+        }
+        if (raw.exitCode !== null && raw.exitCode > 128 && raw.exitCode < 128 + 65) {
           raw.signal = signalName(raw.exitCode - 128);
           raw.exitCode = null;
         }

@@ -291,8 +291,9 @@ export class RunCgroup {
           break;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === "ENOENT") break;
+          // EBUSY for a moment while the kernel finishes reaping the killed tree.
           this.killAll();
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, attempt < 10 ? 1 : 20));
         }
       }
     }

@@ -80,6 +80,24 @@ export interface LauncherConfig {
   argv: string[];
 }
 
+const PRLIMIT_FLAGS: Record<keyof RlimitTable, string> = {
+  RLIMIT_CPU: "--cpu",
+  RLIMIT_FSIZE: "--fsize",
+  RLIMIT_NPROC: "--nproc",
+  RLIMIT_AS: "--as",
+  RLIMIT_CORE: "--core",
+  RLIMIT_NOFILE: "--nofile",
+};
+
+/**
+ * The argv that runs `cfg.argv` with the limits set by util-linux prlimit, which execs the program in place:
+ * no extra process, no interpreter start. Used when cgroups provide the measurements.
+ */
+export function prlimitArgv(prlimit: string, cfg: LauncherConfig): string[] {
+  const flags = Object.entries(cfg.rlimits).map(([name, [soft, hard]]) => `${PRLIMIT_FLAGS[name as keyof RlimitTable]}=${soft}:${hard}`);
+  return [prlimit, ...flags, "--", ...cfg.argv];
+}
+
 /** The argv that runs `cfg.argv` under the launcher with interpreter `python`. */
 export function launcherArgv(python: string, cfg: LauncherConfig): string[] {
   return [python, "-I", "-S", "-c", LAUNCHER_SOURCE, JSON.stringify(cfg)];

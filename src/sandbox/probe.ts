@@ -13,6 +13,8 @@ export interface IsolationProbe {
   /** Unprivileged user namespaces (needed when not root). */
   userns: { allowed: boolean; detail: string };
   setpriv: string | null;
+  /** util-linux prlimit, to set limits without a launcher process. */
+  prlimit: string | null;
   disableNestedUserns: boolean;
   cgroups: CgroupSupport;
   /** Why the sandbox cannot run, with the fix, when `works` is false. */
@@ -109,6 +111,7 @@ export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationP
     works,
     userns,
     setpriv,
+    prlimit: which("prlimit"),
     disableNestedUserns: help.includes("--disable-userns"),
     cgroups: detectCgroups(),
     problem,

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAlive } from "./cgroup.js";
@@ -16,6 +16,17 @@ export const SANDBOX_UID_BASE = 2_100_000_000;
 const SLOTS = 4096;
 
 const held = new Set<number>();
+const everLeased = new Set<number>();
+
+/** Uids this process has leased so far (for checks that nothing of a finished sandbox survives). */
+export function leasedUids(): number[] {
+  return [...everLeased];
+}
+
+/** Is the uid leased right now, by any process? */
+export function uidInUse(uid: number): boolean {
+  return existsSync(join(lockDir(), String(uid)));
+}
 
 function lockDir(): string {
   const dir = join(tmpdir(), "mlerl-sandbox-uids");
@@ -65,6 +76,7 @@ export function acquireSandboxUid(): UidLease {
     }
     if (!claimed) continue;
     held.add(uid);
+    everLeased.add(uid);
     let released = false;
     return {
       uid,

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecLimits, ExecResult, Executor } from "../../src/sandbox/executor.js";
-import { SANDBOX_UID_BASE } from "../../src/sandbox/uid-pool.js";
+import { leasedUids, uidInUse } from "../../src/sandbox/uid-pool.js";
+import { detectCgroups } from "../../src/sandbox/cgroup.js";
 
 /** A task laid out like MLE-bench's prepared dir, with a secret only the private answers contain. */
 export interface FakeTask {
@@ -37,17 +38,26 @@ export async function runProgram(ex: Executor, task: FakeTask, code: string, lim
   return { r, outDir };
 }
 
-/** Processes still running as a sandbox uid (none may survive a run). */
-export function sandboxProcesses(): number[] {
-  const out: number[] = [];
+/**
+ * Processes of sandboxes this test process ran that are still alive. Other programs on the machine may run
+ * sandboxes at the same time, so only uids we leased and nobody holds now count, plus our own run cgroups.
+ */
+export function leftovers(): string[] {
+  const ours = new Set(leasedUids().filter((u) => !uidInUse(u)));
+  const out: string[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${name}/status`, "utf8"));
-      if (m && Number(m[1]) >= SANDBOX_UID_BASE && Number(m[1]) < SANDBOX_UID_BASE + 1_000_000) out.push(Number(name));
+      if (m && ours.has(Number(m[1]))) out.push(`process ${name} (uid ${m[1]})`);
     } catch {
       /* gone */
     }
+  }
+  const cg = detectCgroups();
+  for (const parent of new Set([cg.pids?.parent, cg.memory?.parent, cg.cpuacct?.parent])) {
+    if (!parent) continue;
+    for (const n of readdirSync(parent)) if (n.startsWith(`mlerl-sandbox-${process.pid}-`)) out.push(`cgroup ${join(parent, n)}`);
   }
   return out;
 }
@@ -57,5 +67,5 @@ export function assertHostFine(): void {
   const r = spawnSync("/bin/sh", ["-c", "echo alive"], { encoding: "utf8" });
   assert.equal(r.status, 0);
   assert.equal(r.stdout, "alive\n");
-  assert.deepEqual(sandboxProcesses(), [], "no process of the sandbox survives the run");
+  assert.deepEqual(leftovers(), [], "nothing of the sandbox survives the run");
 }
