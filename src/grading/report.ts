@@ -98,6 +98,8 @@ export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath
   }
   const score = rawScore === null ? null : roundScore(rawScore);
   const t = spec.thresholds;
+  const medals = medalsFor(score, t, spec.lowerIsBetter);
+  // Field order as MLE-bench writes its reports.
   return {
     competition_id: spec.id,
     score,
@@ -105,7 +107,11 @@ export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath
     silver_threshold: t?.silver ?? null,
     bronze_threshold: t?.bronze ?? null,
     median_threshold: t?.median ?? null,
-    ...medalsFor(score, t, spec.lowerIsBetter),
+    any_medal: medals.any_medal,
+    gold_medal: medals.gold_medal,
+    silver_medal: medals.silver_medal,
+    bronze_medal: medals.bronze_medal,
+    above_median: medals.above_median,
     submission_exists: exists,
     valid_submission: score !== null,
     is_lower_better: spec.lowerIsBetter,

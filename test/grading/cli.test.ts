@@ -34,7 +34,13 @@ test("`mlerl grade --json` on an MLE-bench dir reports the score scikit-learn co
   const { answers, submission } = prepareCompetition(id, "test.csv", 41);
   const out = mlerl(["grade", "--task", id, "--submission", submission, "--json"]);
   assert.equal(out.code, 0, out.stderr);
-  const report = GradeReport.parse(JSON.parse(out.stdout));
+  const json = JSON.parse(out.stdout) as Record<string, unknown>;
+  // MLE-bench's report fields, in its order, then ours.
+  assert.deepEqual(Object.keys(json), [
+    "competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold", "any_medal", "gold_medal",
+    "silver_medal", "bronze_medal", "above_median", "submission_exists", "valid_submission", "is_lower_better", "created_at", "submission_path", "error",
+  ]);
+  const report = GradeReport.parse(json);
   const [expected] = runPython(
     `
 import pandas as pd
