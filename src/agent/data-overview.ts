@@ -185,15 +185,15 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
 }
 
 /**
- * Count records (CSV: newlines outside double quotes; text: all newlines) by streaming the file.
- * A last record without a trailing newline counts too.
+ * Count records by streaming the file. CSV (`csv`): newlines outside double quotes end records and blank lines
+ * are not records (as pandas reads them). Text: every line counts. A last line without a newline counts too.
  */
-async function countRecords(path: string, quoteAware: boolean): Promise<number> {
+async function countRecords(path: string, csv: boolean): Promise<number> {
   const fh = await open(path, "r");
   const buf = Buffer.alloc(1 << 20);
   let records = 0;
   let inQuotes = false;
-  let last = -1;
+  let lineEmpty = true;
   try {
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
@@ -201,7 +201,7 @@ async function countRecords(path: string, quoteAware: boolean): Promise<number> 
       const chunk = buf.subarray(0, bytesRead);
       let i = 0;
       // Next quote position, found once and reused until passed (a fresh search per newline is quadratic).
-      let q = quoteAware ? chunk.indexOf(0x22) : -1;
+      let q = csv ? chunk.indexOf(0x22) : -1;
       while (i < chunk.length) {
         if (inQuotes) {
           if (q < 0) break;
@@ -212,20 +212,26 @@ async function countRecords(path: string, quoteAware: boolean): Promise<number> 
         }
         const nl = chunk.indexOf(0x0a, i);
         if (q >= 0 && (nl < 0 || q < nl)) {
+          lineEmpty = false;
           inQuotes = true;
           i = q + 1;
           q = chunk.indexOf(0x22, i);
         } else if (nl >= 0) {
-          records += 1;
+          const blank = nl === i || (nl === i + 1 && chunk[i] === 0x0d);
+          if (!blank) lineEmpty = false;
+          if (!lineEmpty || !csv) records += 1;
+          lineEmpty = true;
           i = nl + 1;
-        } else break;
+        } else {
+          lineEmpty = false;
+          break;
+        }
       }
-      last = chunk[chunk.length - 1] ?? -1;
     }
   } finally {
     await fh.close();
   }
-  if (last !== -1 && last !== 0x0a) records += 1;
+  if (!lineEmpty) records += 1;
   return records;
 }
 

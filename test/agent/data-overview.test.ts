@@ -38,6 +38,8 @@ pd.DataFrame({"id": range(40), "x": rng.normal(size=40)}).to_csv(os.path.join(pu
 # A table bigger than the preview head, with long quoted multi-line cells crossing the head boundary.
 big = pd.DataFrame({"id": range(3000), "body": [("line one, with comma\nline two " + "z" * (50 + i % 200)) for i in range(3000)]})
 big.to_csv(os.path.join(pub, "big.csv"), index=False)
+with open(os.path.join(pub, "blank_lines.csv"), "w", newline="") as f:
+    f.write('a,b\n1,2\n\n3,"x\n\ny"\r\n\r\n5,6')
 with open(os.path.join(pub, "train.json"), "w") as f:
     json.dump([{"request_id": f"t3_{i}", "text": "pizza " * 40, "votes": i} for i in range(77)], f)
 with open(os.path.join(pub, "description.md"), "w") as f:
@@ -56,7 +58,7 @@ pd.DataFrame({"id": train["id"], "author": secret}).to_csv(os.path.join(priv, "t
 with open(os.path.join(priv, "notes.txt"), "w") as f:
     f.write(secret + "\n")
 out = {}
-for name in ["train.csv", "test.csv", "sample_submission.csv", "big.csv", "extra.tsv"]:
+for name in ["train.csv", "test.csv", "sample_submission.csv", "big.csv", "extra.tsv", "blank_lines.csv"]:
     df = pd.read_csv(os.path.join(pub, name), sep="\t" if name.endswith(".tsv") else ",")
     out[name] = {"rows": len(df), "cols": df.shape[1], "header": list(df.columns)}
 print(json.dumps(out))
