@@ -5,6 +5,7 @@ import { registerExec } from "./exec.js";
 import { registerTasks } from "./tasks.js";
 import { registerPrompt } from "./prompt.js";
 import { registerGrade } from "./grade.js";
+import { registerPolicy } from "./policy.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerGrade(program);
   registerTasks(program);
   registerPrompt(program);
+  registerPolicy(program);
 }
