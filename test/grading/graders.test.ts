@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GRADERS, gradeSubmission, readTable, scoreTables, type GradeReport } from "../../src/grading/index.js";
+import { UserError } from "../../src/errors.js";
 import { decodeNumber, runPython } from "../metrics/reference.js";
 import { FACTS, PY_REFERENCE, validPair, type Pair } from "./competitions.js";
 import { makeDataDir, makeSpec, taskPaths, writeCsvFile, type CsvData } from "./fixtures.js";
@@ -218,4 +219,31 @@ print(json.dumps(out))
   ) as boolean[];
   cases.forEach((c, i) => assert.equal(c.valid, verdicts[i], `${c.competition} delta ${deltas[i % deltas.length]}`));
   assert.ok(verdicts.includes(true) && verdicts.includes(false), "both sides of the boundary were exercised");
+});
+
+test("a task whose competition has no registered grader is graded from its spec's metric and columns", () => {
+  const pair = validPair("tabular-playground-series-may-2022", 31);
+  const known = gradePair("tabular-playground-series-may-2022", pair);
+  const paths = taskPaths(dataDir, "custom-binary");
+  writeCsvFile(join(paths.privateDir, "test.csv"), pair.answers);
+  const submission = writeCsvFile(join(dataDir, "custom.csv"), pair.submission);
+  const spec = makeSpec("some-other-competition", FACTS["tabular-playground-series-may-2022"]!, undefined, "custom-binary");
+  const report = gradeSubmission(spec, paths, submission);
+  assert.equal(report.score, known.report.score);
+  const bad = writeCsvFile(join(dataDir, "custom-bad.csv"), mutate(pair, (s) => (s.rows[0]![1] = -1)).submission);
+  assert.match(gradeSubmission(spec, paths, bad).error ?? "", /column 'target', row 1 .*outside \[0, 1\]/);
+});
+
+test("broken answers are a user error that says how to re-prepare, not an invalid submission", () => {
+  const pair = validPair("tabular-playground-series-may-2022", 32);
+  const paths = taskPaths(dataDir, "broken-answers");
+  writeCsvFile(join(paths.privateDir, "test.csv"), { header: ["id", "label"], rows: pair.answers.rows });
+  const submission = writeCsvFile(join(dataDir, "broken.csv"), pair.submission);
+  const spec = makeSpec("tabular-playground-series-may-2022", FACTS["tabular-playground-series-may-2022"]!, undefined, "broken-answers");
+  assert.throws(
+    () => gradeSubmission(spec, paths, submission),
+    (e: unknown) => e instanceof UserError && /has no column 'target'/.test(e.message) && /mlebench prepare -c tabular-playground-series-may-2022/.test(e.hint ?? ""),
+  );
+  const noAnswers = makeSpec("tabular-playground-series-may-2022", FACTS["tabular-playground-series-may-2022"]!, undefined, "no-answers");
+  assert.throws(() => gradeSubmission(noAnswers, taskPaths(dataDir, "no-answers"), submission), (e: unknown) => e instanceof UserError && /does not exist/.test(e.message));
 });
