@@ -41,7 +41,14 @@ export class BwrapExecutor implements Executor {
   private readonly py: AgentPython;
   private readonly probe: IsolationProbe;
 
-  constructor(opts: { python?: AgentPython; env?: NodeJS.ProcessEnv } = {}) {
+  private readonly forceLauncher: boolean;
+
+  /**
+   * `measure: "launcher"` uses the in-sandbox launcher even where cgroups could measure (the path machines
+   * without writable cgroups take); the default picks the cheapest exact option.
+   */
+  constructor(opts: { python?: AgentPython; env?: NodeJS.ProcessEnv; measure?: "auto" | "launcher" } = {}) {
+    this.forceLauncher = opts.measure === "launcher";
     this.probe = probeIsolation(opts.env);
     if (!this.probe.works || !this.probe.bwrap.path) {
       const p = this.probe.problem ?? { message: "the sandbox is unavailable", fix: "run `mlerl doctor`" };
@@ -87,7 +94,7 @@ export class BwrapExecutor implements Executor {
 
       const venvBin = join(this.py.venv, "bin");
       const env = programEnv({ limits, home: SANDBOX_PATHS.work, tmp: SANDBOX_PATHS.tmp, path: [venvBin, "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
-      const useLauncher = !(cgroup.has("cpuacct") && cgroup.has("memory") && this.probe.prlimit);
+      const useLauncher = this.forceLauncher || !(cgroup.has("cpuacct") && cgroup.has("memory") && this.probe.prlimit);
       const launch = { rlimits, argv: [this.py.python, SANDBOX_PATHS.program] };
       const inner = useLauncher ? launcherArgv(this.py.python, launch) : prlimitArgv(this.probe.prlimit!, launch);
       const args = bwrapArgs({

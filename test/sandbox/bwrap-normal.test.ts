@@ -124,6 +124,22 @@ test("concurrent sandboxes run as different uids; aborting stops one", async () 
   assertHostFine();
 });
 
+test("the launcher path (machines without writable cgroups) reports exit status and wait4 usage, and survives a parent kill", async () => {
+  const viaLauncher = new BwrapExecutor({ measure: "launcher" });
+  const busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\nb = bytearray(50_000_000)\nimport sys\nsys.exit(4)\n";
+  const { r } = await runProgram(viaLauncher, task, busy);
+  assert.equal(r.exitCode, 4, r.stderr.text);
+  assert.ok(r.cpuSec !== null && r.cpuSec >= 0.3, `cpu ${r.cpuSec}`);
+  assert.ok(r.peakMemoryMb !== null && r.peakMemoryMb >= 50, `peak ${r.peakMemoryMb}`);
+
+  const { r: killer } = await runProgram(viaLauncher, task, "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)\nprint('survived')\n");
+  assert.equal(killer.killed, null);
+  assert.equal(killer.signal, "SIGKILL");
+  assert.doesNotMatch(killer.stdout.text, /survived/);
+  assert.ok((killer.notes ?? []).some((n) => /launcher/.test(n)));
+  assertHostFine();
+});
+
 test("without bubblewrap the executor refuses with the fix", () => {
   assert.throws(
     () => new BwrapExecutor({ env: { ...process.env, MLERL_BWRAP: "/nonexistent/bwrap" } }),
