@@ -63,6 +63,8 @@ export interface UpdateStats {
   stalenessMean: number;
   stalenessMax: number;
   baselines: Record<string, number>;
+  /** Trainer diagnostics (clip fraction, mean ratio, gradient norm, ...). */
+  extra: Record<string, number>;
 }
 
 export interface LoopEvents {
@@ -165,7 +167,7 @@ export async function runLoop(
           finishedTotal += 1;
           queue.push({ id, taskId, kind, action, reward: outcome.reward, wallSec: outcome.wallSec });
           if (outcome.validSubmission) {
-            pool.add(taskId, { rolloutId: id, code: action.code, output: outcome.output, validationMetric: outcome.validationMetric, reward: outcome.reward, feedback: feedbackOf(outcome) });
+            pool.add(taskId, { rolloutId: id, action, code: action.code, output: outcome.output, validationMetric: outcome.validationMetric, reward: outcome.reward, feedback: feedbackOf(outcome) });
           }
           events.onRollout?.({ id, taskId, kind, policyVersion: action.policyVersion }, outcome);
         }
@@ -217,6 +219,7 @@ export async function runLoop(
       stalenessMean: mean(staleness),
       stalenessMax: Math.max(...staleness),
       baselines: estimator.snapshot(),
+      extra: result.extra ?? {},
     };
     store.recordUpdate({ version: result.version, createdAt: Date.now() / 1000, stats: { ...stats }, checkpoint: dir, rolloutIds: stats.rolloutIds });
     updates += 1;
@@ -298,7 +301,7 @@ function addToPool(pool: ImprovePool, row: RolloutRow): void {
   const outcome = JSON.parse(row.outcomeJson!) as RolloutOutcome;
   if (!outcome.validSubmission) return;
   const action = parseAction(row.actionJson);
-  pool.add(row.taskId, { rolloutId: row.id, code: action.code, output: outcome.output, validationMetric: outcome.validationMetric, reward: outcome.reward, feedback: feedbackOf(outcome) });
+  pool.add(row.taskId, { rolloutId: row.id, action, code: action.code, output: outcome.output, validationMetric: outcome.validationMetric, reward: outcome.reward, feedback: feedbackOf(outcome) });
 }
 
 function pruneCheckpoints(store: RunStore, keep: number): void {

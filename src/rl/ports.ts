@@ -3,6 +3,8 @@ import type { PromptKind } from "./types.js";
 /** What an improve prompt is built from: an earlier valid solution of the same task and how it ran. */
 export interface ImproveParent {
   rolloutId: number;
+  /** The parent's own sampled action (token-level policies continue from its tokens, not re-tokenised text). */
+  action: SampledAction;
   code: string;
   /** Execution output the agent may see (instrumentation markers removed). */
   output: string;
