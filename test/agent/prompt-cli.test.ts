@@ -50,13 +50,4 @@ test("mlerl prompt --kind improve shows the given program and output; user templ
   const noCode = cli(["prompt", "--task", TASK, "--kind", "improve"]);
   assert.equal(noCode.code, 2);
   assert.match(noCode.err, /--code FILE/);
-  const badKind = cli(["prompt", "--task", TASK, "--kind", "debug"]);
-  assert.equal(badKind.code, 2);
-  assert.match(badKind.err, /--kind must be scratch or improve/);
-});
-
-test("mlerl prompt on an unprepared task says how to prepare it", async () => {
-  const r = cli(["prompt", "--task", "mini-leaf-classification"]);
-  assert.equal(r.code, 2);
-  assert.match(r.err, /tasks prepare mini-leaf-classification/);
 });
