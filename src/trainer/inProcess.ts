@@ -43,15 +43,22 @@ export class InProcessTrainer implements Trainer {
   private v = new Map<string, tf.Variable>();
   private step = 0;
 
-  constructor(readonly policy: FragmentPolicy) {}
+  /** Sequences per forward/backward pass (see microBatches). */
+  readonly microBatch: number;
+
+  constructor(
+    readonly policy: FragmentPolicy,
+    opts: { microBatch?: number } = {},
+  ) {
+    this.microBatch = Math.max(1, opts.microBatch ?? 8);
+  }
 
   version(): number {
     return this.policy.version;
   }
 
   private batch(datums: Datum[]): Batch {
-    const { vocab, config } = this.policy;
-    datums.forEach((d, i) => checkDatum(d, i, (id) => vocab.isOutput(id), config.maxLen));
+    const { vocab } = this.policy;
     const T = Math.max(...datums.map((d) => d.modelInput.length));
     const pad = vocab.id(PAD);
     const grid = (f: (d: Datum, t: number) => number, fill: number) =>
@@ -75,6 +82,17 @@ export class InProcessTrainer implements Trainer {
 
   /** Log-probabilities of every target under the current weights, without gradients. */
   async logprobs(datums: Datum[]): Promise<number[][]> {
+    const { vocab, config } = this.policy;
+    datums.forEach((d, i) => checkDatum(d, i, (id) => vocab.isOutput(id), config.maxLen));
+    const out: number[][] = datums.map(() => []);
+    for (const chunk of this.microBatches(datums)) {
+      const part = await this.logprobsChunk(chunk.map((i) => datums[i]!));
+      chunk.forEach((i, k) => (out[i] = part[k]!));
+    }
+    return out;
+  }
+
+  private async logprobsChunk(datums: Datum[]): Promise<number[][]> {
     const b = this.batch(datums);
     try {
       const lp = tf.tidy(() => this.targetLogprobs(b));
@@ -86,24 +104,70 @@ export class InProcessTrainer implements Trainer {
     }
   }
 
+  /**
+   * Datums sorted by length and cut into micro-batches, so short sequences are not padded to the longest one of the
+   * whole batch (scratch and improve prompts differ about twofold). Gradients add up, so the result is the same.
+   */
+  private microBatches(datums: Datum[]): number[][] {
+    const order = datums.map((_, i) => i).sort((a, b) => datums[a]!.modelInput.length - datums[b]!.modelInput.length);
+    const out: number[][] = [];
+    for (let i = 0; i < order.length; i += this.microBatch) out.push(order.slice(i, i + this.microBatch));
+    return out;
+  }
+
   async forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardResult> {
     if (datums.length === 0) throw new Error("forwardBackward needs at least one datum");
+    if (loss.name !== "ppo" && loss.name !== "importance_sampling") throw new UserError(`unknown loss ${String(loss.name)}`, "use importance_sampling or ppo");
     const clipLow = loss.clipLow ?? 0.2;
     const clipHigh = loss.clipHigh ?? 0.2;
-    if (loss.name !== "ppo" && loss.name !== "importance_sampling") throw new UserError(`unknown loss ${String(loss.name)}`, "use importance_sampling or ppo");
+    const { vocab, config } = this.policy;
+    datums.forEach((d, i) => checkDatum(d, i, (id) => vocab.isOutput(id), config.maxLen));
+    const logprobs: number[][] = datums.map(() => []);
+    let total = 0;
+    for (const chunk of this.microBatches(datums)) {
+      const part = await this.forwardBackwardChunk(chunk.map((i) => datums[i]!), loss.name, clipLow, clipHigh);
+      total += part.loss;
+      chunk.forEach((i, k) => (logprobs[i] = part.logprobs[k]!));
+    }
+    let trained = 0;
+    let clippedN = 0;
+    let ratioSum = 0;
+    let klSum = 0;
+    datums.forEach((d, i) => {
+      d.advantages.forEach((a, t) => {
+        if (a === 0) return;
+        const logRatio = logprobs[i]![t]! - d.logprobs[t]!;
+        const r = Math.exp(logRatio);
+        trained++;
+        ratioSum += r;
+        klSum += r - 1 - logRatio;
+        if (r < 1 - clipLow || r > 1 + clipHigh) clippedN++;
+      });
+    });
+    return {
+      loss: total,
+      logprobs,
+      metrics: {
+        trainedTokens: trained,
+        clipFraction: trained ? clippedN / trained : 0,
+        meanRatio: trained ? ratioSum / trained : 1,
+        kl: trained ? klSum / trained : 0,
+      },
+    };
+  }
+
+  private async forwardBackwardChunk(datums: Datum[], lossName: LossSpec["name"], clipLow: number, clipHigh: number): Promise<{ loss: number; logprobs: number[][] }> {
     const b = this.batch(datums);
     const vars = [...this.policy.model.params.entries()];
     let learnerLp: tf.Tensor2D | undefined;
-    let ratioT: tf.Tensor2D | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
         const lp = this.targetLogprobs(b);
         learnerLp = tf.keep(tf.clone(lp)) as tf.Tensor2D;
         const ratio = tf.exp(tf.sub(lp, b.behaviour));
-        ratioT = tf.keep(tf.clone(ratio)) as tf.Tensor2D;
         const mask = tf.cast(tf.notEqual(b.advantages, 0), "float32");
         let perToken: tf.Tensor;
-        if (loss.name === "importance_sampling") {
+        if (lossName === "importance_sampling") {
           perToken = tf.mul(ratio, b.advantages);
         } else {
           const clipped = tf.clipByValue(ratio, 1 - clipLow, 1 + clipHigh);
@@ -123,38 +187,13 @@ export class InProcessTrainer implements Trainer {
           this.grads.set(name, g);
         }
       }
-      const lossValue = (await value.data())[0] as number;
+      const loss = (await value.data())[0] as number;
       value.dispose();
-      const lpRows = (await learnerLp!.array()) as number[][];
-      const ratios = (await ratioT!.array()) as number[][];
-      let trained = 0;
-      let clippedN = 0;
-      let ratioSum = 0;
-      let klSum = 0;
-      datums.forEach((d, i) => {
-        d.advantages.forEach((a, t) => {
-          if (a === 0) return;
-          const r = ratios[i]![t]!;
-          trained++;
-          ratioSum += r;
-          klSum += r - 1 - Math.log(r);
-          if (r < 1 - clipLow || r > 1 + clipHigh) clippedN++;
-        });
-      });
-      return {
-        loss: lossValue,
-        logprobs: lpRows.map((r, i) => r.slice(0, b.lengths[i])),
-        metrics: {
-          trainedTokens: trained,
-          clipFraction: trained ? clippedN / trained : 0,
-          meanRatio: trained ? ratioSum / trained : 1,
-          kl: trained ? klSum / trained : 0,
-        },
-      };
+      const rows = (await learnerLp!.array()) as number[][];
+      return { loss, logprobs: rows.map((r, i) => r.slice(0, b.lengths[i])) };
     } finally {
       tf.dispose([b.inputs, b.targets, b.behaviour, b.advantages, b.valid]);
       learnerLp?.dispose();
-      ratioT?.dispose();
     }
   }
 
