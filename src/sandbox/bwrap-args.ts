@@ -30,8 +30,9 @@ export interface SandboxLayout {
   /** Size cap for each writable tmpfs (/tmp, /dev/shm). */
   tmpfsBytes: number;
   env: Record<string, string>;
-  /** Root mode: the uid/gid the program runs as. */
+  /** Root mode: the uid/gid the program runs as, and the setpriv that switches to it. */
   uid?: number;
+  setpriv?: string;
   /** Userns mode: bwrap can forbid nested user namespaces (bubblewrap >= 0.8). */
   disableNestedUserns?: boolean;
   /** The command run inside (the launcher). */
@@ -136,7 +137,7 @@ export function bwrapArgs(l: SandboxLayout): string[] {
   if (l.mode === "root") {
     if (l.uid === undefined) throw new Error("bwrapArgs: root mode needs a sandbox uid");
     args.push(
-      "/usr/bin/setpriv",
+      l.setpriv ?? "/usr/bin/setpriv",
       `--reuid=${l.uid}`,
       `--regid=${l.uid}`,
       "--clear-groups",

@@ -9,7 +9,7 @@ import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, prlimitArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
-import { finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
+import { checkPublicDir, finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
 import { signalName, supervise, withCgroupJoin } from "./supervise.js";
 import { acquireSandboxUid } from "./uid-pool.js";
 
@@ -67,6 +67,7 @@ export class BwrapExecutor implements Executor {
 
   async run(req: ExecRequest): Promise<ExecResult> {
     const limits = resolveLimits(req.limits);
+    checkPublicDir(req.publicDir);
     const programFile = writeProgram(req.outDir, req.code);
     const dir = makeRunDir();
     const lease = this.probe.mode === "root" ? acquireSandboxUid() : null;
@@ -110,6 +111,7 @@ export class BwrapExecutor implements Executor {
         tmpfsBytes: memoryBytes(limits),
         env,
         uid: lease?.uid,
+        setpriv: this.probe.setpriv ?? undefined,
         disableNestedUserns: this.probe.disableNestedUserns,
         command: inner,
       });

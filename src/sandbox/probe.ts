@@ -21,6 +21,15 @@ export interface IsolationProbe {
   problem: { message: string; fix: string } | null;
 }
 
+/** Only tools under the system directories exist inside the sandbox, which mounts /usr (and /bin, /sbin). */
+function systemTool(cmd: string): string | null {
+  for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
+    const p = `${dir}/${cmd}`;
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
 function which(cmd: string): string | null {
   for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":").concat(["/usr/bin", "/bin", "/usr/sbin"])) {
     const p = `${dir}/${cmd}`;
@@ -70,7 +79,7 @@ export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationP
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const mode = isRoot ? "root" : "userns";
   const userns = usernsStatus();
-  const setpriv = which("setpriv");
+  const setpriv = systemTool("setpriv");
   let version: string | null = null;
   let help = "";
   let works = false;
@@ -111,7 +120,7 @@ export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationP
     works,
     userns,
     setpriv,
-    prlimit: which("prlimit"),
+    prlimit: systemTool("prlimit"),
     disableNestedUserns: help.includes("--disable-userns"),
     cgroups: detectCgroups(),
     problem,

@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, lstatSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, lstatSync, statSync, writeFileSync } from "node:fs";
+import { UserError } from "../errors.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecLimits, ExecResult } from "./executor.js";
@@ -41,6 +42,17 @@ export function removeRunDir(d: RunDir): void {
   };
   open(d.root);
   rmSync(d.root, { recursive: true, force: true });
+}
+
+/** bwrap would fail with a terse message; say which directory is missing and what to do. */
+export function checkPublicDir(dir: string): void {
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UserError(`the task's public data directory ${dir} does not exist`, "prepare the task first (`mlerl tasks prepare ID`, or `mlebench prepare` for MLE-bench competitions)");
 }
 
 /** Writes the program into outDir (kept with the outputs, so every result can be reproduced). */

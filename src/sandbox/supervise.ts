@@ -54,6 +54,27 @@ export function withCgroupJoin(procsFiles: string[], argv: string[]): string[] {
   return ["/bin/sh", "-c", script, "mlerl-start", String(procsFiles.length), ...procsFiles, ...argv];
 }
 
+/**
+ * Process groups of unsandboxed programs still running. A sandbox dies with mlerl (bwrap's die-with-parent);
+ * a plain process group would not, so it is killed when mlerl exits.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const g of liveGroups) {
+      try {
+        process.kill(-g, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  });
+}
+
 /** Runs one plan to the end: captures output, enforces the deadline, flood and abort, and never throws for the program's sake. */
 export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
   const { limits } = plan;
@@ -71,6 +92,7 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
       stdio: ["ignore", "pipe", "pipe", "pipe"],
       detached: plan.killTree === "group",
     });
+    if (plan.killTree === "group" && child.pid !== undefined) trackGroup(child.pid);
     let killed: KillReason | null = null;
     let timedOut = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -104,7 +126,10 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
       for (const t of timers) clearTimeout(t);
       plan.signal?.removeEventListener("abort", onAbort);
       for (const s of [child.stdout, child.stderr, child.stdio[3]]) (s as Readable | null)?.destroy();
-      if (plan.killTree === "group") killNow(); // daemonised leftovers of an unsandboxed program
+      if (plan.killTree === "group") {
+        killNow(); // daemonised leftovers of an unsandboxed program
+        if (child.pid !== undefined) liveGroups.delete(child.pid);
+      }
       const end = exitedAt ?? process.hrtime.bigint();
       let report: LauncherReport | null = null;
       const line = reportText.trim().split("\n").pop();

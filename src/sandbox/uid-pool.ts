@@ -29,7 +29,9 @@ export function uidInUse(uid: number): boolean {
 }
 
 function lockDir(): string {
-  const dir = join(tmpdir(), "mlerl-sandbox-uids");
+  // One place for every mlerl process on the machine (TMPDIR may differ between them): /run when root.
+  const base = process.getuid?.() === 0 && existsSync("/run") ? "/run" : tmpdir();
+  const dir = join(base, "mlerl-sandbox-uids");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }

@@ -7,7 +7,7 @@ import { programEnv } from "./env.js";
 import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
-import { finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
+import { checkPublicDir, finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
 import { supervise, withCgroupJoin } from "./supervise.js";
 
 export const NO_ISOLATION_WARNING =
@@ -46,6 +46,7 @@ export class UnsandboxedExecutor implements Executor {
 
   async run(req: ExecRequest): Promise<ExecResult> {
     const limits = resolveLimits(req.limits);
+    checkPublicDir(req.publicDir);
     writeProgram(req.outDir, req.code);
     const dir = makeRunDir();
     const cgroup = RunCgroup.create(detectCgroups(), { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });

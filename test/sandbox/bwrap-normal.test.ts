@@ -140,6 +140,13 @@ test("the launcher path (machines without writable cgroups) reports exit status 
   assertHostFine();
 });
 
+test("a missing public dir is a user error naming the directory", async () => {
+  await assert.rejects(
+    ex.run({ code: "pass\n", publicDir: join(task.root, "nope"), outDir: join(task.root, "out-nope") }),
+    (e: unknown) => e instanceof UserError && e.message.includes(join(task.root, "nope")) && /tasks prepare/.test(e.hint ?? ""),
+  );
+});
+
 test("without bubblewrap the executor refuses with the fix", () => {
   assert.throws(
     () => new BwrapExecutor({ env: { ...process.env, MLERL_BWRAP: "/nonexistent/bwrap" } }),
