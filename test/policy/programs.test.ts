@@ -1,0 +1,85 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderProgram } from "../../src/policy/render.js";
+import { failureStage } from "../../src/policy/survey.js";
+import { Vocabulary } from "../../src/policy/vocab.js";
+import { UnsandboxedExecutor } from "../../src/sandbox/index.js";
+import { gradeSubmission } from "../../src/grading/index.js";
+import { prepareTasks, requirePrepared, BUILTIN_TASK_IDS } from "../../src/tasks/registry.js";
+
+// Real programs from the fragment library, run with the agent venv on the built-in tasks' generated data.
+const vocab = new Vocabulary();
+const ids = (names: string[]) => [...names.map((n) => vocab.id(n)), vocab.id("<end>")];
+const FAST_TABULAR = ["imports.full", "load.full", "features.tabular_scaled", "model.logreg", "valid.holdout", "fit.full", "predict.scores", "write.submission"];
+const WELL_FORMED: Record<string, string[]> = {
+  "mini-tabular-playground-series-may-2022": FAST_TABULAR,
+  "mini-tabular-playground-series-dec-2021": FAST_TABULAR,
+  "mini-nomad2018-predict-transparent-conductors": FAST_TABULAR,
+  "mini-leaf-classification": FAST_TABULAR,
+  "mini-spooky-author-identification": ["imports.full", "load.full", "features.tfidf_word", "model.logreg", "valid.holdout", "fit.full", "predict.scores", "write.submission"],
+  "mini-tweet-sentiment-extraction": ["imports.full", "load.full", "features.span_words", "model.logreg", "valid.holdout", "fit.full", "predict.scores", "write.from_sample"],
+};
+
+async function runAll<T>(items: T[], f: (x: T) => Promise<void>, k = 2): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: k }, async () => {
+    while (next < items.length) await f(items[next++]!);
+  }));
+}
+
+test("a well-formed fast program per built-in task writes a valid submission and prints its validation metric", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "mlerl-programs-data-"));
+  const outRoot = mkdtempSync(join(tmpdir(), "mlerl-programs-out-"));
+  try {
+    await prepareTasks([...BUILTIN_TASK_IDS], dataDir, () => {});
+    const executor = new UnsandboxedExecutor();
+    await runAll([...BUILTIN_TASK_IDS], async (id) => {
+      const { spec, paths } = requirePrepared(id, dataDir);
+      const names = WELL_FORMED[id];
+      assert.ok(names, `no well-formed program listed for ${id}`);
+      const code = renderProgram(spec, vocab, ids(names));
+      const res = await executor.run({ code, publicDir: paths.publicDir, outDir: join(outRoot, id), limits: { timeoutSec: 120 } });
+      assert.equal(res.exitCode, 0, `${id}: ${res.stderr.text.slice(-800)}`);
+      assert.match(res.stdout.text, new RegExp(`validation ${spec.metric}: [0-9.]+`), `${id} printed no validation metric`);
+      assert.ok(res.submissionPath, `${id}: no submission`);
+      const report = gradeSubmission(spec, paths, res.submissionPath);
+      assert.equal(report.valid_submission, true, `${id}: ${report.error}`);
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(outRoot, { recursive: true, force: true });
+  }
+});
+
+test("misplaced or ill-fitting fragments fail at the stage they belong to", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "mlerl-programs-data-"));
+  const outRoot = mkdtempSync(join(tmpdir(), "mlerl-programs-out-"));
+  try {
+    const id = "mini-nomad2018-predict-transparent-conductors";
+    await prepareTasks([id], dataDir, () => {});
+    const { spec, paths } = requirePrepared(id, dataDir);
+    const cases: Array<[string[], string]> = [
+      // Text features on a task without text: the vectoriser finds no vocabulary.
+      [["imports.full", "load.full", "features.tfidf_word", "model.logreg", "fit.full", "predict.scores", "write.submission"], "features"],
+      // No features at all: fitting refers to X that was never built.
+      [["imports.full", "load.full", "model.logreg", "fit.full", "predict.scores", "write.submission"], "fit"],
+      // A classifier-only family on a regression task.
+      [["imports.full", "load.full", "features.tabular", "model.naive_bayes", "fit.full", "predict.scores", "write.submission"], "fit"],
+      // k-fold validation without the k-fold import.
+      [["imports.basic", "load.full", "features.tabular", "model.logreg", "valid.cv3", "fit.full", "predict.scores", "write.submission"], "valid"],
+    ];
+    const executor = new UnsandboxedExecutor();
+    await runAll(cases.map((c, i) => [c, i] as const), async ([[names, stage], i]) => {
+      const code = renderProgram(spec, vocab, ids(names));
+      const res = await executor.run({ code, publicDir: paths.publicDir, outDir: join(outRoot, `c${i}`), limits: { timeoutSec: 60 } });
+      assert.notEqual(res.exitCode, 0, `case ${i} should fail`);
+      assert.equal(failureStage(code, res.stderr.text, "program.py").stage, stage, `case ${i}: ${res.stderr.text.slice(-400)}`);
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(outRoot, { recursive: true, force: true });
+  }
+});
