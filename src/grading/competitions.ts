@@ -23,7 +23,7 @@ import {
   requireRowCount,
   rowLabel,
 } from "./checks.js";
-import { cellKey, parseNumberCell, type CellKey, type Table } from "./table.js";
+import { cellKey, pandasText, parseNumberCell, type CellKey, type Table } from "./table.js";
 
 /**
  * A competition's grader: validates a submission against the answers exactly as MLE-bench's grade.py for that
@@ -182,12 +182,10 @@ function jaccardGrader(idColumn: string, target: string): Grader {
       requireColumns(sub, [idColumn, target]);
       requireRowCount(sub, answers.rowCount);
       const pairs = alignById(sub, answers, idColumn);
-      const textOf = (t: Table, name: string) => {
-        const c = t === answers ? answersColumn(answers, name) : column(sub, name);
-        return c.raw.map((s, i) => (c.missing[i] ? "" : s));
-      };
-      const preds = pick(textOf(sub, target), pairs.submission);
-      const truths = pick(textOf(answers, target), pairs.answers);
+      const predColumn = column(sub, target);
+      const truthColumn = answersColumn(answers, target);
+      const preds = pairs.submission.map((r) => pandasText(predColumn, r));
+      const truths = pairs.answers.map((r) => pandasText(truthColumn, r));
       const undefinedAt = preds.findIndex((p, i) => Number.isNaN(wordJaccard(p, truths[i] as string)));
       if (undefinedAt >= 0) {
         throw new InvalidSubmission(

@@ -133,3 +133,37 @@ export function cellKey(column: TableColumn, row: number): CellKey | undefined {
   if (!Number.isSafeInteger(v) && /^\s*[+-]?\d+\s*$/.test(column.raw[row] as string)) return `int:${BigInt((column.raw[row] as string).trim())}`;
   return v === 0 ? 0 : v;
 }
+
+/** Python's repr of a float: shortest round-trip digits, "1.0" for integral values, exponent form outside 1e-4..1e16. */
+export function pythonFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const [mantissa, expText] = x.toExponential().split("e") as [string, string]; // shortest round-trip digits
+  const exp = Number(expText);
+  const negative = mantissa.startsWith("-");
+  const digits = mantissa.replace(/^-/, "").replace(".", "");
+  const sign = negative ? "-" : "";
+  if (exp < -4 || exp >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+  const whole = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+  const frac = digits.slice(exp + 1);
+  return `${sign}${whole}.${frac || "0"}`;
+}
+
+/**
+ * A cell as pandas' `fillna("").astype(str)` renders it: text as written, missing as "", and numbers as Python
+ * prints them (an all-integer column without gaps is int64, so "007" reads as 7; otherwise float, so "1" with a
+ * gap in the column prints as "1.0").
+ */
+export function pandasText(column: TableColumn, row: number): string {
+  if (column.missing[row]) return "";
+  if (column.kind === "text") return column.raw[row] as string;
+  if (column.kind === "bool") return column.numbers[row] ? "True" : "False";
+  const intColumn = !column.missing.some(Boolean) && column.raw.every((c) => /^\s*[+-]?\d+\s*$/.test(c));
+  if (intColumn) return BigInt((column.raw[row] as string).trim()).toString();
+  return pythonFloatRepr(column.numbers[row] as number);
+}

@@ -86,6 +86,19 @@ test("valid submissions score exactly as pandas + scikit-learn/scipy score them,
       if (ids.includes(r[0] as string)) r[1] = "word"; // answers read as empty: Jaccard 0, still defined
     });
   })));
+  // Spans that pandas reads as numbers are compared as Python prints them ("1.50" -> "1.5", "007" -> "7").
+  const numeric = validPair("tweet-sentiment-extraction", 17, 12);
+  const numbers = ["1.5", "7", "100", "0.00001", "2e16", "3", "12.25", "8", "1.5", "9", "10", "11"];
+  const written = ["1.50", "7.0", "1e2", "1e-05", "20000000000000000", "3", "12.250", "8.5", "", "9", "10", "11"];
+  const numericTweets = {
+    answers: { header: numeric.answers.header, rows: numeric.answers.rows.map((r, i) => [r[0]!, r[1]!, numbers[i]!, r[3]!]) },
+    submission: { header: numeric.submission.header, rows: numeric.answers.rows.map((r, i): (string | number)[] => [r[0] as string, written[i]!]) },
+  };
+  graded.push(gradePair("tweet-sentiment-extraction", numericTweets));
+  graded.push(gradePair("tweet-sentiment-extraction", {
+    answers: { header: numericTweets.answers.header, rows: numericTweets.answers.rows.map((r, i) => [r[0]!, r[1]!, String(i + 1), r[3]!]) },
+    submission: { header: numericTweets.submission.header, rows: numericTweets.submission.rows.map((r, i) => [r[0]!, `00${i + 1}`]) },
+  }));
   const pizza = validPair("random-acts-of-pizza", 15);
   graded.push(gradePair("random-acts-of-pizza", mutate(pizza, (s) => s.rows.forEach((r) => (r[1] = (r[1] as number) > 0.5 ? "True" : "False")))));
   const nomad = validPair("nomad2018-predict-transparent-conductors", 16);
