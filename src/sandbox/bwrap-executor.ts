@@ -9,7 +9,7 @@ import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, prlimitArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
-import { checkPublicDir, finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
+import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
 import { signalName, supervise, withCgroupJoin } from "./supervise.js";
 import { acquireSandboxUid } from "./uid-pool.js";
 
@@ -138,7 +138,7 @@ export class BwrapExecutor implements Executor {
       return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes });
     } finally {
       await cgroup.destroy();
-      removeRunDir(dir);
+      removeRunDirLater(dir);
       lease?.release();
     }
   }

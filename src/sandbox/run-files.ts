@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, lstatSync, statSync, writeFileSync } from "node:fs";
 import { UserError } from "../errors.js";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecLimits, ExecResult } from "./executor.js";
@@ -53,6 +54,32 @@ export function checkPublicDir(dir: string): void {
     ok = false;
   }
   if (!ok) throw new UserError(`the task's public data directory ${dir} does not exist`, "prepare the task first (`mlerl tasks prepare ID`, or `mlebench prepare` for MLE-bench competitions)");
+}
+
+const pendingRemovals = new Map<string, Promise<void>>();
+let removalHookInstalled = false;
+
+/**
+ * Removes the run dir in the background: deleting files is slow on a busy disk and nothing waits for it, so it
+ * stays off the path from exit to result. Whatever is still pending when mlerl exits is removed then.
+ */
+export function removeRunDirLater(d: RunDir): void {
+  if (!removalHookInstalled) {
+    removalHookInstalled = true;
+    process.on("exit", () => {
+      for (const root of pendingRemovals.keys()) removeRunDir({ root, submission: "", work: "" });
+    });
+  }
+  const p = rm(d.root, { recursive: true, force: true })
+    .catch(() => removeRunDir(d))
+    .catch(() => {})
+    .finally(() => pendingRemovals.delete(d.root));
+  pendingRemovals.set(d.root, p);
+}
+
+/** Resolves when every background removal has finished. */
+export async function runDirsRemoved(): Promise<void> {
+  await Promise.all([...pendingRemovals.values()]);
 }
 
 /** Writes the program into outDir (kept with the outputs, so every result can be reproduced). */

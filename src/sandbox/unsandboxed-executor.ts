@@ -7,7 +7,7 @@ import { programEnv } from "./env.js";
 import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
-import { checkPublicDir, finishRun, makeRunDir, removeRunDir, writeProgram } from "./run-files.js";
+import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
 import { supervise, withCgroupJoin } from "./supervise.js";
 
 export const NO_ISOLATION_WARNING =
@@ -69,7 +69,7 @@ export class UnsandboxedExecutor implements Executor {
       return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes: ["ran without isolation (--no-isolation)"] });
     } finally {
       await cgroup.destroy();
-      removeRunDir(dir);
+      removeRunDirLater(dir);
     }
   }
 }
