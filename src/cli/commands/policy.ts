@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 import { UserError } from "../../errors.js";
 import { FRAGMENTS } from "../../policy/fragments.js";
 import { FragmentPolicy, FragmentSampler, DEFAULT_POLICY } from "../../policy/fragmentPolicy.js";
-import { fragmentNames } from "../../policy/render.js";
+import { fragmentNames, renderProgram } from "../../policy/render.js";
+import { Vocabulary } from "../../policy/vocab.js";
 import { outcomeLabel, summarizeSurvey, surveyPolicy } from "../../policy/survey.js";
 import { createExecutor } from "../../sandbox/index.js";
 import { getTask, requirePrepared } from "../../tasks/registry.js";
@@ -76,6 +77,21 @@ export function registerPolicy(program: Command): void {
         });
       }
       p.dispose();
+    });
+
+  policy
+    .command("render")
+    .description("print the program a given fragment sequence renders to for a task (no model involved)")
+    .requiredOption("--task <id>", "task id (see `mlerl tasks list`); needs a data schema")
+    .requiredOption("--fragments <names...>", "fragment names in program order (see `mlerl policy info`)")
+    .action((opts: { task: string; fragments: string[] }, cmd: Command) => {
+      const task = getTask(opts.task, dataDirOf(cmd));
+      const vocab = new Vocabulary();
+      const known = new Set(FRAGMENTS.map((f) => f.name));
+      const names = opts.fragments.flatMap((f) => f.split(/[\s,]+/)).filter(Boolean);
+      const unknown = names.filter((n) => !known.has(n));
+      if (unknown.length) throw new UserError(`unknown fragment(s): ${unknown.join(", ")}`, "list the fragments with `mlerl policy info`");
+      process.stdout.write(renderProgram(task, vocab, names.map((n) => vocab.id(n))));
     });
 
   policy
