@@ -1,12 +1,19 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatCsv, type Cell } from "../../src/io/csv.js";
 import { TaskSpec, type MetricName, type TaskPaths, type Thresholds } from "../../src/tasks/spec.js";
 
-/** A temporary data dir laid out like MLE-bench's: `<dir>/<id>/prepared/{public,private}`. */
+const made: string[] = [];
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary data dir (removed when the test process exits), to be laid out like MLE-bench's. */
 export function makeDataDir(): string {
-  return mkdtempSync(join(tmpdir(), "mlerl-grading-"));
+  const dir = mkdtempSync(join(tmpdir(), "mlerl-grading-"));
+  made.push(dir);
+  return dir;
 }
 
 export function taskPaths(dataDir: string, id: string): TaskPaths {
