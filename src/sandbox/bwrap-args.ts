@@ -1,6 +1,8 @@
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
 
+export const SANDBOX_HOSTNAME = "sandbox";
+
 /** Where things appear inside the sandbox (the MLE-bench container layout). */
 export const SANDBOX_PATHS = {
   data: "/home/data",
@@ -27,6 +29,8 @@ export interface SandboxLayout {
   /** Synthetic /etc/passwd and /etc/group so libraries that look up the current user find one. */
   passwdFile: string;
   groupFile: string;
+  /** /etc/hosts naming localhost and the sandbox's host name (there is no DNS). */
+  hostsFile: string;
   /** Size cap for each writable tmpfs (/tmp, /dev/shm). */
   tmpfsBytes: number;
   env: Record<string, string>;
@@ -95,7 +99,7 @@ export function bwrapArgs(l: SandboxLayout): string[] {
     "--unshare-uts",
     "--unshare-cgroup-try",
     "--hostname",
-    "sandbox",
+    SANDBOX_HOSTNAME,
     "--die-with-parent",
     "--new-session",
     "--cap-drop",
@@ -106,7 +110,7 @@ export function bwrapArgs(l: SandboxLayout): string[] {
   if (l.mode === "root") args.push("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID");
 
   args.push(...systemMounts());
-  args.push("--ro-bind", l.passwdFile, "/etc/passwd", "--ro-bind", l.groupFile, "/etc/group");
+  args.push("--ro-bind", l.passwdFile, "/etc/passwd", "--ro-bind", l.groupFile, "/etc/group", "--ro-bind", l.hostsFile, "/etc/hosts");
   args.push("--proc", "/proc", "--dev", "/dev");
   args.push("--perms", "1777", "--size", String(l.tmpfsBytes), "--tmpfs", "/dev/shm");
   args.push("--perms", "1777", "--size", String(l.tmpfsBytes), "--tmpfs", SANDBOX_PATHS.tmp);

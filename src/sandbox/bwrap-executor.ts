@@ -2,7 +2,7 @@ import { chownSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { requireAgentPython, type AgentPython } from "../runtime/venv.js";
-import { bwrapArgs, SANDBOX_PATHS } from "./bwrap-args.js";
+import { bwrapArgs, SANDBOX_HOSTNAME, SANDBOX_PATHS } from "./bwrap-args.js";
 import { RunCgroup, removeStaleRunCgroups } from "./cgroup.js";
 import { programEnv } from "./env.js";
 import type { ExecRequest, ExecResult, Executor } from "./executor.js";
@@ -79,6 +79,8 @@ export class BwrapExecutor implements Executor {
       const groupFile = join(dir.root, "group");
       writeFileSync(passwdFile, `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
       writeFileSync(groupFile, `root:x:0:\nsandbox:x:${uid}:\nnogroup:x:65534:\n`);
+      const hostsFile = join(dir.root, "hosts");
+      writeFileSync(hostsFile, `127.0.0.1 localhost ${SANDBOX_HOSTNAME}\n::1 localhost ip6-localhost\n`);
 
       const rlimits: RlimitTable = {
         RLIMIT_CPU: cpuRlimit(limits),
@@ -108,6 +110,7 @@ export class BwrapExecutor implements Executor {
         programFile,
         passwdFile,
         groupFile,
+        hostsFile,
         tmpfsBytes: memoryBytes(limits),
         env,
         uid: lease?.uid,

@@ -36,5 +36,7 @@ export function programEnv(opts: {
     MPLBACKEND: "Agg",
   };
   for (const v of THREAD_VARIABLES) env[v] = String(opts.limits.threads);
+  // joblib's n_jobs=-1 follows this; it also stops loky probing /sys (not mounted) for physical cores.
+  env.LOKY_MAX_CPU_COUNT = String(opts.limits.threads);
   return { ...env, ...(opts.extra ?? {}) };
 }

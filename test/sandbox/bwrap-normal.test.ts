@@ -82,6 +82,8 @@ for i in range(3):
     print("err", i, file=sys.stderr)
 print({k: os.environ.get(k) for k in ${JSON.stringify(THREAD_VARIABLES)}})
 print("secret" in os.environ, sorted(k for k in os.environ if k.startswith("MLERL")), os.environ["EXTRA"])
+import socket
+print("localhost", socket.gethostbyname("localhost"), socket.gethostname(), os.environ["LOKY_MAX_CPU_COUNT"])
 `;
   process.env.MLERL_TEST_HOST_SECRET = "host-only";
   const { r } = await runProgram(ex, task, code, { threads: 3 }, { env: { EXTRA: "given" } });
@@ -89,6 +91,7 @@ print("secret" in os.environ, sorted(k for k in os.environ if k.startswith("MLER
   assert.equal(r.exitCode, 0, r.stderr.text);
   for (const v of THREAD_VARIABLES) assert.match(r.stdout.text, new RegExp(`'${v}': '3'`));
   assert.match(r.stdout.text, /False \[\] given/, "nothing of the host environment leaks in");
+  assert.match(r.stdout.text, /localhost 127\.0\.0\.1 sandbox 3/);
   assert.equal(r.stderr.text, "err 0\nerr 1\nerr 2\n");
 });
 
