@@ -186,9 +186,12 @@ def install_hook(codes, sites, tags):
     # Everything the hook uses is bound here: the launcher's module globals are the program's __main__ and
     # are cleared before the program starts.
     event_name, revoking, str_type = EVENT, REVOKING, str
+    interesting = REVOKING | {EVENT, "open"}
 
     def hook(event, args):
-        if state["busy"]:
+        # Called for every audit event of the process (tens of thousands for an ML program): keep the
+        # common path to one set lookup.
+        if event not in interesting or state["busy"]:
             return
         try:
             if event == event_name:

@@ -127,44 +127,66 @@ def strings_in(node, bindings, depth=0):
 
 class Analyzer:
     def __init__(self, tree):
+        # One traversal collects everything the passes below need (walking the tree is the expensive part).
         self.returns = {}
-        # name -> list of value expressions assigned to it anywhere (for paths and estimator kinds).
-        self.bindings = {}
+        self.bindings = {}  # name -> value expressions assigned to it anywhere (paths, estimator kinds)
         self.metric_names = set()
-        for n in ast.walk(tree):
+        returns_by_func = {}  # function name -> its `return <expr>` statements (not those of nested functions)
+        candidates = []  # (name, value) pairs that could make `name` hold a metric
+        # own[id(stmt)]: the nodes a statement evaluates itself (see HEADER_FIELDS), collected here so that no
+        # statement is walked twice.
+        self.own = {}
+        stack = [(tree, None, None)]
+        while stack:
+            n, func, owner = stack.pop()
+            if isinstance(n, ast.stmt):
+                owner = n
+                self.own[id(n)] = []
+            if owner is not None:
+                self.own[id(owner)].append(n)
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     for name in ast.walk(t):
                         if isinstance(name, ast.Name):
                             self.bindings.setdefault(name.id, []).append(n.value)
+                if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                    candidates.append((n.targets[0].id, n.value))
             elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and isinstance(n.target, ast.Name) and n.value is not None:
                 self.bindings.setdefault(n.target.id, []).append(n.value)
-        # What the program's own functions complete in `return <expr>` (a site after a return never runs, so
-        # the statement calling the function gets those milestones): name -> kinds.
-        self.returns = {}
-        for _ in range(2):  # two rounds: a function returning another's result
-            for n in ast.walk(tree):
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    kinds = set()
-                    for r in ast.walk(n):
-                        if isinstance(r, ast.Return) and r.value is not None:
-                            kinds |= self.kinds(r)
-                    if kinds:
-                        self.returns[n.name] = kinds
+                candidates.append((n.target.id, n.value))
+            elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
+                  and isinstance(n.func.value, ast.Name) and n.args):
+                candidates.append((n.func.value.id, n.args[0]))
+            elif isinstance(n, ast.Return) and n.value is not None and func is not None:
+                returns_by_func.setdefault(func, []).append(n)
+            inner = n.name if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) else func
+            header = HEADER_FIELDS.get(type(n).__name__) if isinstance(n, ast.stmt) else None
+            child_owner = None if isinstance(n, ast.Lambda) else owner
+            for field in n._fields:
+                v = getattr(n, field, None)
+                o = child_owner if header is None or field in header else None
+                if isinstance(v, list):
+                    for child in v:
+                        if isinstance(child, ast.AST):
+                            stack.append((child, inner, o))
+                elif isinstance(v, ast.AST):
+                    stack.append((v, inner, o))
+        # What the program's own functions complete in `return <expr>`: a site after a return never runs, so
+        # the statement calling the function gets those milestones. Two rounds: a function may return another's
+        # result.
+        for _ in range(2):
+            for func, rets in returns_by_func.items():
+                kinds = set()
+                for r in rets:
+                    kinds |= self.kinds(r)
+                if kinds:
+                    self.returns[func] = kinds
         # Names that hold metric values: assigned from a metric call, or lists a metric is appended to.
         changed = True
         while changed:
             changed = False
-            for n in ast.walk(tree):
-                target, value = None, None
-                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-                    target, value = n.targets[0].id, n.value
-                elif isinstance(n, (ast.AugAssign, ast.AnnAssign)) and isinstance(n.target, ast.Name):
-                    target, value = n.target.id, n.value
-                elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
-                      and isinstance(n.func.value, ast.Name) and n.args):
-                    target, value = n.func.value.id, n.args[0]
-                if target and value is not None and target not in self.metric_names and self.mentions_metric(value):
+            for target, value in candidates:
+                if target not in self.metric_names and self.mentions_metric(value):
                     self.metric_names.add(target)
                     changed = True
 
@@ -206,7 +228,7 @@ class Analyzer:
             return found
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return found
-        for n in own_nodes(stmt):
+        for n in self.own.get(id(stmt)) or own_nodes(stmt):
             if isinstance(n, ast.Call):
                 recv, name = callee(n)
                 if name is None:
@@ -284,7 +306,7 @@ class Analyzer:
             target, value = stmt.target.id, stmt.value
         else:
             return None
-        for n in ast.walk(value):
+        for n in self.own.get(id(stmt)) or ast.walk(value):
             if isinstance(n, ast.Call) and self.is_metric_call(n):
                 return target
             if isinstance(n, ast.Name) and n.id in self.metric_names and n.id != target:

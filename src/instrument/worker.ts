@@ -104,10 +104,11 @@ export class AstWorker {
   async close(): Promise<void> {
     const c = this.child;
     if (!c) return;
-    this.child = undefined;
     await new Promise<void>((resolve) => {
       c.once("exit", () => resolve());
+      this.ref(true); // keep Node alive until the helper has gone
       c.stdin.end();
     });
+    this.child = undefined;
   }
 }
