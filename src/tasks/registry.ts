@@ -83,7 +83,16 @@ export function listTasks(dataDir: string): TaskListing[] {
   const mlebench = MLEBENCH_COMPETITIONS.map((base): TaskListing => {
     const paths = taskPaths(base.id, dataDir);
     const prepared = mlebenchPrepared(paths);
-    return { spec: prepared ? loadPreparedSpec(base, paths) : base, source: "mlebench", prepared, paths };
+    let spec = base;
+    if (prepared) {
+      try {
+        spec = loadPreparedSpec(base, paths);
+      } catch (e) {
+        // a broken leaderboard.csv must not hide the other tasks; getTask/requirePrepared report it
+        if (!(e instanceof UserError)) throw e;
+      }
+    }
+    return { spec, source: "mlebench", prepared, paths };
   });
   return [...builtins, ...mlebench];
 }

@@ -68,7 +68,7 @@ export const TaskSpec = z.object({
   metric: MetricName,
   lowerIsBetter: z.boolean(),
   idColumn: z.string(),
-  /** Submission columns in order, id first. */
+  /** Submission columns in the sample submission's order (id first, except where the real competition differs, e.g. insults). */
   submissionColumns: z.array(z.string()).min(2),
   /** Files the agent sees in public/ (always description.md and a sample submission). */
   publicFiles: z.array(z.string()),

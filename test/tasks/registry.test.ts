@@ -140,4 +140,6 @@ test("a leaderboard.csv without scores is a UserError naming the file", () => {
   const paths = fakePrepared(dir, "random-acts-of-pizza");
   writeFileSync(join(paths.publicDir, "leaderboard.csv"), "teamId,points\n1,3\n");
   assert.throws(() => getTask("random-acts-of-pizza", dir), (e: unknown) => e instanceof UserError && e.message.includes("leaderboard.csv"));
+  // listing every task still works and shows the competition as prepared
+  assert.equal(listTasks(dir).find((t) => t.spec.id === "random-acts-of-pizza")?.prepared, true);
 });

@@ -26,6 +26,7 @@ def featurize(df: pd.DataFrame) -> pd.DataFrame:
     X["elev_eff"] = df["Elevation"] - 0.25 * df["Vertical_Distance_To_Hydrology"] + 150 * X["aspect_cos"]
     X["hillshade_sum"] = df["Hillshade_9am"] + df["Hillshade_Noon"] + df["Hillshade_3pm"]
     X["road_plus_fire"] = df["Horizontal_Distance_To_Roadways"] + df["Horizontal_Distance_To_Fire_Points"]
+    X["road_minus_fire"] = df["Horizontal_Distance_To_Roadways"] - df["Horizontal_Distance_To_Fire_Points"]
     X["soil_id"] = (df[soil_cols].to_numpy() * np.arange(1, 41)).max(axis=1)
     X["wild_id"] = (df[wild_cols].to_numpy() * np.arange(1, 5)).max(axis=1)
     return X

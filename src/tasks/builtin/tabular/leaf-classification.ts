@@ -132,7 +132,7 @@ const columns: ColumnSpec[] = [
 ];
 
 export const leafClassification: BuiltinTask = {
-  version: 1,
+  version: 2,
   generate,
   spec: {
     id: ID,

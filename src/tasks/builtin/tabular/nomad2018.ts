@@ -138,7 +138,7 @@ const columns: ColumnSpec[] = [
 ];
 
 export const nomad2018: BuiltinTask = {
-  version: 1,
+  version: 2,
   generate,
   spec: {
     id: ID,

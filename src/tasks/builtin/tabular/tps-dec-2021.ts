@@ -93,8 +93,9 @@ function makeRow(rng: Rng): Row {
     if (k === 4) s += euclid < 180 && aspect < 160 ? 2.2 : -0.8;
     if (k === 5) s += h3 < 120 ? 1.8 : -0.6;
     if (k === 2) s += slope > 18 && h3 >= 120 ? 1.0 : 0;
-    // spruce/fir vs lodgepole: far from roads or from past fires, but not both (an interaction no linear score has)
-    if (k === 0) s += (road > 1800) !== (fire > 1500) ? 0.9 : -0.9;
+    // spruce/fir vs lodgepole: remote from roads and past fires together, or closer to one than to the other, but
+    // not both (an interaction along diagonals that no linear score has and axis-aligned trees only approximate)
+    if (k === 0) s += (road + fire > 3400) !== (road > fire + 300) ? 1.0 : -1.0;
     if (k === 1) s += slope < 10 && elevation > 3000 ? 0.8 : 0;
     if (k === 6) s += hNoon > 225 ? 0.6 : 0;
     return 2.6 * s;
@@ -139,7 +140,7 @@ const columns: ColumnSpec[] = [
 ];
 
 export const tpsDec2021: BuiltinTask = {
-  version: 1,
+  version: 2,
   generate,
   spec: {
     id: ID,
