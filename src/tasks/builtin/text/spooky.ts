@@ -9,6 +9,11 @@ import { loadBronteSentences, type BronteAuthor } from "./corpus.js";
 import { SPOOKY_DESCRIPTION } from "./descriptions.js";
 import { distinctIds, splitIndices, spookyId } from "./ids.js";
 
+/**
+ * mini-spooky-author-identification: the original's three-author sentence classification with real public-domain
+ * prose. The sentences are those of four Brontë novels shipped in data/ (see data/NOTICE.md); each author is given
+ * one of the original class codes. The seed draws the ids and the train/test split; the text never changes.
+ */
 const ID = "mini-spooky-author-identification";
 export const SPOOKY_CLASSES = ["EAP", "HPL", "MWS"] as const;
 /** Ordered by size so the class balance resembles the original's (EAP largest). */

@@ -10,6 +10,11 @@ import { TWEETS_DESCRIPTION } from "./descriptions.js";
 import { distinctIds, hexId, splitIndices } from "./ids.js";
 import { selectSpan, sentimentOf } from "./spans.js";
 
+/**
+ * mini-tweet-sentiment-extraction: real tweets with human sentiment ratings (shipped in data/, see data/NOTICE.md),
+ * their sentiment class cut from the mean rating, and a selected_text drawn by the annotation rule of spans.ts.
+ * The seed draws the ids, the split and the annotators' variation in span width.
+ */
 const ID = "mini-tweet-sentiment-extraction";
 export const TWEETS_TEST_FRACTION = 0.2;
 /** Tweets in the shipped extract (data/vader-tweets.tsv); checked when generating. */
