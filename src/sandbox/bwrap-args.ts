@@ -24,14 +24,13 @@ export interface SandboxLayout {
   basePrefix: string;
   publicDir: string;
   submissionDir: string;
-  workDir: string;
   programFile: string;
   /** Synthetic /etc/passwd and /etc/group so libraries that look up the current user find one. */
   passwdFile: string;
   groupFile: string;
   /** /etc/hosts naming localhost and the sandbox's host name (there is no DNS). */
   hostsFile: string;
-  /** Size cap for each writable tmpfs (/tmp, /dev/shm). */
+  /** Size cap for each writable tmpfs (/tmp, /dev/shm, /home/work). */
   tmpfsBytes: number;
   env: Record<string, string>;
   /** Root mode: the uid/gid the program runs as, and the setpriv that switches to it. */
@@ -129,7 +128,10 @@ export function bwrapArgs(l: SandboxLayout): string[] {
   args.push("--perms", "0755", "--dir", SANDBOX_PATHS.code);
   args.push("--ro-bind", l.publicDir, SANDBOX_PATHS.data);
   args.push("--bind", l.submissionDir, SANDBOX_PATHS.submission);
-  args.push("--bind", l.workDir, SANDBOX_PATHS.work);
+  // The working dir is a tmpfs: fresh for every run, gone with it, and (in root mode) its pages are charged
+  // to the run's memory cgroup, so what the program stores there counts against its memory limit instead of
+  // filling the host's disk.
+  args.push("--perms", "1777", "--size", String(l.tmpfsBytes), "--tmpfs", SANDBOX_PATHS.work);
   args.push("--ro-bind", l.programFile, SANDBOX_PATHS.program);
   args.push("--remount-ro", "/");
   args.push("--chdir", SANDBOX_PATHS.work);

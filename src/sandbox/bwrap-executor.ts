@@ -16,7 +16,7 @@ import { acquireSandboxUid } from "./uid-pool.js";
 /**
  * Runs agent programs in a bubblewrap sandbox laid out like MLE-bench's container: the task's public data
  * read-only at /home/data, a writable /home/submission and a fresh /home/work (the working directory and
- * HOME), a size-capped tmpfs at /tmp, and otherwise only /usr, a few loader files of /etc and the agent venv,
+ * HOME; a tmpfs like /tmp, size-capped and charged to the program's memory), and otherwise only /usr, a few loader files of /etc and the agent venv,
  * all read-only. No network (own empty network namespace), own PID/IPC/UTS namespaces, no capabilities.
  *
  * Containment of processes and memory depends on who runs mlerl:
@@ -69,12 +69,12 @@ export class BwrapExecutor implements Executor {
     const limits = resolveLimits(req.limits);
     checkPublicDir(req.publicDir);
     const programFile = writeProgram(req.outDir, req.code);
-    const dir = makeRunDir();
+    const dir = makeRunDir({ withWork: false });
     const lease = this.probe.mode === "root" ? acquireSandboxUid() : null;
     const cgroup = RunCgroup.create(this.probe.cgroups, { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });
     try {
       const uid = lease?.uid ?? 1000;
-      if (lease) for (const d of [dir.submission, dir.work]) chownSync(d, lease.uid, lease.uid);
+      if (lease) chownSync(dir.submission, lease.uid, lease.uid);
       const passwdFile = join(dir.root, "passwd");
       const groupFile = join(dir.root, "group");
       writeFileSync(passwdFile, `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
@@ -106,7 +106,6 @@ export class BwrapExecutor implements Executor {
         basePrefix: this.py.basePrefix,
         publicDir: req.publicDir,
         submissionDir: dir.submission,
-        workDir: dir.work,
         programFile,
         passwdFile,
         groupFile,

@@ -15,11 +15,12 @@ export interface RunDir {
   work: string;
 }
 
-export function makeRunDir(): RunDir {
+/** `withWork`: also a host working dir (the sandbox uses a tmpfs of its own instead). */
+export function makeRunDir(opts: { withWork: boolean }): RunDir {
   const root = mkdtempSync(join(tmpdir(), "mlerl-run-"));
   const d = { root, submission: join(root, "submission"), work: join(root, "work") };
   mkdirSync(d.submission);
-  mkdirSync(d.work);
+  if (opts.withWork) mkdirSync(d.work);
   return d;
 }
 

@@ -48,7 +48,7 @@ export class UnsandboxedExecutor implements Executor {
     const limits = resolveLimits(req.limits);
     checkPublicDir(req.publicDir);
     writeProgram(req.outDir, req.code);
-    const dir = makeRunDir();
+    const dir = makeRunDir({ withWork: true });
     const cgroup = RunCgroup.create(detectCgroups(), { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });
     try {
       const program = join(dir.root, "program.py");

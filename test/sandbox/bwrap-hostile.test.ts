@@ -197,6 +197,40 @@ while True:
   assertHostFine();
 });
 
+test("a daemonised child dies with the program, and the working dir cannot outgrow the memory limit", async () => {
+  const daemon = `
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(60)
+        os._exit(0)
+    os._exit(0)
+print("daemon started", flush=True)
+`;
+  const { r } = await runProgram(ex, task, daemon, { timeoutSec: 30 });
+  assert.equal(r.exitCode, 0, r.stderr.text);
+  assert.equal(r.killed, null);
+  assertHostFine();
+
+  const filler = `
+written = 0
+try:
+    with open("/home/work/big.bin", "wb") as f:
+        while written < 400:
+            f.write(b"x" * (1 << 20))
+            written += 1
+except OSError as e:
+    print("stopped at", written, "MiB:", e.strerror, flush=True)
+print("done", written, flush=True)
+`;
+  const { r: r2 } = await runProgram(ex, task, filler, { memoryMb: 150, maxFileSizeMb: 1000 });
+  const m = /done (\d+)/.exec(r2.stdout.text);
+  assert.ok(!m || Number(m[1]) < 150, r2.stdout.text);
+  assert.ok(r2.killed === "memory" || /stopped at/.test(r2.stdout.text), r2.summary + r2.stdout.text);
+  assertHostFine();
+});
+
 test("a flood of output is truncated to head and tail, then killed", async () => {
   const bounded = `
 print("START")

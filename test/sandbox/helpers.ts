@@ -48,8 +48,11 @@ export function leftovers(): string[] {
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${name}/status`, "utf8"));
-      if (m && ours.has(Number(m[1]))) out.push(`process ${name} (uid ${m[1]})`);
+      const status = readFileSync(`/proc/${name}/status`, "utf8");
+      const m = /^Uid:\s+(\d+)/m.exec(status);
+      // Zombies are dead already; the host's init reaps them a moment later.
+      const dead = /^State:\s+[ZX]/m.test(status);
+      if (m && ours.has(Number(m[1])) && !dead) out.push(`process ${name} (uid ${m[1]}): ${/^State:.*$/m.exec(status)?.[0] ?? ""}`);
     } catch {
       /* gone */
     }
