@@ -1,4 +1,4 @@
-import { chownSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chownSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { requireAgentPython, type AgentPython } from "../runtime/venv.js";
@@ -7,7 +7,7 @@ import { RunCgroup, removeStaleRunCgroups } from "./cgroup.js";
 import { programEnv } from "./env.js";
 import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, prlimitArgv, type RlimitTable } from "./launcher.js";
-import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
+import { cpuRlimit, currentTaskCount, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
 import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
 import { signalName, supervise, withCgroupJoin } from "./supervise.js";
@@ -127,6 +127,8 @@ export class BwrapExecutor implements Executor {
       });
       cgroup.killAll();
       const notes: string[] = [];
+      const setupError = /^bwrap: .*$/m.exec(raw.stderr.text);
+      if (setupError && !raw.report) notes.push(`the sandbox failed to set up (${setupError[0]}); run \`mlerl doctor\``);
       if (!raw.report && !raw.killed) {
         if (useLauncher) {
           // Without its report the launcher died early, and with it the whole PID namespace.
@@ -144,22 +146,4 @@ export class BwrapExecutor implements Executor {
       lease?.release();
     }
   }
-}
-
-/** Tasks (threads included) of the current user: RLIMIT_NPROC counts them all, not just the sandbox's. */
-function currentTaskCount(): number {
-  const uid = process.getuid?.() ?? -1;
-  let n = 0;
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const status = readFileSync(`/proc/${name}/status`, "utf8");
-      const uidLine = /^Uid:\s+(\d+)/m.exec(status);
-      const threads = /^Threads:\s+(\d+)/m.exec(status);
-      if (uidLine && Number(uidLine[1]) === uid) n += threads ? Number(threads[1]) : 1;
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return n;
 }

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { DEFAULT_LIMITS, ExecLimits } from "./executor.js";
 
@@ -26,4 +27,22 @@ export function fsizeRlimit(l: ExecLimits): [number, number] {
 
 export function memoryBytes(l: ExecLimits): number {
   return Math.floor(l.memoryMb * MIB);
+}
+
+/** Tasks (threads included) of the current user: RLIMIT_NPROC counts them all, not just the sandbox's. */
+export function currentTaskCount(): number {
+  const uid = process.getuid?.() ?? -1;
+  let n = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, "utf8");
+      const uidLine = /^Uid:\s+(\d+)/m.exec(status);
+      const threads = /^Threads:\s+(\d+)/m.exec(status);
+      if (uidLine && Number(uidLine[1]) === uid) n += threads ? Number(threads[1]) : 1;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return n;
 }

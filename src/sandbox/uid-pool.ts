@@ -53,9 +53,14 @@ export interface UidLease {
   release(): void;
 }
 
+// Slots are handed out round-robin, so a uid is not reused at once: processes of the last sandbox that was
+// killed may linger a moment as zombies, and they would count against the next one's RLIMIT_NPROC.
+let nextSlot = (process.pid * 7) % SLOTS;
+
 export function acquireSandboxUid(): UidLease {
   const dir = lockDir();
-  for (let slot = 0; slot < SLOTS; slot++) {
+  for (let i = 0; i < SLOTS; i++) {
+    const slot = (nextSlot + i) % SLOTS;
     const uid = SANDBOX_UID_BASE + slot;
     if (held.has(uid)) continue;
     const file = join(dir, String(uid));
@@ -79,6 +84,7 @@ export function acquireSandboxUid(): UidLease {
     if (!claimed) continue;
     held.add(uid);
     everLeased.add(uid);
+    nextSlot = (slot + 1) % SLOTS;
     let released = false;
     return {
       uid,

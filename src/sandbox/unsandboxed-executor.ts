@@ -6,7 +6,7 @@ import { RunCgroup, detectCgroups } from "./cgroup.js";
 import { programEnv } from "./env.js";
 import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, type RlimitTable } from "./launcher.js";
-import { cpuRlimit, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
+import { cpuRlimit, currentTaskCount, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
 import { supervise, withCgroupJoin } from "./supervise.js";
 
@@ -54,6 +54,11 @@ export class UnsandboxedExecutor implements Executor {
       const program = join(dir.root, "program.py");
       writeFileSync(program, rewriteContainerPaths(req.code, { data: req.publicDir, submission: dir.submission, work: dir.work }));
       const rlimits: RlimitTable = { RLIMIT_CPU: cpuRlimit(limits), RLIMIT_FSIZE: fsizeRlimit(limits), RLIMIT_CORE: [0, 0] };
+      if (process.getuid?.() !== 0) {
+        // Counts all of the user's processes; root ignores it (the pids cgroup, when there is one, still applies).
+        const n = currentTaskCount() + limits.maxProcesses;
+        rlimits.RLIMIT_NPROC = [n, n];
+      }
       if (!cgroup.has("memory")) rlimits.RLIMIT_AS = [memoryBytes(limits), memoryBytes(limits)];
       const env = programEnv({ limits, home: dir.work, tmp: dir.work, path: [join(this.py.venv, "bin"), "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
       const raw = await supervise({
