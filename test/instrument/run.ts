@@ -67,11 +67,19 @@ function listFiles(root: string, rel = ""): Record<string, string> {
  * Runs `code` (with {DATA}/{SUB} filled in). With `launch`, the original is written to work/program.py and
  * run under the launcher with the plan on stdin; without, it runs as `python work/program.py`.
  */
-export async function runProgram(code: string, opts: { launch?: { sites: Site[]; nonce: string }; timeoutSec?: number } = {}): Promise<Run> {
+export async function runProgram(
+  code: string,
+  opts: { launch?: { sites: Site[]; nonce: string }; timeoutSec?: number; publicDir?: string } = {},
+): Promise<Run> {
   const { python } = requireAgentPython();
-  const { dir, data, sub } = prepareDir();
-  writeFileSync(join(data, "train.csv"), TRAIN_CSV);
-  writeFileSync(join(data, "test.csv"), TEST_CSV);
+  const prepared = prepareDir();
+  const { dir, sub } = prepared;
+  let data = prepared.data;
+  if (opts.publicDir) data = opts.publicDir; // a prepared task's public files, read in place
+  else {
+    writeFileSync(join(data, "train.csv"), TRAIN_CSV);
+    writeFileSync(join(data, "test.csv"), TEST_CSV);
+  }
   const program = join(dir, "work", "program.py");
   const source = fill(code, data, sub);
   writeFileSync(program, source);
@@ -106,7 +114,7 @@ export async function runProgram(code: string, opts: { launch?: { sites: Site[];
   delete files["data/train.csv"];
   delete files["data/test.csv"];
   // Paths in outputs name the temp dir; make runs comparable.
-  const norm = (s: string) => s.replaceAll(dir, "<DIR>");
+  const norm = (s: string) => s.replaceAll(dir, "<DIR>").replaceAll(data, "<DATA>");
   return { stdout: norm(stdout), stderr: norm(stderr), exitCode, timedOut, wallSec, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, norm(v)])), dir };
 }
 
