@@ -6,13 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecResult } from "../../src/sandbox/executor.js";
 import { repoRoot } from "../../src/paths.js";
+import { probeIsolation } from "../../src/sandbox/probe.js";
 
 // As root the hostile tests exercise the root mode; this file runs the user-namespace mode (the one laptops
 // use) for real, as the unprivileged user `nobody`, with the system Python (the agent venv under /root is not
 // readable by that user). As a normal user, the other files already run in this mode.
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
-const canRun = process.getuid?.() === 0 && existsSync(SYSTEM_PYTHON) && existsSync("/usr/bin/setpriv");
+const canRun = process.getuid?.() === 0 && existsSync(SYSTEM_PYTHON) && existsSync("/usr/bin/setpriv") && probeIsolation().bwrap.path !== null && probeIsolation().userns.allowed;
 
 function runAsNobody(code: string, limits: Record<string, number>): { describe: string; result: ExecResult } {
   const home = mkdtempSync(join(tmpdir(), "mlerl-nobody-home-"));
@@ -27,7 +28,7 @@ function runAsNobody(code: string, limits: Record<string, number>): { describe: 
   return JSON.parse(r.stdout) as { describe: string; result: ExecResult };
 }
 
-test("as an unprivileged user: user-namespace sandbox with the container layout, no network, and a contained fork bomb", { skip: canRun ? false : "needs root (to become nobody) and /usr/bin/python3" }, () => {
+test("as an unprivileged user: user-namespace sandbox with the container layout, no network, and a contained fork bomb", { skip: canRun ? false : "needs root (to become nobody), /usr/bin/python3, bubblewrap and user namespaces" }, () => {
   const layout = runAsNobody(
     `
 import os, socket

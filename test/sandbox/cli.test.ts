@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { formatDoctor } from "../../src/sandbox/doctor.js";
+import { sandboxUnavailable } from "./helpers.js";
 
 const bin = new URL("../../bin/mlerl", import.meta.url).pathname;
 const TASK = "mini-tabular-playground-series-may-2022";
@@ -29,7 +30,7 @@ before(() => {
   assert.equal(prep.status, 0, prep.stderr);
 });
 
-test("mlerl exec runs a solution in the sandbox and grades it (--json)", () => {
+test("mlerl exec runs a solution in the sandbox and grades it (--json)", { skip: sandboxUnavailable }, () => {
   const code = join(work, "solution.py");
   writeFileSync(
     code,
@@ -56,7 +57,7 @@ print("trained on", len(train), "rows")
   assert.match(readFileSync(join(out, "stdout.txt"), "utf8"), /trained on \d+ rows/);
 });
 
-test("mlerl exec reports a failing program in words and exits 1", () => {
+test("mlerl exec reports a failing program in words and exits 1", { skip: sandboxUnavailable }, () => {
   const code = join(work, "broken.py");
   writeFileSync(code, "import pandas as pd\npd.read_csv('/home/data/answers.csv')\n");
   const r = run(["exec", "--task", TASK, "--code", code, "--out", join(work, "out-bad")]);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { ExecLimits, ExecResult, Executor } from "../../src/sandbox/executor.js";
 import { leasedUids, uidInUse } from "../../src/sandbox/uid-pool.js";
 import { detectCgroups } from "../../src/sandbox/cgroup.js";
+import { probeIsolation } from "../../src/sandbox/probe.js";
 
 /** A task laid out like MLE-bench's prepared dir, with a secret only the private answers contain. */
 export interface FakeTask {
@@ -29,6 +30,15 @@ export function makeTask(): FakeTask {
   writeFileSync(answersFile, `id,y\n3,${secret}\n`);
   return { root, publicDir, privateDir, answersFile, secret };
 }
+
+/**
+ * Why sandboxed tests cannot run here (false when they can). Only machines where bubblewrap cannot work skip
+ * them, and the reason, with its fix, appears in the test output.
+ */
+export const sandboxUnavailable: false | string = (() => {
+  const p = probeIsolation();
+  return p.works ? false : `no usable sandbox: ${p.problem?.message ?? "unknown"} (fix: ${p.problem?.fix ?? "run mlerl doctor"})`;
+})();
 
 let runCount = 0;
 
