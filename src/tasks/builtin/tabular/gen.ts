@@ -56,14 +56,12 @@ export function categorical(rng: Rng, weights: readonly number[]): number {
 }
 
 /**
- * Split rows 0..n-1 into train and test the way MLE-bench splits a competition's training set: a random
- * subset becomes the test set, and both keep the original ids (so ids interleave).
+ * Split rows 0..n-1 into train and test the way MLE-bench's prepare scripts do (scikit-learn's train_test_split):
+ * a random subset becomes the test set, and both parts come out in shuffled order.
  */
 export function splitRows(rng: Rng, n: number, nTest: number): { train: number[]; test: number[] } {
   const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-  const test = order.slice(0, nTest).sort((a, b) => a - b);
-  const train = order.slice(nTest).sort((a, b) => a - b);
-  return { train, test };
+  return { test: order.slice(0, nTest), train: order.slice(nTest) };
 }
 
 export function range(n: number, from = 0): number[] {

@@ -112,7 +112,8 @@ function generate(dirs: PrepareDirs, seed: number): void {
       seen[s]! += 1;
     }
   }
-  const ids = byId.map((_, i) => i);
+  // both parts in shuffled order, as MLE-bench's split leaves them
+  const ids = rng.fork(5).shuffle(byId.map((_, i) => i));
   const train = ids.filter((i) => !testSet.has(i));
   const test = ids.filter((i) => testSet.has(i));
   const id = (i: number) => i + 1;
@@ -132,7 +133,7 @@ const columns: ColumnSpec[] = [
 ];
 
 export const leafClassification: BuiltinTask = {
-  version: 2,
+  version: 3,
   generate,
   spec: {
     id: ID,

@@ -127,7 +127,8 @@ function generate(dirs: PrepareDirs, seed: number): void {
   writeCsv(join(dirs.publicDir, "train.csv"), ["Id", ...TPS_DEC_FEATURES, "Cover_Type"], train.map((i) => [i, ...at(i).values, at(i).cover] as Cell[]));
   writeCsv(join(dirs.publicDir, "test.csv"), ["Id", ...TPS_DEC_FEATURES], test.map((i) => [i, ...at(i).values] as Cell[]));
   writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["Id", "Cover_Type"], test.map((i) => [i, 2]));
-  writeCsv(join(dirs.privateDir, "test.csv"), ["Id", "Cover_Type"], test.map((i) => [i, at(i).cover]));
+  // the answers are the full test rows with their label, like MLE-bench's private/test.csv
+  writeCsv(join(dirs.privateDir, "test.csv"), ["Id", ...TPS_DEC_FEATURES, "Cover_Type"], test.map((i) => [i, ...at(i).values, at(i).cover] as Cell[]));
   writeFileSync(join(dirs.publicDir, "description.md"), TPS_DEC_DESCRIPTION);
 }
 
@@ -140,7 +141,7 @@ const columns: ColumnSpec[] = [
 ];
 
 export const tpsDec2021: BuiltinTask = {
-  version: 2,
+  version: 3,
   generate,
   spec: {
     id: ID,

@@ -101,10 +101,14 @@ function generate(dirs: PrepareDirs, seed: number): void {
   const rows = Array.from({ length: N_TRAIN + N_TEST }, () => makeRow(rng));
   const { train, test } = splitRows(rng.fork(1), rows.length, N_TEST);
   const at = (i: number) => rows[i] as Row;
-  writeCsv(join(dirs.publicDir, "train.csv"), ["id", ...TPS_MAY_FEATURES, "target"], train.map((i) => [i, ...at(i).values, at(i).target] as Cell[]));
-  writeCsv(join(dirs.publicDir, "test.csv"), ["id", ...TPS_MAY_FEATURES], test.map((i) => [i, ...at(i).values] as Cell[]));
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["id", "target"], test.map((i) => [i, 0.5]));
-  writeCsv(join(dirs.privateDir, "test.csv"), ["id", "target"], test.map((i) => [i, at(i).target]));
+  // as MLE-bench re-numbers this competition: train ids 0..n-1 in file order, test ids continue after them
+  const header = ["id", ...TPS_MAY_FEATURES, "target"];
+  writeCsv(join(dirs.publicDir, "train.csv"), header, train.map((i, k) => [k, ...at(i).values, at(i).target] as Cell[]));
+  const testId = (k: number) => N_TRAIN + k;
+  writeCsv(join(dirs.publicDir, "test.csv"), header.slice(0, -1), test.map((i, k) => [testId(k), ...at(i).values] as Cell[]));
+  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["id", "target"], test.map((_, k) => [testId(k), 0.5]));
+  // the answers are the full test rows with their target, like MLE-bench's private/test.csv
+  writeCsv(join(dirs.privateDir, "test.csv"), header, test.map((i, k) => [testId(k), ...at(i).values, at(i).target] as Cell[]));
   writeFileSync(join(dirs.publicDir, "description.md"), TPS_MAY_DESCRIPTION);
 }
 
@@ -120,7 +124,7 @@ const columns: ColumnSpec[] = [
 ];
 
 export const tpsMay2022: BuiltinTask = {
-  version: 1,
+  version: 2,
   generate,
   spec: {
     id: ID,
