@@ -57,6 +57,9 @@ test("every built-in task is listed with a valid spec and its MLE-bench competit
     assert.equal(t.spec.lowerIsBetter, real.lowerIsBetter);
     assert.equal(t.spec.idColumn, real.idColumn);
     assert.deepEqual(t.spec.submissionColumns, real.submissionColumns);
+    // the real competition's schema lists the same columns (only row counts differ)
+    assert.deepEqual(real.schema?.columns.map((c) => c.name), t.spec.schema?.columns.map((c) => c.name), id);
+    assert.ok((real.schema?.trainRows ?? 0) > 0);
   }
 });
 

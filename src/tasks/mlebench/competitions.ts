@@ -3,6 +3,8 @@ import { tpsMay2022 } from "../builtin/tabular/tps-may-2022.js";
 import { tpsDec2021 } from "../builtin/tabular/tps-dec-2021.js";
 import { nomad2018 } from "../builtin/tabular/nomad2018.js";
 import { leafClassification } from "../builtin/tabular/leaf-classification.js";
+import { spooky } from "../builtin/text/spooky.js";
+import { tweets } from "../builtin/text/tweets.js";
 
 /**
  * The 12 competitions of the paper as MLE-bench prepares them. Thresholds are the provisional table computed from
@@ -66,6 +68,7 @@ const STATIC: Static[] = [
     answersFile: "test.csv",
     sampleSubmissionFile: "sample_submission.csv",
     thresholds: { gold: 0.72689, silver: 0.71752, bronze: 0.71705, median: 0.71378 },
+    schema: realSchema(tweets.spec.schema, 24_732, 2_749),
   },
   {
     id: "tabular-playground-series-may-2022",
@@ -154,6 +157,7 @@ const STATIC: Static[] = [
     answersFile: "test.csv",
     sampleSubmissionFile: "sample_submission.csv",
     thresholds: { gold: 0.16506, silver: 0.26996, bronze: 0.29381, median: 0.41879 },
+    schema: realSchema(spooky.spec.schema, 17_621, 1_958),
   },
   {
     id: "lmsys-chatbot-arena",
