@@ -1,6 +1,6 @@
 export * from "./types.js";
 export { newNonce, markerTag } from "./nonce.js";
 export { renderInstrumented, checkInstrumented, onlyPrintsAdded, markerStatement } from "./text.js";
-export { parseMarkers, stripMarkers, metricFromPrintedLine, type MarkerReport, type MilestoneHit } from "./markers.js";
+export { MarkerScanner, parseMarkers, stripMarkers, metricFromPrintedLine, type MarkerReport, type MilestoneHit } from "./markers.js";
 export { AstInstrumenter } from "./ast.js";
 export { launchArgs, launchStdin, launcherSource } from "./launch.js";

@@ -27,37 +27,118 @@ export interface MarkerReport {
 }
 
 const MARKER = /@@mlerl ([0-9a-f]{32}) ([a-z_]+)(?: ([^\s]+))?\n?/g;
+/** Longest unfinished line kept between chunks: a marker is < 100 bytes; the rest only feeds metric_printed. */
+const MAX_CARRY = 4096;
+
+/**
+ * Reads markers from stdout as it streams, chunk by chunk, so an executor can collect them before it drops
+ * the middle of a long output (markers in the dropped part would otherwise be lost). Offsets and lines are
+ * those of the whole stream. `parseMarkers` is this over one string.
+ */
+export class MarkerScanner {
+  private readonly tags: Map<string, MarkerKind>;
+  private readonly reached: MilestoneHit[] = [];
+  private readonly seen = new Set<Milestone>();
+  private validationMetric: number | null = null;
+  private rejected = 0;
+  /** Unfinished last line (a marker may still complete it). */
+  private carry = "";
+  /** Bytes and lines of the stream before `carry`. */
+  private bytesBefore = 0;
+  private linesBefore = 0;
+  /** The program's own output (markers removed): its last finished line and the unfinished one, for metric_printed. */
+  private out: OutputTail = { complete: "", open: "" };
+
+  constructor(nonce: string) {
+    this.tags = new Map(MARKER_KINDS.map((k) => [markerTag(nonce, k), k]));
+  }
+
+  push(chunk: string | Buffer): this {
+    const text = this.carry + (typeof chunk === "string" ? chunk : chunk.toString("utf8"));
+    const cut = text.lastIndexOf("\n") + 1;
+    this.scan(text.slice(0, cut));
+    this.carry = text.slice(cut);
+    if (this.carry.length > MAX_CARRY && !this.carry.includes("@@mlerl", this.carry.length - 200)) {
+      // A flood without newlines: account for the head and keep only the tail.
+      const drop = this.carry.slice(0, this.carry.length - 200);
+      this.account(drop);
+      this.carry = this.carry.slice(drop.length);
+    }
+    return this;
+  }
+
+  finish(): MarkerReport {
+    this.scan(this.carry);
+    this.carry = "";
+    return {
+      reached: [...this.reached],
+      milestones: MILESTONES.filter((m) => this.seen.has(m)),
+      validationMetric: this.validationMetric,
+      rejected: this.rejected,
+    };
+  }
+
+  private account(text: string): void {
+    this.bytesBefore += Buffer.byteLength(text);
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.linesBefore++;
+    this.out = follow(this.out, text);
+  }
+
+  /** Scans complete text (ends at a line end, or at the end of the stream). */
+  private scan(text: string): void {
+    let last = 0;
+    for (const m of text.matchAll(MARKER)) {
+      const kind = this.tags.get(m[1]!);
+      if (kind === undefined || kind !== m[2]) {
+        this.rejected++;
+        continue;
+      }
+      const at = m.index;
+      this.out = follow(this.out, text.slice(last, at));
+      const offset = this.bytesBefore + Buffer.byteLength(text.slice(0, at));
+      const line = this.linesBefore + countNewlines(text, at) + 1;
+      last = at + m[0].length;
+      let value: number | null = null;
+      if (kind === "metric") value = parseFloatStrict(m[3]);
+      // The line a metric print just wrote (normally finished by its newline; else still open).
+      else if (kind === "metric_printed") value = metricFromPrintedLine(this.out.open !== "" ? this.out.open : this.out.complete);
+      if (value !== null) this.validationMetric = value;
+      if (kind === "metric_printed" && value === null) continue; // a print we could not read a number from
+      const milestone = milestoneOf(kind);
+      if (this.seen.has(milestone)) continue;
+      this.seen.add(milestone);
+      this.reached.push({ milestone, kind, offset, line });
+    }
+    this.out = follow(this.out, text.slice(last));
+    this.bytesBefore += Buffer.byteLength(text);
+    this.linesBefore += countNewlines(text, text.length);
+  }
+}
+
+interface OutputTail {
+  complete: string;
+  open: string;
+}
+
+/** The output tail after `more` output: the last finished line and what is still unfinished. */
+function follow(tail: OutputTail, more: string): OutputTail {
+  const keep = 1000; // a metric line is short; bound the memory a newline-free flood can take
+  const all = tail.open + more;
+  const nl = all.lastIndexOf("\n");
+  if (nl === -1) return { complete: tail.complete, open: all.slice(-keep) };
+  const prev = all.lastIndexOf("\n", nl - 1);
+  return { complete: all.slice(prev + 1, nl).slice(-keep), open: all.slice(nl + 1).slice(-keep) };
+}
+
+function countNewlines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < end; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
 
 /** Finds the genuine markers of this execution in `stdout`. */
 export function parseMarkers(stdout: string, nonce: string): MarkerReport {
-  const tags = new Map<string, MarkerKind>(MARKER_KINDS.map((k) => [markerTag(nonce, k), k]));
-  const reached: MilestoneHit[] = [];
-  const seen = new Set<Milestone>();
-  let validationMetric: number | null = null;
-  let rejected = 0;
-  let cleanBefore = ""; // stdout up to the current marker with genuine markers removed
-  let last = 0;
-  for (const m of stdout.matchAll(MARKER)) {
-    const kind = tags.get(m[1]!);
-    if (kind === undefined || kind !== m[2]) {
-      rejected++;
-      continue;
-    }
-    const at = m.index;
-    cleanBefore += stdout.slice(last, at);
-    last = at + m[0].length;
-    let value: number | null = null;
-    if (kind === "metric") value = parseFloatStrict(m[3]);
-    else if (kind === "metric_printed") value = metricFromPrintedLine(lastLine(cleanBefore));
-    if (value !== null) validationMetric = value;
-    const milestone = milestoneOf(kind);
-    if (kind === "metric_printed" && value === null) continue; // a print we could not read a number from
-    if (seen.has(milestone)) continue;
-    seen.add(milestone);
-    const before = stdout.slice(0, at);
-    reached.push({ milestone, kind, offset: Buffer.byteLength(before), line: before.split("\n").length });
-  }
-  return { reached, milestones: MILESTONES.filter((x) => seen.has(x)), validationMetric, rejected };
+  return new MarkerScanner(nonce).push(stdout).finish();
 }
 
 /** stdout without this execution's genuine markers: exactly what the program itself printed. */
@@ -72,11 +153,6 @@ function parseFloatStrict(s: string | undefined): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-function lastLine(text: string): string {
-  const trimmed = text.endsWith("\n") ? text.slice(0, -1) : text;
-  const i = trimmed.lastIndexOf("\n");
-  return trimmed.slice(i + 1);
-}
 
 const NUMBER = /[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?/g;
 const METRIC_WORD = /(auc|acc(?:uracy)?|log[ _-]?loss|rmsle|rmse|mse|mae|f1|kappa|qwk|jaccard|r2|score|metric|loss)/i;
