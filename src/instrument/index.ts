@@ -4,3 +4,4 @@ export { renderInstrumented, checkInstrumented, onlyPrintsAdded, markerStatement
 export { MarkerScanner, parseMarkers, stripMarkers, metricFromPrintedLine, type MarkerReport, type MilestoneHit } from "./markers.js";
 export { AstInstrumenter } from "./ast.js";
 export { launchArgs, launchStdin, launcherSource } from "./launch.js";
+export { CheckedInstrumenter } from "./fallback.js";
