@@ -7,6 +7,9 @@ export type Stage = (typeof STAGES)[number];
 /** Stages a well-formed program may leave out. */
 export const OPTIONAL_STAGES: ReadonlySet<Stage> = new Set<Stage>(["prep", "valid"]);
 
+/** Stages that may have several fragments in a row. */
+export const REPEATABLE_STAGES: ReadonlySet<Stage> = new Set<Stage>(["prep"]);
+
 /** Rough cost of a fragment, for documentation and the simulated executor: 1 = fast, 3 = slow. */
 export type Cost = 1 | 2 | 3;
 
@@ -86,8 +89,21 @@ const TABULAR_FRAME = `def tabular_frame(frame):
         out[col] = pd.Categorical(frame[col].astype(str), categories=levels).codes
     return out`;
 
+// Without text columns, a row becomes tokens "column_qK" (numeric decile K of train) and "column_value": a crude
+// bag-of-bins that runs on any table but is rarely the best representation.
 const JOINED_TEXT = `def joined_text(frame):
-    return frame[TEXT].fillna("").astype(str).agg(" ".join, axis=1)`;
+    if TEXT:
+        return frame[TEXT].fillna("").astype(str).agg(" ".join, axis=1)
+    parts = []
+    for col in NUMERIC:
+        edges = np.unique(np.nanquantile(train[col].astype(float), np.linspace(0, 1, 11)[1:-1]))
+        bins = np.searchsorted(edges, frame[col].astype(float).to_numpy())
+        parts.append(col + "_q" + pd.Series(bins, index=frame.index).astype(str))
+    for col in CATEGORICAL:
+        parts.append(col + "_" + frame[col].astype(str))
+    if not parts:
+        return pd.Series([""] * len(frame), index=frame.index)
+    return pd.concat(parts, axis=1).agg(" ".join, axis=1)`;
 
 /** On span tasks, text features are per-word rows: the text frame plus which word keys the span rule hashes. */
 const spanFeatures = (keys: string) => `y, classes = encode_target(train)
@@ -151,7 +167,7 @@ for col in TEXT:
 X = np.hstack(blocks)
 X_test = np.hstack(test_blocks)
 print(f"features {X.shape}")`),
-  frag("features.tfidf_word", 2, "TF-IDF of word uni- and bigrams of the text columns", (ctx) =>
+  frag("features.tfidf_word", 2, "TF-IDF of word uni- and bigrams of the text columns (binned columns when there is no text)", (ctx) =>
     ctx.output === "span"
       ? spanFeatures("word")
       : `from sklearn.feature_extraction.text import TfidfVectorizer

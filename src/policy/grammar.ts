@@ -1,16 +1,16 @@
-import { FRAGMENTS, OPTIONAL_STAGES, STAGES, type Stage } from "./fragments.js";
+import { FRAGMENTS, OPTIONAL_STAGES, REPEATABLE_STAGES, STAGES, type Stage } from "./fragments.js";
 import { MASKED_LOGIT } from "./model.js";
 import { EOS, SEP, type Vocabulary } from "./vocab.js";
 
 /**
  * Which stages may come next in a well-formed program: the next stage, any optional stage before the next required
- * one, and another fragment of the same optional stage (several preprocessing steps). After the last stage, only the
+ * one, and another fragment of a repeatable stage (several preprocessing steps). After the last stage, only the
  * end token.
  */
 export function nextStages(after: Stage | "start"): Array<Stage | "end"> {
   const from = after === "start" ? -1 : STAGES.indexOf(after);
   const out: Array<Stage | "end"> = [];
-  if (after !== "start" && OPTIONAL_STAGES.has(after)) out.push(after);
+  if (after !== "start" && REPEATABLE_STAGES.has(after)) out.push(after);
   for (let i = from + 1; i < STAGES.length; i++) {
     const s = STAGES[i] as Stage;
     out.push(s);

@@ -62,8 +62,8 @@ test("misplaced or ill-fitting fragments fail at the stage they belong to", asyn
     await prepareTasks([id], dataDir, () => {});
     const { spec, paths } = requirePrepared(id, dataDir);
     const cases: Array<[string[], string]> = [
-      // Text features on a task without text: the vectoriser finds no vocabulary.
-      [["imports.full", "load.full", "features.tfidf_word", "model.logreg", "fit.full", "predict.scores", "write.submission"], "features"],
+      // Span features on a task that is not a span task: the span helpers are not there.
+      [["imports.full", "load.full", "features.span_words", "model.logreg", "fit.full", "predict.scores", "write.submission"], "features"],
       // No features at all: fitting refers to X that was never built.
       [["imports.full", "load.full", "model.logreg", "fit.full", "predict.scores", "write.submission"], "fit"],
       // A classifier-only family on a regression task.
