@@ -1,14 +1,19 @@
 // Sandbox overhead: median wall time of a one-second Python program run through the bubblewrap executor
-// (uid lease, cgroups, bwrap, launcher, output capture, result files) against the same program run by the
-// bare venv Python, interleaved in one run so machine load affects both alike. Target: < 100 ms per run.
-import { spawn } from "node:child_process";
+// (uid lease, cgroups, bwrap, output capture, result files) against the same program run by the bare venv
+// Python, interleaved in one run so machine load affects both alike. Target: < 100 ms per run.
+// Then, for reference, the whole `mlerl exec` command on a built-in task (CLI start-up, task lookup, sandbox,
+// grading) against the same bare run; EXEC_REPS=0 skips it.
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BwrapExecutor } from "../src/sandbox/bwrap-executor.js";
 import { requireAgentPython } from "../src/runtime/venv.js";
+import { repoRoot } from "../src/paths.js";
 
 const reps = Number(process.env.REPS ?? 11);
+const execReps = Number(process.env.EXEC_REPS ?? 3);
+const EXEC_TASK = "mini-tabular-playground-series-may-2022";
 const PROGRAM = `import time
 t = time.monotonic()
 while time.monotonic() - t < 1.0:
@@ -60,16 +65,43 @@ async function main(): Promise<void> {
         }
       }
     }
+    report(plain, sandboxed, ex.describe());
+    if (execReps > 0) await cliComparison(py.python, file, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function report(plain: number[], sandboxed: number[], describe: string): void {
   const mb = median(plain);
   const ms = median(sandboxed);
   const overheadMs = (ms - mb) * 1000;
-  console.log(`sandbox overhead (${ex.describe()}), ${reps} interleaved repetitions of a 1 s program`);
+  console.log(`sandbox overhead (${describe}), ${reps} interleaved repetitions of a 1 s program`);
   console.log(`  bare venv python   median ${(mb * 1000).toFixed(1)} ms   (min ${(Math.min(...plain) * 1000).toFixed(1)}, max ${(Math.max(...plain) * 1000).toFixed(1)})`);
   console.log(`  bwrap executor     median ${(ms * 1000).toFixed(1)} ms   (min ${(Math.min(...sandboxed) * 1000).toFixed(1)}, max ${(Math.max(...sandboxed) * 1000).toFixed(1)})`);
   console.log(`  overhead           ${overheadMs.toFixed(1)} ms per execution, ratio ${(ms / mb).toFixed(3)}   (target < 100 ms: ${overheadMs < 100 ? "met" : "NOT met"})`);
+}
+
+async function cliComparison(python: string, file: string, dir: string): Promise<void> {
+  const bin = join(repoRoot(), "bin", "mlerl");
+  const dataDir = join(dir, "data");
+  const prep = spawnSync(bin, ["--data-dir", dataDir, "tasks", "prepare", EXEC_TASK], { encoding: "utf8" });
+  if (prep.status !== 0) throw new Error(`cannot prepare ${EXEC_TASK}: ${prep.stderr}`);
+  const cli: number[] = [];
+  const plain: number[] = [];
+  for (let i = 0; i < execReps; i++) {
+    plain.push(await bare(python, file));
+    const t0 = process.hrtime.bigint();
+    // Exit status 1 is expected: the program writes no submission.
+    const r = spawnSync(bin, ["--data-dir", dataDir, "exec", "--task", EXEC_TASK, "--code", file, "--out", join(dir, `cli-${i}`), "--json"], { encoding: "utf8" });
+    cli.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    if (!r.stdout.includes('"exitCode": 0')) throw new Error(`mlerl exec failed: ${r.stderr}`);
+  }
+  const mb = median(plain);
+  const mc = median(cli);
+  console.log(`mlerl exec end to end (node start-up, task lookup, sandbox, grading), ${execReps} repetitions`);
+  console.log(`  bare venv python   median ${(mb * 1000).toFixed(1)} ms`);
+  console.log(`  mlerl exec         median ${(mc * 1000).toFixed(1)} ms   difference ${((mc - mb) * 1000).toFixed(1)} ms, ratio ${(mc / mb).toFixed(3)}`);
 }
 
 await main();
