@@ -65,11 +65,20 @@ export async function prepareBuiltinTask(task: BuiltinTask, paths: TaskPaths, se
     await task.generate(dirs, seed);
     const stamp: Stamp = { task: task.spec.id, version: task.version, seed };
     writeFileSync(join(tmp, STAMP_FILE), `${JSON.stringify(stamp)}\n`);
+    // Another process may have prepared the same version meanwhile (parallel test files, two shells): its
+    // files are byte-identical, so keep them rather than swap directories under its readers.
+    if (isCurrent(task, paths, seed)) return "up-to-date";
     const target = join(paths.root, "prepared");
     const old = join(paths.root, `.prepared.old-${nonce}`);
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
+    try {
+      if (existsSync(target)) renameSync(target, old);
+      renameSync(tmp, target);
+    } catch (e) {
+      if (isCurrent(task, paths, seed)) return "up-to-date";
+      throw e;
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

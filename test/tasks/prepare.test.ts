@@ -133,3 +133,26 @@ test("an unreadable stamp counts as not prepared and is regenerated", async () =
   await prepareTasks([id], dir, () => {});
   assert.equal(listTasks(dir).find((t) => t.spec.id === id)?.prepared, true);
 });
+
+test("several processes preparing the same task at once all succeed and leave one complete copy", async () => {
+  const dir = tmp();
+  const id = "mini-tabular-playground-series-dec-2021";
+  const registry = new URL("../../src/tasks/registry.ts", import.meta.url).href;
+  const script = join(tmp(), "prep.mts");
+  writeFileSync(script, `const { prepareTasks } = await import(${JSON.stringify(registry)});\nawait prepareTasks([${JSON.stringify(id)}], ${JSON.stringify(dir)}, () => {});\n`);
+  const tsx = new URL("../../node_modules/tsx/dist/esm/index.mjs", import.meta.url).href;
+  const codes = await Promise.all(
+    [0, 1, 2].map(
+      () =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(process.execPath, ["--import", tsx, script], { stdio: ["ignore", "ignore", "inherit"] });
+          child.on("exit", resolve);
+        }),
+    ),
+  );
+  assert.deepEqual(codes, [0, 0, 0]);
+  assert.deepEqual(readdirSync(join(dir, id)), ["prepared"]);
+  const fresh = tmp();
+  await prepareTasks([id], fresh, () => {});
+  assert.deepEqual(digest(join(dir, id)), digest(join(fresh, id)));
+});
