@@ -7,8 +7,9 @@ import { join } from "node:path";
  * group mlerl itself runs in (so any limits placed on mlerl still apply to its programs), with pids.max and the
  * memory limit set; CPU time and peak memory are read from it when the program had to be killed.
  *
- * Both layouts are handled: cgroup v1 (one hierarchy per controller) and v2 (one unified hierarchy, usable
- * only where the current group is delegated to us). Anything that fails marks the controller unavailable;
+ * Both layouts are handled: cgroup v1 (one hierarchy per controller) and v2 (one unified hierarchy). For v2
+ * the current group must already hand the controllers down (cgroup.subtree_control) and be writable; mlerl
+ * does not move itself into a leaf to make that so. Anything that fails marks the controller unavailable;
  * callers fall back to rlimits.
  */
 

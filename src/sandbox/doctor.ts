@@ -104,7 +104,7 @@ export function runDoctor(env: NodeJS.ProcessEnv = process.env): DoctorCheck[] {
       ? null
       : p.isRoot
         ? "mount the pids and memory controllers (cgroup v1) or use cgroup v2; until then processes and memory are bounded by rlimits only"
-        : "optional: run under a delegated cgroup v2 subtree (e.g. `systemd-run --user --scope -p Delegate=yes mlerl ...`); until then processes and memory are bounded by rlimits",
+        : "optional: without writable cgroups, processes are bounded by RLIMIT_NPROC (relative to your current process count) and memory by RLIMIT_AS; running mlerl as root enables per-run cgroups",
   });
   return checks;
 }
