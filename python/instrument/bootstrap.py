@@ -3,6 +3,8 @@
 Started as `python -c <this file's text> /path/to/program.py` with a JSON plan on stdin:
   {"sites": [{"after": N, "indent": "    ", "kind": "...", "value": "name"|null}], "tags": {"kind": "hex"}}
 
+Needs Python 3.11+ (code positions identify the injected calls); on older versions no marker is written.
+
 Why it is built this way (see docs/instrumentation.md):
 - The file on disk stays the agent's original program, so reading `__file__` finds no marker code, and
   tracebacks, `inspect.getsource` and warnings show the original lines with the original line numbers.
@@ -24,7 +26,7 @@ MARK_COL = 1_000_000  # column offset of injected nodes: no real source line is 
 EVENT = "mlerl.site"
 REVOKING = frozenset((
     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._current_frames", "sys.settrace",
-    "sys.setprofile", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata",
+    "sys.setprofile", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata", "sys.monitoring.register_callback",
 ))
 
 

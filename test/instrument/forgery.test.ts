@@ -141,3 +141,21 @@ m = LogisticRegression().fit([[0], [1]], [0, 1])
     cleanup(run);
   }
 });
+
+test("installing a trace function (which could read the hook's frame) also revokes the tags", async () => {
+  const code = `import sys
+sys.settrace(lambda frame, event, arg: None)
+sys.settrace(None)
+from sklearn.linear_model import LogisticRegression
+m = LogisticRegression().fit([[0], [1]], [0, 1])
+print("trained")
+`;
+  const { run, nonce } = await launched(code);
+  try {
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(run.stdout.includes("trained\n"), "the program itself is unaffected");
+    assert.deepEqual(parseMarkers(run.stdout, nonce).milestones, ["imports"]);
+  } finally {
+    cleanup(run);
+  }
+});
