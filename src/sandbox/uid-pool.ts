@@ -57,8 +57,8 @@ export interface UidLease {
 // killed may linger a moment as zombies, and they would count against the next one's RLIMIT_NPROC.
 let nextSlot = (process.pid * 7) % SLOTS;
 
-export function acquireSandboxUid(): UidLease {
-  const dir = lockDir();
+/** `dir` holds the lock files; every mlerl process on the machine must use the same one (the default). */
+export function acquireSandboxUid(dir: string = lockDir()): UidLease {
   for (let i = 0; i < SLOTS; i++) {
     const slot = (nextSlot + i) % SLOTS;
     const uid = SANDBOX_UID_BASE + slot;
