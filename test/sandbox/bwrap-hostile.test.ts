@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { BwrapExecutor } from "../../src/sandbox/bwrap-executor.js";
-import { assertHostFine, makeTask, runProgram, sandboxUnavailable, type FakeTask } from "./helpers.js";
+import { assertHostFine, makeTask, removeTestDirs, runProgram, sandboxUnavailable, type FakeTask } from "./helpers.js";
 
 // Hostile programs, each run in the real sandbox with the real agent Python. Every test checks that the
 // attack failed, that the result says what happened, and that the host is unharmed afterwards.
@@ -28,7 +28,10 @@ before(async () => {
   port = (server.address() as AddressInfo).port;
 });
 
-after(() => server?.close());
+after(() => {
+  server?.close();
+  removeTestDirs();
+});
 
 test("the private answers cannot be read by any path", { skip: sandboxUnavailable }, async () => {
   const candidates = [

@@ -1,11 +1,11 @@
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BwrapExecutor } from "../../src/sandbox/bwrap-executor.js";
 import { THREAD_VARIABLES } from "../../src/sandbox/env.js";
 import { UserError } from "../../src/errors.js";
-import { assertHostFine, makeTask, runProgram, sandboxUnavailable, type FakeTask } from "./helpers.js";
+import { assertHostFine, makeTask, removeTestDirs, runProgram, sandboxUnavailable, type FakeTask } from "./helpers.js";
 
 let ex: BwrapExecutor;
 let task: FakeTask;
@@ -15,6 +15,8 @@ before(() => {
   ex = new BwrapExecutor();
   task = makeTask();
 });
+
+after(removeTestDirs);
 
 test("a normal program sees the container layout, writes a submission, and is measured", { skip: sandboxUnavailable }, async () => {
   const code = `

@@ -1,12 +1,14 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecResult } from "../../src/sandbox/executor.js";
 import { repoRoot } from "../../src/paths.js";
 import { probeIsolation } from "../../src/sandbox/probe.js";
+import { removeTestDirs, testDir } from "./helpers.js";
+
+after(removeTestDirs);
 
 // As root the hostile tests exercise the root mode; this file runs the user-namespace mode (the one laptops
 // use) for real, as the unprivileged user `nobody`, with the system Python (the agent venv under /root is not
@@ -16,7 +18,7 @@ const SYSTEM_PYTHON = "/usr/bin/python3";
 const canRun = process.getuid?.() === 0 && existsSync(SYSTEM_PYTHON) && existsSync("/usr/bin/setpriv") && probeIsolation().bwrap.path !== null && probeIsolation().userns.allowed;
 
 function runAsNobody(code: string, limits: Record<string, number>): { describe: string; result: ExecResult } {
-  const home = mkdtempSync(join(tmpdir(), "mlerl-nobody-home-"));
+  const home = testDir("mlerl-nobody-home-");
   chmodSync(home, 0o777);
   const root = repoRoot();
   const r = spawnSync(

@@ -1,12 +1,11 @@
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { formatDoctor } from "../../src/sandbox/doctor.js";
-import { sandboxUnavailable } from "./helpers.js";
+import { removeTestDirs, sandboxUnavailable, testDir } from "./helpers.js";
 
 const bin = new URL("../../bin/mlerl", import.meta.url).pathname;
 const TASK = "mini-tabular-playground-series-may-2022";
@@ -24,11 +23,13 @@ const ExecJson = z.object({
 });
 
 before(() => {
-  dataDir = mkdtempSync(join(tmpdir(), "mlerl-exec-data-"));
-  work = mkdtempSync(join(tmpdir(), "mlerl-exec-work-"));
+  dataDir = testDir("mlerl-exec-data-");
+  work = testDir("mlerl-exec-work-");
   const prep = run(["tasks", "prepare", TASK]);
   assert.equal(prep.status, 0, prep.stderr);
 });
+
+after(removeTestDirs);
 
 test("mlerl exec runs a solution in the sandbox and grades it (--json)", { skip: sandboxUnavailable }, () => {
   const code = join(work, "solution.py");

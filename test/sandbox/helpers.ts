@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecLimits, ExecResult, Executor } from "../../src/sandbox/executor.js";
@@ -17,8 +17,22 @@ export interface FakeTask {
   secret: string;
 }
 
+const created: string[] = [];
+
+/** A temporary directory removed by removeTestDirs(). */
+export function testDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  created.push(d);
+  return d;
+}
+
+/** Removes every directory testDir() and makeTask() made (call from an `after` hook). */
+export function removeTestDirs(): void {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 export function makeTask(): FakeTask {
-  const root = mkdtempSync(join(tmpdir(), "mlerl-sbx-test-"));
+  const root = testDir("mlerl-sbx-test-");
   const publicDir = join(root, "prepared", "public");
   const privateDir = join(root, "prepared", "private");
   mkdirSync(publicDir, { recursive: true });

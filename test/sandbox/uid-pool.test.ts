@@ -1,10 +1,12 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireSandboxUid, SANDBOX_UID_BASE } from "../../src/sandbox/uid-pool.js";
+import { removeTestDirs, testDir } from "./helpers.js";
+
+after(removeTestDirs);
 
 function deadPid(): number {
   const r = spawnSync("/bin/sh", ["-c", "echo $$"], { encoding: "utf8" });
@@ -12,7 +14,7 @@ function deadPid(): number {
 }
 
 test("sandbox uids are exclusive while held, reclaimed from dead owners, kept from live ones", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mlerl-uids-"));
+  const dir = testDir("mlerl-uids-");
   const a = acquireSandboxUid(dir);
   const b = acquireSandboxUid(dir);
   assert.notEqual(a.uid, b.uid);

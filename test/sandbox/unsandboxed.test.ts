@@ -1,10 +1,12 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { UnsandboxedExecutor, rewriteContainerPaths, NO_ISOLATION_WARNING } from "../../src/sandbox/unsandboxed-executor.js";
 import { createExecutor } from "../../src/sandbox/index.js";
-import { makeTask, runProgram } from "./helpers.js";
+import { makeTask, removeTestDirs, runProgram } from "./helpers.js";
+
+after(removeTestDirs);
 
 test("container paths in the program text are rewritten to real directories", () => {
   const code = 'a = "/home/data/train.csv"\nb = "/home/submission/submission.csv"\nc = "/home/work"\nd = "/home/database"\ne = \'/home/data\'\n';
