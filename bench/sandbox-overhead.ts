@@ -2,7 +2,7 @@
 // (uid lease, cgroups, bwrap, output capture, result files) against the same program run by the bare venv
 // Python, interleaved in one run so machine load affects both alike. Target: < 100 ms per run.
 // Then, for reference, the whole `mlerl exec` command on a built-in task (CLI start-up, task lookup, sandbox,
-// grading) against the same bare run; EXEC_REPS=0 skips it.
+// grading) against the same bare run; EXEC_REPS=0 skips it. MEASURE=launcher measures the launcher path.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,7 +40,8 @@ function bare(python: string, file: string): Promise<number> {
 
 async function main(): Promise<void> {
   const py = requireAgentPython();
-  const ex = new BwrapExecutor();
+  // MEASURE=launcher: the path of machines without writable cgroups (one more interpreter start per run).
+  const ex = new BwrapExecutor({ measure: process.env.MEASURE === "launcher" ? "launcher" : "auto" });
   const dir = mkdtempSync(join(tmpdir(), "mlerl-bench-sandbox-"));
   const publicDir = join(dir, "public");
   mkdirSync(publicDir);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    report(plain, sandboxed, ex.describe());
+    report(plain, sandboxed, `${ex.describe()}${process.env.MEASURE === "launcher" ? ", launcher path" : ""}`);
     if (execReps > 0) await cliComparison(py.python, file, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
