@@ -436,6 +436,8 @@ def answer(req):
         return {"parsed": False, "note": f"SyntaxError at line {e.lineno}: {e.msg}; returned unchanged", "sites": []}
     except (ValueError, RecursionError, MemoryError) as e:
         return {"parsed": False, "note": f"{type(e).__name__}: {e}; returned unchanged", "sites": []}
+    except Exception as e:  # a bug here must not cost the program its run: no markers, program unchanged
+        return {"parsed": True, "note": f"instrumenter error {type(e).__name__}: {e}; returned unchanged", "sites": []}
     return {"parsed": True, "note": None, "sites": sites}
 
 
