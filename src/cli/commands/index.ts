@@ -6,6 +6,7 @@ import { registerTasks } from "./tasks.js";
 import { registerPrompt } from "./prompt.js";
 import { registerGrade } from "./grade.js";
 import { registerPolicy } from "./policy.js";
+import { registerReference } from "./reference.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerTasks(program);
   registerPrompt(program);
   registerPolicy(program);
+  registerReference(program);
 }
