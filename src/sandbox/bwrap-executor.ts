@@ -98,7 +98,8 @@ export class BwrapExecutor implements Executor {
       const venvBin = join(this.py.venv, "bin");
       const env = programEnv({ limits, home: SANDBOX_PATHS.work, tmp: SANDBOX_PATHS.tmp, path: [venvBin, "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
       const useLauncher = this.forceLauncher || !(cgroup.has("cpuacct") && cgroup.has("memory") && this.probe.prlimit);
-      const launch = { rlimits, argv: [this.py.python, SANDBOX_PATHS.program] };
+      const programArgs = req.launch ? req.launch.args(SANDBOX_PATHS.program) : [SANDBOX_PATHS.program];
+      const launch = { rlimits, argv: [this.py.python, ...programArgs] };
       const inner = useLauncher ? launcherArgv(this.py.python, launch) : prlimitArgv(this.probe.prlimit!, launch);
       const args = bwrapArgs({
         mode: this.probe.mode,
@@ -124,6 +125,8 @@ export class BwrapExecutor implements Executor {
         signal: req.signal,
         cgroup,
         killTree: "process",
+        stdin: req.launch?.stdin,
+        onStdout: req.onStdout,
       });
       cgroup.killAll();
       const notes: string[] = [];

@@ -44,6 +44,14 @@ export interface ExecRequest {
   env?: Record<string, string>;
   /** Aborting kills the program like a timeout (reported as `aborted`). */
   signal?: AbortSignal;
+  /**
+   * Start the program through a launcher instead of `python program.py`: the interpreter arguments for the
+   * program's path inside the sandbox, and bytes fed to its stdin (the instrumentation plan travels this way,
+   * so it is never in a file the program can read).
+   */
+  launch?: { args: (programPath: string) => string[]; stdin: string };
+  /** Sees every stdout chunk before head/tail truncation (markers in a dropped middle still count). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface CapturedOutput {

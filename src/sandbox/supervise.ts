@@ -25,6 +25,9 @@ export interface SupervisePlan {
    * by its process group.
    */
   killTree: "process" | "group";
+  /** Bytes written to the program's stdin, which is then closed (default: no stdin). */
+  stdin?: string;
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface RawOutcome {
@@ -89,7 +92,7 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
     const child = spawn(cmd, args, {
       env: plan.env,
       cwd: plan.cwd,
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      stdio: [plan.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe"],
       detached: plan.killTree === "group",
     });
     if (plan.killTree === "group" && child.pid !== undefined) trackGroup(child.pid);
@@ -159,14 +162,20 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
       });
     };
 
-    const watch = (stream: Readable | null, capture: HeadTailCapture) => {
+    if (plan.stdin !== undefined && child.stdin) {
+      // A program that never reads its stdin must not turn into an EPIPE here.
+      child.stdin.on("error", () => {});
+      child.stdin.end(plan.stdin);
+    }
+    const watch = (stream: Readable | null, capture: HeadTailCapture, observe?: (chunk: Buffer) => void) => {
       stream?.on("data", (chunk: Buffer) => {
+        observe?.(chunk);
         capture.push(chunk);
         if (out.total + err.total > flood) stop("output");
       });
       stream?.on("error", () => {});
     };
-    watch(child.stdout, out);
+    watch(child.stdout, out, plan.onStdout);
     watch(child.stderr, err);
     const reportStream = child.stdio[3] as Readable | null;
     reportStream?.on("data", (chunk: Buffer) => {

@@ -62,13 +62,15 @@ export class UnsandboxedExecutor implements Executor {
       if (!cgroup.has("memory")) rlimits.RLIMIT_AS = [memoryBytes(limits), memoryBytes(limits)];
       const env = programEnv({ limits, home: dir.work, tmp: dir.work, path: [join(this.py.venv, "bin"), "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
       const raw = await supervise({
-        argv: withCgroupJoin(cgroup.procsFiles(), launcherArgv(this.py.python, { rlimits, argv: [this.py.python, program] })),
+        argv: withCgroupJoin(cgroup.procsFiles(), launcherArgv(this.py.python, { rlimits, argv: [this.py.python, ...(req.launch ? req.launch.args(program) : [program])] })),
         env,
         cwd: dir.work,
         limits,
         signal: req.signal,
         cgroup,
         killTree: "group",
+        stdin: req.launch?.stdin,
+        onStdout: req.onStdout,
       });
       cgroup.killAll();
       return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes: ["ran without isolation (--no-isolation)"] });

@@ -6,7 +6,8 @@ import { formatGradeReport } from "../../grading/index.js";
 import { mlerlHome } from "../../paths.js";
 import { createExecutor } from "../../sandbox/index.js";
 import type { ExecLimits } from "../../sandbox/executor.js";
-import { executeAndGrade } from "../../sandbox/run-task.js";
+import { runRollout } from "../../rollout/run-rollout.js";
+import { AstInstrumenter } from "../../instrument/index.js";
 import { requirePrepared } from "../../tasks/registry.js";
 import { dataDirOf } from "../options.js";
 
@@ -18,6 +19,7 @@ interface ExecOptions {
   threads?: string;
   isolation: boolean;
   out?: string;
+  instrument: string;
   json?: boolean;
 }
 
@@ -70,7 +72,8 @@ export function registerExec(program: Command): void {
     .option("--threads <n>", "BLAS/OpenMP threads the program is told to use (default 1)")
     .option("--no-isolation", "run WITHOUT the sandbox, directly with the venv Python (not a security boundary; for machines without bubblewrap)")
     .option("--out <dir>", "where program.py, stdout.txt, stderr.txt, result.json, submission.csv and grade.json go (default: a new dir under ~/.cache/mlerl/exec)")
-    .option("--json", "print the execution result and the grade report as JSON")
+    .option("--instrument <kind>", "insert milestone markers for partial credit: ast | none", "ast")
+    .option("--json", "print the execution result, the grade report, the milestones and the reward breakdown as JSON")
     .action(async (opts: ExecOptions, cmd: Command) => {
       const limits: Partial<ExecLimits> = {};
       const timeout = positive("--timeout", opts.timeout);
@@ -79,6 +82,7 @@ export function registerExec(program: Command): void {
       if (timeout !== undefined) limits.timeoutSec = timeout;
       if (memory !== undefined) limits.memoryMb = memory;
       if (threads !== undefined) limits.threads = threads;
+      if (opts.instrument !== "ast" && opts.instrument !== "none") throw new UserError(`--instrument must be ast or none, got '${opts.instrument}'`, "e.g. --instrument none to run the program exactly as written");
       const code = readProgram(opts.code);
       const { spec, paths } = requirePrepared(opts.task, dataDirOf(cmd));
       const executor = createExecutor({ isolation: opts.isolation });
@@ -89,16 +93,19 @@ export function registerExec(program: Command): void {
       const onSigint = () => ac.abort();
       process.once("SIGINT", onSigint);
       const stop = startProgress(`mlerl exec ${spec.id}`);
+      const instrumenter = opts.instrument === "ast" ? new AstInstrumenter() : null;
       let run;
       try {
-        run = await executeAndGrade({ executor, spec, paths, code, outDir, limits, signal: ac.signal });
+        run = await runRollout({ executor, instrumenter, spec, paths, code, outDir, limits, signal: ac.signal });
       } finally {
         stop();
         process.removeListener("SIGINT", onSigint);
+        await instrumenter?.close();
       }
-      const { execution: e, grade } = run;
+      const { execution: e, grade, reward, markers } = run;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ task: spec.id, executor: executor.describe(), outDir, execution: e, grade }, null, 2)}\n`);
+        const milestones = markers.reached.map((h) => ({ milestone: h.milestone, line: h.line, offset: h.offset }));
+        process.stdout.write(`${JSON.stringify({ task: spec.id, executor: executor.describe(), instrument: opts.instrument, instrumentNote: run.instrumentNote, outDir, execution: e, grade, milestones, reward }, null, 2)}\n`);
       } else {
         const out: string[] = [];
         out.push(`task      ${spec.id} (${spec.metric}, ${spec.lowerIsBetter ? "lower" : "higher"} is better)`);
@@ -108,6 +115,8 @@ export function registerExec(program: Command): void {
         for (const n of e.notes ?? []) out.push(`note      ${n}`);
         if (e.stdout.text) out.push(`stdout (last lines${e.stdout.truncated ? ", truncated" : ""}):\n${lastLines(e.stdout.text, 8)}`);
         if (e.stderr.text) out.push(`stderr (last lines${e.stderr.truncated ? ", truncated" : ""}):\n${lastLines(e.stderr.text, 8)}`);
+        out.push(`milestones ${reward.milestonesReached.length ? reward.milestonesReached.join(", ") : "none"}${run.instrumentNote ? ` (${run.instrumentNote})` : ""}`);
+        out.push(`reward    ${reward.reward} (${reward.failureKind === "none" ? "valid submission" : reward.failureKind}${reward.validationMetric !== null ? `; validation metric ${reward.validationMetric}` : ""})`);
         out.push("grade:");
         out.push(formatGradeReport(grade).replace(/^/gm, "  ").trimEnd());
         out.push(`outputs   ${outDir}`);
