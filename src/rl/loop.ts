@@ -153,7 +153,7 @@ export async function runLoop(
   const launch = (id: number, taskId: string, kind: PromptKind, action: SampledAction) => {
     inFlight += 1;
     const started = clock.now();
-    runner.run(taskId, action, execAbort.signal).then(
+    runner.run({ taskId, action, signal: execAbort.signal, outDir: store.rolloutDir(id) }).then(
       (outcome) => {
         inFlight -= 1;
         busySec += clock.now() - started;

@@ -68,6 +68,14 @@ export interface RolloutOutcome {
   output: string;
 }
 
+export interface RolloutRequest {
+  taskId: string;
+  action: SampledAction;
+  signal: AbortSignal;
+  /** Where the execution's files go (program, outputs, submission, grade, reward). */
+  outDir: string;
+}
+
 export interface RolloutRunner {
-  run(taskId: string, action: SampledAction, signal: AbortSignal): Promise<RolloutOutcome>;
+  run(req: RolloutRequest): Promise<RolloutOutcome>;
 }

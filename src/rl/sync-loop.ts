@@ -34,7 +34,7 @@ export async function runSyncLoop(
       while (next < n) {
         const i = next++;
         const start = clock.now();
-        outcomes[i] = await runner.run(config.taskIds[(done + i) % config.taskIds.length]!, actions[i]!, abort.signal);
+        outcomes[i] = await runner.run({ taskId: config.taskIds[(done + i) % config.taskIds.length]!, action: actions[i]!, signal: abort.signal, outDir: "" });
         busy += clock.now() - start;
       }
     };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../rl/clock.js";
-import type { RolloutOutcome, RolloutRunner, SampledAction } from "../rl/ports.js";
+import type { RolloutOutcome, RolloutRequest, RolloutRunner } from "../rl/ports.js";
 import { Rng } from "../util/random.js";
 
 /** How one kind of action behaves: lognormal duration, normal reward; a failure rate turns it into −10. */
@@ -35,7 +35,7 @@ export class SimulatedRunner implements RolloutRunner {
     this.rng = new Rng(seed);
   }
 
-  async run(_taskId: string, action: SampledAction, signal: AbortSignal): Promise<RolloutOutcome> {
+  async run({ action, signal }: RolloutRequest): Promise<RolloutOutcome> {
     const spec = this.model.actions[action.code];
     if (!spec) throw new Error(`simulation model has no action named ${JSON.stringify(action.code)}`);
     const wallSec = spec.medianSec * Math.exp(spec.sigma * this.rng.normal());
