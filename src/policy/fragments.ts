@@ -74,6 +74,11 @@ const PREP: Fragment[] = [
     low, high = train[col].quantile(0.005), train[col].quantile(0.995)
     train[col] = train[col].clip(low, high)
     test[col] = test[col].clip(low, high)`),
+  frag("prep.sqrt", 1, "square-root transform of non-negative numeric columns (tames counts and histograms)", () =>
+    `for col in NUMERIC:
+    if (train[col].dropna() >= 0).all() and (test[col].dropna() >= 0).all():
+        train[col] = np.sqrt(train[col].astype(float))
+        test[col] = np.sqrt(test[col].astype(float))`),
   frag("prep.lower", 1, "lower-case the text columns", () =>
     `for frame in (train, test):
     for col in TEXT:
@@ -153,7 +158,7 @@ def rich_frame(frame):
 X = rich_frame(train).to_numpy(dtype=float)
 X_test = rich_frame(test).to_numpy(dtype=float)
 print(f"features {X.shape}")`),
-  frag("features.tabular_text_chars", 2, "numeric + categorical codes + per-character counts of each text column", () =>
+  frag("features.tabular_text_chars", 2, "numeric + categorical codes + per-character counts (and per-position codes of short strings) of each text column", () =>
     `from sklearn.feature_extraction.text import CountVectorizer
 y, classes = encode_target(train)
 ${TABULAR_FRAME}
@@ -164,6 +169,11 @@ for col in TEXT:
     test_blocks.append(chars.transform(test[col].fillna("").astype(str)).toarray().astype(float))
     blocks.append(train[col].fillna("").astype(str).map(lambda s: len(set(s))).to_numpy(dtype=float).reshape(-1, 1))
     test_blocks.append(test[col].fillna("").astype(str).map(lambda s: len(set(s))).to_numpy(dtype=float).reshape(-1, 1))
+    if train[col].fillna("").astype(str).str.len().max() <= 20:
+        # Short codes: the character at each position, as its code point.
+        for k in range(int(train[col].fillna("").astype(str).str.len().max())):
+            blocks.append(train[col].fillna("").astype(str).str[k].map(lambda c: ord(c) if c else -1).to_numpy(dtype=float).reshape(-1, 1))
+            test_blocks.append(test[col].fillna("").astype(str).str[k].map(lambda c: ord(c) if c else -1).to_numpy(dtype=float).reshape(-1, 1))
 X = np.hstack(blocks)
 X_test = np.hstack(test_blocks)
 print(f"features {X.shape}")`),
