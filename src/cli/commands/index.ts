@@ -7,6 +7,7 @@ import { registerPrompt } from "./prompt.js";
 import { registerGrade } from "./grade.js";
 import { registerPolicy } from "./policy.js";
 import { registerReference } from "./reference.js";
+import { registerTrain } from "./train.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerPrompt(program);
   registerPolicy(program);
   registerReference(program);
+  registerTrain(program);
 }

@@ -1,0 +1,75 @@
+import { medalsFor } from "../grading/index.js";
+import type { Thresholds } from "../tasks/spec.js";
+import type { LoopEvents, UpdateStats } from "./loop.js";
+import type { RolloutOutcome } from "./ports.js";
+
+export interface TaskInfo {
+  lowerIsBetter: boolean;
+  thresholds?: Thresholds;
+}
+
+export function medalLevel(score: number | null, info: TaskInfo | undefined): string {
+  if (score === null || !info) return "-";
+  const m = medalsFor(score, info.thresholds, info.lowerIsBetter);
+  return m.gold_medal ? "gold" : m.silver_medal ? "silver" : m.bronze_medal ? "bronze" : m.above_median ? "above median" : "below median";
+}
+
+/**
+ * Live state of a training run for the progress display: everything is derived from loop events, so the
+ * display costs nothing the loop would not do anyway.
+ */
+export class TrainProgress {
+  rollouts = 0;
+  version = 0;
+  inFlight = 0;
+  private rewards: number[] = [];
+  private dts: number[] = [];
+  private best = new Map<string, number>();
+  private lastUpdate: UpdateStats | null = null;
+  private readonly t0 = Date.now();
+
+  constructor(
+    private readonly tasks: ReadonlyMap<string, TaskInfo>,
+    private readonly executors: number,
+    private readonly window = 32,
+  ) {}
+
+  events(): LoopEvents {
+    return {
+      onStart: (s) => {
+        this.inFlight = s.inFlight + 1;
+      },
+      onRollout: (row, o) => this.rollout(row.taskId, o),
+      onUpdate: (u) => {
+        this.lastUpdate = u;
+        this.version = u.version;
+      },
+    };
+  }
+
+  private rollout(taskId: string, o: RolloutOutcome): void {
+    this.rollouts += 1;
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.rewards.push(o.reward);
+    this.dts.push(o.wallSec);
+    if (this.rewards.length > this.window) this.rewards.shift();
+    if (this.dts.length > this.window) this.dts.shift();
+    if (o.validSubmission && o.score !== null) {
+      const lower = this.tasks.get(taskId)?.lowerIsBetter ?? false;
+      const prev = this.best.get(taskId);
+      if (prev === undefined || (lower ? o.score < prev : o.score > prev)) this.best.set(taskId, o.score);
+    }
+  }
+
+  line(): string {
+    const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    const s = Math.round((Date.now() - this.t0) / 1000);
+    const u = this.lastUpdate;
+    const stale = u ? `${u.stalenessMean.toFixed(2)} (max ${u.stalenessMax})` : "-";
+    return `[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] rollouts ${this.rollouts}  reward(avg ${this.window}) ${avg(this.rewards).toFixed(3)}  mean Δt ${avg(this.dts).toFixed(1)} s  busy ${this.inFlight}/${this.executors}  version ${this.version}  staleness ${stale}`;
+  }
+
+  bestLines(): string[] {
+    return [...this.best].sort(([a], [b]) => a.localeCompare(b)).map(([id, score]) => `    best ${id}: ${score} (${medalLevel(score, this.tasks.get(id))})`);
+  }
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { SimulationModel } from "../sandbox/simulated.js";
+
+/** Everything a training run needs to start or resume; stored in the run so `--resume` needs nothing else. */
+export const TrainConfig = z.object({
+  tasks: z.array(z.string()).min(1),
+  policy: z.enum(["fragment", "bandit"]),
+  executor: z.enum(["sandbox", "unsandboxed", "simulate"]),
+  maxRollouts: z.number().int().positive().optional(),
+  maxMinutes: z.number().positive().optional(),
+  executors: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  maxStaleness: z.number().int().nonnegative(),
+  improveProb: z.number().min(0).max(1),
+  durationAware: z.boolean(),
+  instrumentation: z.boolean(),
+  normalizeAdvantages: z.boolean(),
+  seed: z.number().int().nonnegative(),
+  learningRate: z.number().positive(),
+  loss: z.enum(["ppo", "importance_sampling"]),
+  clip: z.number().positive(),
+  /** Per-program deadline in seconds. */
+  timeoutSec: z.number().positive(),
+  /** For `--executor simulate`: the actions' durations and rewards. */
+  simModel: SimulationModel.optional(),
+});
+export type TrainConfig = z.infer<typeof TrainConfig>;
+
+/** Fast-but-worse, slow-but-better and failing actions: the situation duration weighting is for. */
+export const DEFAULT_SIM_MODEL: SimulationModel = {
+  failReward: -10,
+  actions: {
+    "fail-early": { medianSec: 0.5, sigma: 0.5, reward: -10, rewardStd: 0, failProb: 1 },
+    "linear-fast": { medianSec: 1, sigma: 0.5, reward: 0.5, rewardStd: 0.05, failProb: 0.05 },
+    "forest-medium": { medianSec: 5, sigma: 0.7, reward: 0.7, rewardStd: 0.05, failProb: 0.05 },
+    "boosting-slow": { medianSec: 20, sigma: 1.0, reward: 0.9, rewardStd: 0.05, failProb: 0.05 },
+  },
+};

@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../errors.js";
+import { AstInstrumenter } from "../instrument/index.js";
+import { FragmentPolicy, FragmentSampler } from "../policy/fragmentPolicy.js";
+import { EnvironmentRunner } from "../rollout/runner.js";
+import { createExecutor } from "../sandbox/index.js";
+import { SimulatedRunner } from "../sandbox/simulated.js";
+import { RunStore } from "../store/run-store.js";
+import { BUILTIN_TASK_IDS, getTask, prepareTasks, requirePrepared } from "../tasks/registry.js";
+import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import { InProcessTrainer } from "../trainer/inProcess.js";
+import { BanditPolicy } from "./bandit-policy.js";
+import { RealClock, VirtualClock, type Clock } from "./clock.js";
+import { DEFAULT_LOOP, runLoop, type LoopEvents, type LoopSummary } from "./loop.js";
+import { SamplerTrainerPolicy } from "./policy-adapter.js";
+import type { PolicyPort, RolloutRunner } from "./ports.js";
+import { summarizeRun, type RunSummary } from "./summary.js";
+import { DEFAULT_SIM_MODEL, TrainConfig } from "./train-config.js";
+
+export interface TrainResult {
+  runDir: string;
+  loop: LoopSummary;
+  summary: RunSummary;
+  config: TrainConfig;
+}
+
+/** Reads the config a run was started with, or undefined for a new run dir. */
+export function storedConfig(store: RunStore): TrainConfig | undefined {
+  const raw = store.getMeta("config");
+  if (raw === undefined) return undefined;
+  const parsed = TrainConfig.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new UserError(`${store.runDir}/run.sqlite holds a config this mlerl cannot read (${parsed.error.issues[0]?.message})`, "start a new run, or resume it with the mlerl version that created it");
+  return parsed.data;
+}
+
+async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<string, { spec: TaskSpec; paths: TaskPaths }>): Promise<{ policy: PolicyPort; close(): void }> {
+  const latest = store.latestUpdate();
+  if (config.policy === "bandit") {
+    const model = config.simModel ?? DEFAULT_SIM_MODEL;
+    const bandit = new BanditPolicy(Object.keys(model.actions), { lr: config.learningRate, clip: config.clip, seed: config.seed });
+    if (latest?.checkpoint && existsSync(join(latest.checkpoint, "bandit.json"))) {
+      bandit.restore(JSON.parse(readFileSync(join(latest.checkpoint, "bandit.json"), "utf8")) as { version: number; logits: number[] });
+    }
+    return { policy: bandit, close() {} };
+  }
+  const fragment = latest?.checkpoint && existsSync(latest.checkpoint) ? (await FragmentPolicy.load(latest.checkpoint)).policy : await FragmentPolicy.create({ seed: config.seed });
+  const trainer = new InProcessTrainer(fragment);
+  if (latest?.checkpoint && existsSync(latest.checkpoint)) await trainer.load(latest.checkpoint);
+  const specs = new Map([...tasks].map(([id, t]) => [id, t.spec]));
+  const policy = new SamplerTrainerPolicy(new FragmentSampler(fragment), trainer, specs, {
+    loss: { name: config.loss, clipLow: config.clip, clipHigh: config.clip },
+    adam: { learningRate: config.learningRate, maxGradNorm: 1 },
+    seed: config.seed + (latest?.version ?? 0) * 7919,
+  });
+  return { policy, close: () => fragment.dispose() };
+}
+
+/**
+ * Starts or resumes a training run in `runDir`. A new run stores its config; a resumed one reads it back, so
+ * the same run continues whatever flags the caller passes.
+ */
+export async function train(opts: {
+  runDir: string;
+  config?: TrainConfig;
+  dataDir: string;
+  resume: boolean;
+  signal?: AbortSignal;
+  events?: LoopEvents;
+  log?: (line: string) => void;
+}): Promise<TrainResult> {
+  const log = opts.log ?? (() => {});
+  const store = new RunStore(opts.runDir);
+  try {
+    const existing = storedConfig(store);
+    if (opts.resume && !existing) throw new UserError(`${opts.runDir} is not a training run (no run.sqlite with a config)`, "pass the directory a previous `mlerl train` printed");
+    if (!opts.resume && existing) throw new UserError(`${opts.runDir} already holds a run`, `continue it with \`mlerl train --resume ${opts.runDir}\`, or pick a new --run-dir`);
+    const config = existing ?? TrainConfig.parse(opts.config);
+    const simulate = config.executor === "simulate";
+    const tasks = new Map<string, { spec: TaskSpec; paths: TaskPaths }>();
+    if (!simulate) {
+      for (const id of config.tasks) getTask(id, opts.dataDir);
+      const builtins = config.tasks.filter((t) => BUILTIN_TASK_IDS.includes(t));
+      if (builtins.length) await prepareTasks(builtins, opts.dataDir, log);
+      for (const id of config.tasks) tasks.set(id, requirePrepared(id, opts.dataDir));
+    }
+    // Stored only once the tasks are known to be usable, so a typo leaves no half-made run behind.
+    if (!existing) store.setMeta("config", JSON.stringify(config));
+    const clock: Clock = simulate ? new VirtualClock() : new RealClock();
+    let runner: RolloutRunner;
+    let closeRunner = async () => {};
+    if (simulate) {
+      runner = new SimulatedRunner(config.simModel ?? DEFAULT_SIM_MODEL, clock, config.seed + store.rollouts().length);
+    } else {
+      const executor = createExecutor({ isolation: config.executor === "sandbox", warn: log });
+      const instrumenter = config.instrumentation ? new AstInstrumenter() : null;
+      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec } });
+      closeRunner = async () => instrumenter?.close();
+    }
+    const { policy, close } = await openPolicy(config, store, tasks);
+    const done = store.countFinished();
+    const loopConfig = {
+      ...DEFAULT_LOOP,
+      taskIds: config.tasks,
+      executors: config.executors,
+      batchSize: config.batchSize,
+      maxStaleness: config.maxStaleness,
+      improveProb: config.improveProb,
+      durationAware: config.durationAware,
+      advantage: { ...DEFAULT_LOOP.advantage, normalize: config.normalizeAdvantages },
+      seed: config.seed,
+      writePrograms: !simulate,
+      ...(config.maxRollouts !== undefined ? { maxRollouts: config.maxRollouts } : {}),
+      ...(config.maxMinutes !== undefined ? { maxSeconds: Math.max(0, config.maxMinutes * 60 - elapsedBefore(store)) } : {}),
+    };
+    if (done > 0) log(`resuming ${opts.runDir}: ${done} rollouts finished, policy version ${policy.version()}`);
+    const work = runLoop({ policy, runner, store, clock }, loopConfig, opts.signal, opts.events);
+    let loop: LoopSummary;
+    try {
+      loop = clock instanceof VirtualClock ? await clock.drive(work) : await work;
+    } finally {
+      await closeRunner();
+      close();
+    }
+    store.setMeta("elapsed_sec", String(elapsedBefore(store) + loop.elapsedSec));
+    const summary = summarizeRun(store, (id) => tasks.get(id)?.spec.lowerIsBetter ?? false);
+    return { runDir: opts.runDir, loop, summary, config };
+  } finally {
+    store.close();
+  }
+}
+
+/** Seconds of training already spent by earlier sessions of this run (a wall-clock budget spans resumes). */
+function elapsedBefore(store: RunStore): number {
+  return Number(store.getMeta("elapsed_sec") ?? 0);
+}
