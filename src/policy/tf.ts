@@ -39,6 +39,12 @@ export function initTf(): Promise<string> {
   ready ??= (async () => {
     await registerGradients();
     const wanted = process.env.MLERL_TF_BACKEND === "cpu" ? "cpu" : "wasm";
+    // The WASM module's loader installs process-wide handlers that re-throw every uncaught exception and unhandled
+    // rejection from inside its minified source; take them out again so mlerl's own error handling stays in charge.
+    const before = {
+      uncaughtException: new Set(process.listeners("uncaughtException")),
+      unhandledRejection: new Set(process.listeners("unhandledRejection")),
+    };
     let ok = false;
     try {
       ok = await tf.setBackend(wanted);
@@ -47,6 +53,8 @@ export function initTf(): Promise<string> {
     }
     if (!ok) await tf.setBackend("cpu");
     await tf.ready();
+    for (const l of process.listeners("uncaughtException")) if (!before.uncaughtException.has(l)) process.removeListener("uncaughtException", l);
+    for (const l of process.listeners("unhandledRejection")) if (!before.unhandledRejection.has(l)) process.removeListener("unhandledRejection", l);
     return tf.getBackend();
   })();
   return ready;
