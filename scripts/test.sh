@@ -5,7 +5,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
 echo "[test] type check" >&2
-node_modules/.bin/tsc -p tsconfig.json --noEmit
+node_modules/.bin/tsc -p tsconfig.check.json
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 echo "[test] ${#files[@]} test files" >&2
 exec node --import "file://$root/node_modules/tsx/dist/esm/index.mjs" --test --test-reporter=spec "${files[@]}"
