@@ -79,7 +79,9 @@ export function computeReward(raw: RewardInput, configIn: Partial<RewardConfig> 
   const scored = validSubmission && (failureKind === "none" || config.scoreDespiteFailure);
   if (scored) {
     const s = g!.score!;
-    return { ...base, reward: (config.flipLowerIsBetter && g!.is_lower_better ? -s : s) + config.validBonus };
+    const corrected = config.flipLowerIsBetter && g!.is_lower_better ? -s : s;
+    const floored = config.scoreFloor === null ? corrected : Math.max(corrected, config.scoreFloor);
+    return { ...base, reward: floored + config.validBonus };
   }
   const credited = milestonesReached.filter((m) => config.creditedMilestones.includes(m)).length;
   if (failureKind === "syntax" || credited === 0) return { ...base, reward: config.failurePenalty };

@@ -12,6 +12,12 @@ export const RewardConfig = z.object({
   failurePenalty: z.number().default(-10),
   /** Added to the (direction-corrected) score of a valid submission. 0 in the paper. */
   validBonus: z.number().default(0),
+  /**
+   * Lowest direction-corrected score a valid submission is counted at (before the bonus). A log loss of 30 is a
+   * valid but useless submission; without a floor its reward (−30) would fall far below a crash's (−10).
+   * Default: no floor (the paper's rule).
+   */
+  scoreFloor: z.number().nullable().default(null),
   /** Flip the sign of lower-is-better scores so that higher reward is always better. */
   flipLowerIsBetter: z.boolean().default(true),
   /** Milestones that earn credit (default: all, including the validation metric). */

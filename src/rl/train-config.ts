@@ -19,6 +19,10 @@ export const TrainConfig = z.object({
   learningRate: z.number().positive(),
   loss: z.enum(["ppo", "importance_sampling"]),
   clip: z.number().positive(),
+  /** Added to every valid submission's reward (see docs/reward.md: keeps valid work above partial credit). */
+  validBonus: z.number().default(2),
+  /** Lowest direction-corrected score a valid submission counts at; null for none. */
+  scoreFloor: z.number().nullable().default(-1),
   /** Per-program deadline in seconds. */
   timeoutSec: z.number().positive(),
   /** For `--executor simulate`: the actions' durations and rewards. */

@@ -94,7 +94,7 @@ export async function train(opts: {
     } else {
       const executor = createExecutor({ isolation: config.executor === "sandbox", warn: log });
       const instrumenter = config.instrumentation ? new AstInstrumenter() : null;
-      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec } });
+      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec }, reward: { validBonus: config.validBonus, scoreFloor: config.scoreFloor } });
       closeRunner = async () => instrumenter?.close();
     }
     const { policy, close } = await openPolicy(config, store, tasks);

@@ -63,3 +63,16 @@ test("inputs and configs are validated", () => {
   assert.throws(() => RewardConfig.parse({ milestoneCredit: "0.1" }));
   assert.deepEqual(RewardConfig.parse({}).creditedMilestones.length, 8);
 });
+
+test("a score floor keeps a useless valid submission above a crash, and with the training bonus above any partial credit", () => {
+  const hard = { ...clean, grade: valid(34.2, true) };
+  assert.equal(computeReward(hard).reward, -34.2, "the paper's rule has no floor");
+  assert.equal(computeReward(hard, { scoreFloor: -1 }).reward, -1);
+  assert.equal(computeReward({ ...clean, grade: valid(0.4, true) }, { scoreFloor: -1 }).reward, -0.4, "scores above the floor are unchanged");
+  const training = { scoreFloor: -1, validBonus: 2 };
+  const worstValid = computeReward(hard, training).reward;
+  const bestPartial = computeReward({ ...clean, exitCode: 1, milestones: ["imports", "data_loaded", "features_built", "model_defined", "model_trained", "predictions_made", "submission_written", "validation_metric"] }, training).reward;
+  assert.equal(worstValid, 1);
+  assert.equal(bestPartial, 0.8);
+  assert.ok(worstValid > bestPartial);
+});

@@ -30,6 +30,8 @@ interface TrainOptions {
   loss: string;
   clip: string;
   timeout: string;
+  validBonus: string;
+  scoreFloor: string;
   runDir?: string;
   resume?: string;
   json?: boolean;
@@ -87,6 +89,8 @@ function configFrom(opts: TrainOptions): TrainConfig {
     loss: opts.loss,
     clip: num("--clip", opts.clip, { min: 1e-6 }),
     timeoutSec: num("--timeout", opts.timeout, { min: 1 }),
+    validBonus: num("--valid-bonus", opts.validBonus),
+    scoreFloor: opts.scoreFloor === "none" ? null : num("--score-floor", opts.scoreFloor),
     simModel: simulate ? (opts.simModel ? readSimModel(opts.simModel) : DEFAULT_SIM_MODEL) : undefined,
   });
 }
@@ -125,6 +129,8 @@ export function registerTrain(program: Command): void {
     .option("--loss <name>", "ppo | importance_sampling", "ppo")
     .option("--clip <eps>", "PPO clip ε", "0.2")
     .option("--timeout <seconds>", "per-program deadline", "90")
+    .option("--valid-bonus <r>", "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)", "2")
+    .option("--score-floor <s>", "lowest direction-corrected score a valid submission counts at, or `none` (the paper's rule)", "-1")
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/train-<time>)")
     .option("--resume <dir>", "continue a stopped run exactly where it left off (its stored config wins over flags)")
     .option("--json", "print a JSON summary at the end")
