@@ -15,6 +15,12 @@ stamp=node_modules/.mlerl-lock-hash
 want=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing npm packages"
+  # better-sqlite3 compiles against Node's headers; where the system ships them, use them instead of letting
+  # node-gyp download them (this machine may reach no host but the package registries).
+  if [ -z "${npm_config_nodedir:-}" ]; then
+    node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+    if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+  fi
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
