@@ -41,7 +41,7 @@ export class SamplerTrainerPolicy implements PolicyPort {
     private readonly sampler: Sampler,
     private readonly trainer: Trainer,
     private readonly tasks: ReadonlyMap<string, TaskSpec>,
-    private readonly opts: { loss: LossSpec; adam: AdamParams; seed: number },
+    private readonly opts: { loss: LossSpec; adam: AdamParams; seed: number; epochs?: number },
   ) {}
 
   version(): number {
@@ -71,13 +71,21 @@ export class SamplerTrainerPolicy implements PolicyPort {
 
   async update(batch: readonly TrainItem[]): Promise<UpdateResult> {
     const datums = batch.map((item) => datumFromCompletion(TokenPayload.parse(item.action.payload), item.advantage));
-    const fb = await this.trainer.forwardBackward(datums, this.opts.loss);
-    const step = await this.trainer.optimStep(this.opts.adam);
+    // PPO reuses a batch for a few steps; the clipped ratio against the behaviour logprobs keeps them honest.
+    const epochs = Math.max(1, this.opts.epochs ?? 1);
+    let first: Awaited<ReturnType<Trainer["forwardBackward"]>> | undefined;
+    let last = first;
+    let step: Awaited<ReturnType<Trainer["optimStep"]>> | undefined;
+    for (let e = 0; e < epochs; e++) {
+      last = await this.trainer.forwardBackward(datums, this.opts.loss);
+      first ??= last;
+      step = await this.trainer.optimStep(this.opts.adam);
+    }
     return {
-      version: step.version,
-      loss: fb.loss,
-      kl: fb.metrics.kl,
-      extra: { clipFraction: fb.metrics.clipFraction, meanRatio: fb.metrics.meanRatio, gradNorm: step.gradNorm, trainedTokens: fb.metrics.trainedTokens },
+      version: step!.version,
+      loss: first!.loss,
+      kl: first!.metrics.kl,
+      extra: { clipFraction: last!.metrics.clipFraction, meanRatio: last!.metrics.meanRatio, gradNorm: step!.gradNorm, trainedTokens: first!.metrics.trainedTokens, epochs },
     };
   }
 

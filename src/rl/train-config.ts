@@ -19,6 +19,8 @@ export const TrainConfig = z.object({
   learningRate: z.number().positive(),
   loss: z.enum(["ppo", "importance_sampling"]),
   clip: z.number().positive(),
+  /** Optimizer steps per batch (PPO epochs). */
+  epochs: z.number().int().positive().default(1),
   /** Added to every valid submission's reward (see docs/reward.md: keeps valid work above partial credit). */
   validBonus: z.number().default(2),
   /** Lowest direction-corrected score a valid submission counts at; null for none. */

@@ -52,6 +52,7 @@ async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<strin
     loss: { name: config.loss, clipLow: config.clip, clipHigh: config.clip },
     adam: { learningRate: config.learningRate, maxGradNorm: 1 },
     seed: config.seed + (latest?.version ?? 0) * 7919,
+    epochs: config.epochs,
   });
   return { policy, close: () => fragment.dispose() };
 }

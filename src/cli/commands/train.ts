@@ -29,6 +29,7 @@ interface TrainOptions {
   lr?: string;
   loss: string;
   clip: string;
+  epochs: string;
   timeout: string;
   validBonus: string;
   scoreFloor: string;
@@ -85,9 +86,10 @@ function configFrom(opts: TrainOptions): TrainConfig {
     normalizeAdvantages: opts.normalize,
     seed: num("--seed", opts.seed, { int: true, min: 0 }),
     // The bandit's logits move one step per arm; the transformer's weights need far smaller Adam steps.
-    learningRate: opts.lr === undefined ? (policy === "bandit" ? 0.3 : 0.003) : num("--lr", opts.lr, { min: 1e-9 }),
+    learningRate: opts.lr === undefined ? (policy === "bandit" ? 0.3 : 0.01) : num("--lr", opts.lr, { min: 1e-9 }),
     loss: opts.loss,
     clip: num("--clip", opts.clip, { min: 1e-6 }),
+    epochs: num("--epochs", opts.epochs, { int: true, min: 1 }),
     timeoutSec: num("--timeout", opts.timeout, { min: 1 }),
     validBonus: num("--valid-bonus", opts.validBonus),
     scoreFloor: opts.scoreFloor === "none" ? null : num("--score-floor", opts.scoreFloor),
@@ -118,17 +120,18 @@ export function registerTrain(program: Command): void {
     .option("--executors <k>", "concurrent executions (default: one per core; 64 when simulating)")
     .option("--executor <kind>", "sandbox | unsandboxed (no isolation; trusted code only) | simulate (durations and rewards from a model, virtual time)", "sandbox")
     .option("--sim-model <file>", "JSON model of the simulated actions (with --executor simulate)")
-    .option("--batch <B>", "finished rollouts per update", "16")
+    .option("--batch <B>", "finished rollouts per update", "8")
     .option("--max-staleness <S>", "pace new rollouts so at most (S+1)·B are finished-untrained or in flight", "1")
     .option("--improve-prob <p>", "probability that a prompt asks to improve an earlier valid solution", "0.5")
     .option("--no-duration-aware", "do not weight updates by execution time (ablation)")
     .option("--no-instrumentation", "no milestone markers: a failure earns −10, a valid submission its score (ablation)")
     .option("--no-normalize", "do not divide advantages by the batch's reward std")
     .option("--seed <s>", "seed of the policy init and of sampling", "0")
-    .option("--lr <rate>", "learning rate (default: 0.003 for the fragment LM's Adam, 0.3 for the simulated bandit)")
+    .option("--lr <rate>", "learning rate (default: 0.01 for the fragment LM's Adam, 0.3 for the simulated bandit)")
     .option("--loss <name>", "ppo | importance_sampling", "ppo")
     .option("--clip <eps>", "PPO clip ε", "0.2")
-    .option("--timeout <seconds>", "per-program deadline", "90")
+    .option("--epochs <n>", "optimizer steps per batch (PPO epochs over the same rollouts)", "4")
+    .option("--timeout <seconds>", "per-program deadline", "45")
     .option("--valid-bonus <r>", "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)", "2")
     .option("--score-floor <s>", "lowest direction-corrected score a valid submission counts at, or `none` (the paper's rule)", "-1")
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/train-<time>)")
