@@ -60,7 +60,7 @@ test("a short real run of the fragment LM in the sandbox trains, records every r
   const s = JSON.parse(r.stdout) as { rollouts: number; updates: number; policyVersion: number };
   assert.equal(s.rollouts, 6);
   assert.equal(s.updates, 2);
-  assert.equal(s.policyVersion, 2);
+  assert.equal(s.policyVersion, 8, "two updates of four PPO epochs each");
   const store = new RunStore(runDir);
   const rows = store.rollouts();
   assert.equal(rows.length, 6);
