@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { BwrapExecutor } from "../../src/sandbox/bwrap-executor.js";
+import { requireAgentPython } from "../../src/runtime/venv.js";
 import { assertHostFine, makeTask, removeTestDirs, runProgram, sandboxUnavailable, type FakeTask } from "./helpers.js";
 
 // Hostile programs, each run in the real sandbox with the real agent Python. Every test checks that the
@@ -56,9 +57,13 @@ for p in tried:
     except OSError as e:
         print("denied", p, type(e).__name__)
 # Search every readable file outside /usr and /proc for the secret (built here, so this file does not match).
+# The read-only Python runtime is skipped: it can live under /tmp or /root (MLERL_HOME, a CI's HOME) and is
+# thousands of files the program did not write.
 needle = b"ANSWER-" + b"SECRET"
+runtime = ${JSON.stringify([requireAgentPython().venv, requireAgentPython().basePrefix])}
 for top in ["/home", "/tmp", "/etc", "/root", "/dev/shm"]:
-    for d, _, files in os.walk(top):
+    for d, dirs, files in os.walk(top):
+        dirs[:] = [x for x in dirs if os.path.join(d, x) not in runtime]
         for n in files:
             try:
                 with open(os.path.join(d, n), "rb") as f:
