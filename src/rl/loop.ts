@@ -109,12 +109,13 @@ export async function runLoop(
   events: LoopEvents = {},
 ): Promise<LoopSummary> {
   const { policy, runner, store, clock } = deps;
-  const rng = new Rng(config.seed ^ store.rollouts().length);
+  const existing = store.rollouts();
+  const rng = new Rng(config.seed ^ existing.length);
   const estimator = new AdvantageEstimator(config.advantage);
   const latest = store.latestUpdate();
   if (latest) estimator.restore((latest.stats as Partial<UpdateStats>).baselines ?? {});
   const pool = new ImprovePool(config.poolSize);
-  for (const row of store.rollouts()) {
+  for (const row of existing) {
     if (row.status !== "running" && row.outcomeJson) addToPool(pool, row);
   }
 
@@ -127,7 +128,7 @@ export async function runLoop(
     wallSec: r.wallSec ?? 0,
   }));
   let finishedTotal = store.countFinished();
-  let startedTotal = store.rollouts().length;
+  let startedTotal = existing.length;
   let inFlight = 0;
   let busySec = 0;
   let updates = 0;
@@ -228,7 +229,7 @@ export async function runLoop(
   };
 
   // Rollouts interrupted by a crash or Ctrl-C run again, from their stored action.
-  for (const row of store.rollouts("running")) launch(row.id, row.taskId, row.kind, parseAction(row.actionJson));
+  for (const row of existing.filter((r) => r.status === "running")) launch(row.id, row.taskId, row.kind, parseAction(row.actionJson));
   maybeLearn();
 
   let stoppedBy: LoopSummary["stoppedBy"] = "rollouts";

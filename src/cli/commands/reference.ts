@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { mlerlHome, repoRoot } from "../../paths.js";
 import { createExecutor } from "../../sandbox/index.js";
-import { executeAndGrade } from "../../sandbox/run-task.js";
+import { runRollout } from "../../rollout/run-rollout.js";
 import { BUILTIN_TASK_IDS, prepareTasks, requirePrepared } from "../../tasks/registry.js";
 import { dataDirOf } from "../options.js";
 
@@ -53,7 +53,7 @@ export function registerReference(program: Command): void {
         const code = readFileSync(referenceSolution(id, level), "utf8");
         log(`[${i + 1}/${ids.length}] ${id}: running the ${level} reference solution ...`);
         const outDir = join(mlerlHome(), "reference", `${stamp}`, id);
-        const run = await executeAndGrade({ executor, spec, paths, code, outDir, limits: { timeoutSec } });
+        const run = await runRollout({ executor, instrumenter: null, spec, paths, code, outDir, limits: { timeoutSec } });
         const g = run.grade;
         const medal = g.gold_medal ? "gold" : g.silver_medal ? "silver" : g.bronze_medal ? "bronze" : g.above_median ? "above median" : "no medal";
         log(`    ${run.execution.summary}; score ${g.score ?? "-"} (${spec.metric}, ${spec.lowerIsBetter ? "lower" : "higher"} is better): ${g.valid_submission ? medal : `invalid: ${g.error}`}`);
