@@ -15,3 +15,11 @@ export interface BuiltinTask {
   version: number;
   generate(dirs: PrepareDirs, seed: number): Promise<void> | void;
 }
+
+/**
+ * The file layout every built-in task shares with its real competition: public train/test/sample submission
+ * beside description.md, answers in private/test.csv.
+ */
+export function standardFiles(): Pick<TaskSpec, "publicFiles" | "answersFile" | "sampleSubmissionFile"> {
+  return { publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"], answersFile: "test.csv", sampleSubmissionFile: "sample_submission.csv" };
+}

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { Rng } from "../../../util/random.js";
 import { writeCsv, type Cell } from "../../../io/csv.js";
-import type { BuiltinTask, PrepareDirs } from "../types.js";
+import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
 import type { ColumnSpec } from "../../spec.js";
 import { calibratedThresholds } from "../calibration.js";
 import { categorical, dirichlet, range, round } from "./gen.js";
@@ -145,9 +145,7 @@ export const leafClassification: BuiltinTask = {
     lowerIsBetter: true,
     idColumn: "id",
     submissionColumns: ["id", ...LEAF_SPECIES],
-    publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"],
-    answersFile: "test.csv",
-    sampleSubmissionFile: "sample_submission.csv",
+    ...standardFiles(),
     thresholds: calibratedThresholds(ID),
     schema: {
       trainFile: "train.csv",

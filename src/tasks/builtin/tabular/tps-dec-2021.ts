@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { Rng } from "../../../util/random.js";
 import { writeCsv, type Cell } from "../../../io/csv.js";
-import type { BuiltinTask, PrepareDirs } from "../types.js";
+import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
 import type { ColumnSpec } from "../../spec.js";
 import { calibratedThresholds } from "../calibration.js";
 import { categorical, splitRows } from "./gen.js";
@@ -153,9 +153,7 @@ export const tpsDec2021: BuiltinTask = {
     lowerIsBetter: false,
     idColumn: "Id",
     submissionColumns: ["Id", "Cover_Type"],
-    publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"],
-    answersFile: "test.csv",
-    sampleSubmissionFile: "sample_submission.csv",
+    ...standardFiles(),
     thresholds: calibratedThresholds(ID),
     schema: {
       trainFile: "train.csv",

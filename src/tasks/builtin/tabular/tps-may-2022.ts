@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { Rng } from "../../../util/random.js";
 import { writeCsv, type Cell } from "../../../io/csv.js";
-import type { BuiltinTask, PrepareDirs } from "../types.js";
+import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
 import type { ColumnSpec } from "../../spec.js";
 import { calibratedThresholds } from "../calibration.js";
 import { poisson, round, sigmoid, splitRows } from "./gen.js";
@@ -136,9 +136,7 @@ export const tpsMay2022: BuiltinTask = {
     lowerIsBetter: false,
     idColumn: "id",
     submissionColumns: ["id", "target"],
-    publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"],
-    answersFile: "test.csv",
-    sampleSubmissionFile: "sample_submission.csv",
+    ...standardFiles(),
     thresholds: calibratedThresholds(ID),
     schema: { trainFile: "train.csv", testFile: "test.csv", columns, targetKind: "binary", classes: ["0", "1"], trainRows: N_TRAIN, testRows: N_TEST },
   },

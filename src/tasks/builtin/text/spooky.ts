@@ -4,7 +4,7 @@ import { writeCsv } from "../../../io/csv.js";
 import { Rng } from "../../../util/random.js";
 import type { ColumnSpec } from "../../spec.js";
 import { calibratedThresholds } from "../calibration.js";
-import type { BuiltinTask, PrepareDirs } from "../types.js";
+import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
 import { loadBronteSentences, type BronteAuthor } from "./corpus.js";
 import { SPOOKY_DESCRIPTION } from "./descriptions.js";
 import { distinctIds, splitIndices, spookyId } from "./ids.js";
@@ -64,9 +64,7 @@ export const spooky: BuiltinTask = {
     lowerIsBetter: true,
     idColumn: "id",
     submissionColumns: ["id", ...SPOOKY_CLASSES],
-    publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"],
-    answersFile: "test.csv",
-    sampleSubmissionFile: "sample_submission.csv",
+    ...standardFiles(),
     thresholds: calibratedThresholds(ID),
     schema: {
       trainFile: "train.csv",

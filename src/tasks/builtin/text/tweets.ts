@@ -4,7 +4,7 @@ import { writeCsv } from "../../../io/csv.js";
 import { Rng } from "../../../util/random.js";
 import type { ColumnSpec } from "../../spec.js";
 import { calibratedThresholds } from "../calibration.js";
-import type { BuiltinTask, PrepareDirs } from "../types.js";
+import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
 import { loadLexicon, loadRatedTweets } from "./corpus.js";
 import { TWEETS_DESCRIPTION } from "./descriptions.js";
 import { distinctIds, hexId, splitIndices } from "./ids.js";
@@ -67,9 +67,7 @@ export const tweets: BuiltinTask = {
     lowerIsBetter: false,
     idColumn: "textID",
     submissionColumns: ["textID", "selected_text"],
-    publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"],
-    answersFile: "test.csv",
-    sampleSubmissionFile: "sample_submission.csv",
+    ...standardFiles(),
     thresholds: calibratedThresholds(ID),
     schema: {
       trainFile: "train.csv",
