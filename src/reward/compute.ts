@@ -79,6 +79,11 @@ export function computeReward(raw: RewardInput, configIn: Partial<RewardConfig> 
   const scored = validSubmission && (failureKind === "none" || config.scoreDespiteFailure);
   if (scored) {
     const s = g!.score!;
+    if (config.quality !== null) {
+      const q = config.quality;
+      const position = Math.min(q.clampHigh, Math.max(q.clampLow, (s - q.low) / (q.high - q.low)));
+      return { ...base, reward: round(config.validBonus + q.weight * position) };
+    }
     const corrected = config.flipLowerIsBetter && g!.is_lower_better ? -s : s;
     const floored = config.scoreFloor === null ? corrected : Math.max(corrected, config.scoreFloor);
     return { ...base, reward: floored + config.validBonus };

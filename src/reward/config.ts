@@ -18,6 +18,23 @@ export const RewardConfig = z.object({
    * Default: no floor (the paper's rule).
    */
   scoreFloor: z.number().nullable().default(null),
+  /**
+   * Score a valid submission by where it falls between two reference scores of its task instead of by its raw
+   * value: reward = validBonus + weight × clamp((score − low) / (high − low), clampLow, clampHigh). With low = the
+   * median threshold and high = the gold one, a median solution earns the bonus and a gold one bonus + weight, on
+   * every task and in either metric direction (high < low when lower is better). Null: the raw score (the paper).
+   */
+  quality: z
+    .object({
+      low: z.number(),
+      high: z.number(),
+      weight: z.number().positive(),
+      clampLow: z.number().default(-0.25),
+      clampHigh: z.number().default(1.5),
+    })
+    .refine((q) => q.high !== q.low, { message: "quality.high must differ from quality.low" })
+    .nullable()
+    .default(null),
   /** Flip the sign of lower-is-better scores so that higher reward is always better. */
   flipLowerIsBetter: z.boolean().default(true),
   /** Milestones that earn credit (default: all, including the validation metric). */

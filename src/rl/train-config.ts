@@ -25,6 +25,11 @@ export const TrainConfig = z.object({
   validBonus: z.number().default(2),
   /** Lowest direction-corrected score a valid submission counts at; null for none. */
   scoreFloor: z.number().nullable().default(-1),
+  /**
+   * Weight of the per-task quality scale (src/reward/quality.ts): a valid submission earns validBonus + weight ×
+   * its position between the task's median (0) and gold (1) thresholds. 0 scores the raw metric instead.
+   */
+  qualityWeight: z.number().nonnegative().default(4),
   /** Per-program deadline in seconds. */
   timeoutSec: z.number().positive(),
   /** For `--executor simulate`: the actions' durations and rewards. */

@@ -95,7 +95,7 @@ export async function train(opts: {
     } else {
       const executor = createExecutor({ isolation: config.executor === "sandbox", warn: log });
       const instrumenter = config.instrumentation ? new AstInstrumenter() : null;
-      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec }, reward: { validBonus: config.validBonus, scoreFloor: config.scoreFloor } });
+      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec }, reward: { validBonus: config.validBonus, scoreFloor: config.scoreFloor }, qualityWeight: config.qualityWeight });
       closeRunner = async () => instrumenter?.close();
     }
     const { policy, close } = await openPolicy(config, store, tasks);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { Instrumenter } from "../instrument/index.js";
 import type { RewardConfig } from "../reward/config.js";
+import { qualityScaleOf } from "../reward/quality.js";
 import type { RolloutOutcome, RolloutRequest, RolloutRunner } from "../rl/ports.js";
 import type { ExecLimits, Executor } from "../sandbox/executor.js";
 import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
@@ -15,6 +16,8 @@ export class EnvironmentRunner implements RolloutRunner {
       tasks: ReadonlyMap<string, { spec: TaskSpec; paths: TaskPaths }>;
       limits?: Partial<ExecLimits>;
       reward?: Partial<RewardConfig>;
+      /** Weight of the per-task quality scale (see qualityScaleOf); undefined or 0 keeps raw scores. */
+      qualityWeight?: number;
     },
   ) {}
 
@@ -30,7 +33,7 @@ export class EnvironmentRunner implements RolloutRunner {
       code: req.action.code,
       outDir: req.outDir,
       limits: this.opts.limits,
-      reward: this.opts.reward,
+      reward: this.rewardFor(task.spec),
       signal: req.signal,
     });
     return {
@@ -43,5 +46,11 @@ export class EnvironmentRunner implements RolloutRunner {
       milestones: r.reward.milestonesReached,
       output: r.agentOutput,
     };
+  }
+
+  private rewardFor(spec: TaskSpec): Partial<RewardConfig> {
+    const weight = this.opts.qualityWeight ?? 0;
+    const quality = weight > 0 ? qualityScaleOf(spec, weight) : null;
+    return quality ? { ...this.opts.reward, quality } : { ...this.opts.reward };
   }
 }

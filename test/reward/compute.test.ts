@@ -76,3 +76,40 @@ test("a score floor keeps a useless valid submission above a crash, and with the
   assert.equal(bestPartial, 0.8);
   assert.ok(worstValid > bestPartial);
 });
+
+test("the quality scale maps median to the bonus and gold to bonus + weight, in both metric directions", () => {
+  const higher = { low: 0.8, high: 0.9, weight: 4 };
+  const r = (score: number, lower: boolean, quality: typeof higher) => computeReward({ ...clean, grade: valid(score, lower) }, { validBonus: 2, quality }).reward;
+  assert.equal(r(0.8, false, higher), 2);
+  assert.equal(r(0.9, false, higher), 6);
+  assert.ok(Math.abs(r(0.85, false, higher) - 4) < 1e-9);
+  assert.equal(r(0.99, false, higher), 2 + 4 * 1.5, "clamped above at 1.5 × weight");
+  assert.equal(r(0.1, false, higher), 2 - 4 * 0.25, "clamped below, so even a useless valid submission stays above any partial credit");
+  // Lower is better: the gold score is below the median one, and a smaller error must earn more.
+  const lower = { low: 0.05, high: 0.02, weight: 4 };
+  assert.ok(r(0.03, true, lower) > r(0.04, true, lower));
+  assert.equal(r(0.02, true, lower), 6);
+  assert.equal(r(34.2, true, lower), 1, "a log loss of 34 is clamped like any useless submission");
+  assert.throws(() => RewardConfig.parse({ quality: { low: 1, high: 1, weight: 1 } }), "an empty scale is refused");
+});
+
+test("on random scores the quality reward is monotone in the score and matches the formula", () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < 200; i++) {
+    const lowerIsBetter = rand() < 0.5;
+    const a = rand(), b = rand();
+    const low = lowerIsBetter ? Math.max(a, b) : Math.min(a, b);
+    const high = lowerIsBetter ? Math.min(a, b) : Math.max(a, b);
+    if (Math.abs(high - low) < 1e-3) continue;
+    const s1 = rand(), s2 = rand();
+    const q = { low, high, weight: 1 + 5 * rand() };
+    const r1 = computeReward({ ...clean, grade: valid(s1, lowerIsBetter) }, { validBonus: 2, quality: q }).reward;
+    const r2 = computeReward({ ...clean, grade: valid(s2, lowerIsBetter) }, { validBonus: 2, quality: q }).reward;
+    const better1 = lowerIsBetter ? s1 < s2 : s1 > s2;
+    if (better1) assert.ok(r1 >= r2 - 1e-12);
+    else assert.ok(r2 >= r1 - 1e-12);
+    const expected = 2 + q.weight * Math.min(1.5, Math.max(-0.25, (s1 - low) / (high - low)));
+    assert.ok(Math.abs(r1 - expected) < 1e-8);
+  }
+});

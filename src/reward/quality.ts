@@ -1,0 +1,13 @@
+import type { TaskSpec } from "../tasks/spec.js";
+import type { RewardConfig } from "./config.js";
+
+/**
+ * The quality scale of a task: its median threshold maps to 0 and its gold threshold to 1. Tasks whose scores
+ * cluster tightly (an AUC of 0.84 vs 0.86) then reward a better model as clearly as tasks with wide score ranges,
+ * and the valid bonus no longer drowns the difference. Null when the task has no usable thresholds.
+ */
+export function qualityScaleOf(spec: TaskSpec, weight: number): RewardConfig["quality"] {
+  const t = spec.thresholds;
+  if (!t || !Number.isFinite(t.median) || !Number.isFinite(t.gold) || t.median === t.gold) return null;
+  return { low: t.median, high: t.gold, weight, clampLow: -0.25, clampHigh: 1.5 };
+}
