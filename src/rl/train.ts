@@ -17,6 +17,7 @@ import { SamplerTrainerPolicy } from "./policy-adapter.js";
 import type { PolicyPort, RolloutRunner } from "./ports.js";
 import { summarizeRun, type RunSummary } from "./summary.js";
 import { DEFAULT_SIM_MODEL, TrainConfig } from "./train-config.js";
+import { methodOf } from "./method.js";
 
 export interface TrainResult {
   runDir: string;
@@ -86,7 +87,10 @@ export async function train(opts: {
       for (const id of config.tasks) tasks.set(id, requirePrepared(id, opts.dataDir));
     }
     // Stored only once the tasks are known to be usable, so a typo leaves no half-made run behind.
-    if (!existing) store.setMeta("config", JSON.stringify(config));
+    if (!existing) {
+      store.setMeta("config", JSON.stringify(config));
+      store.setMeta("method", methodOf(config));
+    }
     const clock: Clock = simulate ? new VirtualClock() : new RealClock();
     let runner: RolloutRunner;
     let closeRunner = async () => {};
