@@ -128,6 +128,8 @@ export async function train(opts: {
       close();
     }
     store.setMeta("elapsed_sec", String(elapsedBefore(store) + loop.elapsedSec));
+    // A run stopped by its budget is complete; one stopped by a signal is resumable (experiments read this).
+    store.setMeta("stopped_by", loop.stoppedBy);
     const summary = summarizeRun(store, (id) => tasks.get(id)?.spec.lowerIsBetter ?? false);
     return { runDir: opts.runDir, loop, summary, config };
   } finally {
