@@ -3,7 +3,7 @@
  * each, every run trained and then evaluated by the same test-time procedure. Resumable: a variant/seed whose
  * run already finished is evaluated (or skipped) rather than trained again, an interrupted one is resumed.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EvalResult } from "../eval/result.js";
 import { defaultTrainConfig } from "../rl/defaults.js";
@@ -92,6 +92,8 @@ export async function runAblation(opts: {
     if (!ev) {
       log(`${tag}: evaluating`);
       ev = await opts.evaluate(item, opts.signal);
+      // Kept beside the run, so a resumed study does not evaluate it again.
+      writeFileSync(join(item.runDir, "eval.json"), `${JSON.stringify(ev, null, 2)}\n`);
     }
     out.push({ ...item, eval: ev });
   }

@@ -16,7 +16,7 @@
  */
 import { z } from "zod";
 import { MILESTONES, type Milestone } from "../instrument/types.js";
-import { DEFAULT_REWARD_CONFIG, RewardConfig } from "./config.js";
+import { DEFAULT_REWARD_CONFIG, RewardConfig, type RewardConfigInput } from "./config.js";
 
 export const FAILURE_KINDS = ["none", "syntax", "runtime_error", "timeout", "killed", "no_submission", "invalid_submission"] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
@@ -68,7 +68,7 @@ export function failureKindOf(input: z.output<typeof RewardInput>): FailureKind 
   return "none";
 }
 
-export function computeReward(raw: RewardInput, configIn: Partial<RewardConfig> = {}): RewardBreakdown {
+export function computeReward(raw: RewardInput, configIn: RewardConfigInput = {}): RewardBreakdown {
   const input = RewardInput.parse(raw);
   const config = RewardConfig.parse({ ...DEFAULT_REWARD_CONFIG, ...configIn });
   const failureKind = failureKindOf(input);

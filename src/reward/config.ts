@@ -46,5 +46,7 @@ export const RewardConfig = z.object({
   scoreDespiteFailure: z.boolean().default(true),
 });
 export type RewardConfig = z.infer<typeof RewardConfig>;
+/** What callers may pass: any subset, with the schema's defaults filling the rest. */
+export type RewardConfigInput = Partial<z.input<typeof RewardConfig>>;
 
 export const DEFAULT_REWARD_CONFIG: RewardConfig = RewardConfig.parse({});

@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ablationPlan, runAblation, runState, type AblationPlanItem } from "../../src/experiment/ablate.js";
+import { METHOD_VARIANTS, methodOf, type MethodVariant } from "../../src/rl/method.js";
+import { DEFAULT_SIM_MODEL } from "../../src/rl/train-config.js";
+import { RunStore } from "../../src/store/run-store.js";
+import { EvalResult } from "../../src/eval/result.js";
+
+const variants = Object.keys(METHOD_VARIANTS) as MethodVariant[];
+const simBase = { executor: "simulate" as const, policy: "bandit" as const, learningRate: 0.3, executors: 16, batchSize: 8, simModel: DEFAULT_SIM_MODEL };
+
+test("the plan has every variant × seed, each with exactly its own idea switched off and the same budget", () => {
+  const plan = ablationPlan({ outDir: "/x", tasks: ["simulated"], seeds: 3, variants, budget: { rollouts: 50 }, base: simBase });
+  assert.equal(plan.length, 12);
+  assert.deepEqual(new Set(plan.map((p) => `${p.variant}/${p.seed}`)).size, 12);
+  for (const p of plan) {
+    assert.equal(methodOf(p.config), p.variant, "the stored method label names the variant");
+    assert.equal(p.config.maxRollouts, 50);
+    assert.equal(p.config.seed, p.seed);
+    assert.equal(p.runDir, join("/x", p.variant, `seed-${p.seed}`));
+  }
+  assert.deepEqual(plan.slice(0, 4).map((p) => p.seed), [0, 0, 0, 0], "seeds are interleaved, so a study cut short stays balanced");
+});
+
+function fakeEval(item: AblationPlanItem, store: RunStore): EvalResult {
+  // An evaluation summary derived from the run's own rollouts, so the study can be checked end to end.
+  const rewards = store.rollouts().map((r) => r.reward ?? 0);
+  const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+  return EvalResult.parse({
+    kind: "eval", method: item.variant, source: { runDir: item.runDir, checkpoint: null }, samples: 1, seeds: [item.seed], createdAt: new Date(0).toISOString(),
+    tasks: [{ taskId: "simulated", metric: "reward", lowerIsBetter: false, thresholds: null, attempts: [], mean, std: 0, validRate: 1, medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 }, bestOfN: { mean, std: 0 } }],
+  });
+}
+
+test("an interrupted study resumes: finished runs are not trained again, the cut run continues to its budget", async () => {
+  const outDir = mkdtempSync(join(tmpdir(), "mlerl-ablate-"));
+  const plan = ablationPlan({ outDir, tasks: ["simulated"], seeds: 1, variants: ["rl", "rl-no-duration"], budget: { rollouts: 120 }, base: simBase });
+  const evaluated: string[] = [];
+  const evaluate = async (item: AblationPlanItem) => {
+    evaluated.push(item.variant);
+    const store = new RunStore(item.runDir);
+    try {
+      return fakeEval(item, store);
+    } finally {
+      store.close();
+    }
+  };
+  // Abort as soon as the second run has started training.
+  const ac = new AbortController();
+  const first = await runAblation({ plan, dataDir: outDir, evaluate, signal: ac.signal, log: (l) => { if (l.includes("[2/2]") && l.includes("training")) setTimeout(() => ac.abort(), 0); } });
+  assert.equal(runState(plan[0]!.runDir), "done");
+  assert.ok(first.length >= 1);
+  const s0 = new RunStore(plan[0]!.runDir);
+  const doneBefore = s0.countFinished();
+  assert.equal(s0.getMeta("method"), "rl");
+  s0.close();
+  assert.equal(doneBefore, 120);
+
+  const second = await runAblation({ plan, dataDir: outDir, evaluate });
+  assert.equal(second.length, 2);
+  const s0b = new RunStore(plan[0]!.runDir);
+  assert.equal(s0b.countFinished(), doneBefore, "the finished run was not trained again");
+  s0b.close();
+  const s1 = new RunStore(plan[1]!.runDir);
+  assert.equal(s1.countFinished(), 120, "the interrupted run reached its budget after resuming, no rollout lost or doubled");
+  assert.equal(s1.getMeta("method"), "rl-no-duration");
+  s1.close();
+  assert.equal(evaluated.filter((v) => v === "rl").length, 1, "a run whose eval.json was written is not evaluated again");
+  for (const r of second) assert.ok(r.eval);
+});
