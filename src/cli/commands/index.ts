@@ -8,6 +8,8 @@ import { registerGrade } from "./grade.js";
 import { registerPolicy } from "./policy.js";
 import { registerReference } from "./reference.js";
 import { registerTrain } from "./train.js";
+import { registerReport } from "./report.js";
+import { registerEval } from "./eval.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerPolicy(program);
   registerReference(program);
   registerTrain(program);
+  registerReport(program);
+  registerEval(program);
 }

@@ -1,0 +1,108 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { evalJsonPath, evaluatePolicy, type PolicySource } from "../../eval/evaluate.js";
+import { formatEvalTable } from "../../eval/table.js";
+import { storedConfig } from "../../rl/train.js";
+import { RunStore } from "../../store/run-store.js";
+import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
+import { dataDirOf } from "../options.js";
+
+interface EvalOptions {
+  run?: string;
+  checkpoint?: string;
+  untrained?: boolean;
+  policySeed: string;
+  task?: string[];
+  samples: string;
+  seeds: string;
+  executor: string;
+  timeout?: string;
+  executors?: string;
+  out?: string;
+  method?: string;
+  json?: boolean;
+}
+
+/** An integer flag ≥ min, or a UserError naming the flag. */
+export function intFlag(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
+  return n;
+}
+
+function sourceOf(opts: EvalOptions): PolicySource {
+  const given = [opts.run !== undefined, opts.checkpoint !== undefined, opts.untrained === true].filter(Boolean).length;
+  if (given !== 1) throw new UserError("name exactly one policy: --run RUN_DIR, --checkpoint DIR or --untrained", "e.g. mlerl eval --run runs/train-... --task mini-leaf-classification");
+  if (opts.untrained || opts.checkpoint === "random") return { kind: "untrained", seed: intFlag("--policy-seed", opts.policySeed, 0) };
+  if (opts.checkpoint !== undefined) return { kind: "checkpoint", dir: resolve(opts.checkpoint) };
+  return { kind: "run", runDir: resolve(opts.run as string) };
+}
+
+/** The run's own tasks when evaluating a run, else every built-in task. */
+function defaultTasks(source: PolicySource): string[] {
+  if (source.kind !== "run" || !existsSync(join(source.runDir, "run.sqlite"))) return [...BUILTIN_TASK_IDS];
+  const store = new RunStore(source.runDir);
+  try {
+    return storedConfig(store)?.tasks ?? [...BUILTIN_TASK_IDS];
+  } finally {
+    store.close();
+  }
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description(
+      "evaluate a policy with the test-time procedure (a solution from scratch, one improvement, keep the better by the program's own validation metric; the hidden test score never selects) N times per task and seed; writes eval.json and prints a table",
+    )
+    .option("--run <dir>", "a training run: evaluates its latest checkpoint with its reward rule and deadline; eval.json goes into the run dir")
+    .option("--checkpoint <dir>", "a policy checkpoint directory (`random` = a fresh random-init policy, like --untrained)")
+    .option("--untrained", "a freshly initialised policy (random weights), for comparisons")
+    .option("--policy-seed <s>", "init seed of the --untrained policy", "0")
+    .option("--task <id...>", "tasks (default: the run's tasks, else every built-in task)")
+    .option("--samples <n>", "test-time procedures per task and seed", "1")
+    .option("--seeds <k>", "seeds 0..k-1; each changes every sampling seed (mean ± std are over seeds)", "1")
+    .option("--executor <kind>", "sandbox | unsandboxed (no isolation; trusted code only)", "sandbox")
+    .option("--timeout <seconds>", "per-program deadline (default: the run's, else 45)")
+    .option("--executors <k>", "attempts run at once (default: one per core)")
+    .option("--out <dir>", "where eval.json and the programs go (default: the run dir; required with --checkpoint/--untrained)")
+    .option("--method <label>", "label for eval.json's method (default: the run's method, `checkpoint` or `untrained`)")
+    .option("--json", "print eval.json's content instead of the table")
+    .action(async (opts: EvalOptions, cmd: Command) => {
+      const source = sourceOf(opts);
+      if (source.kind !== "run" && opts.out === undefined) throw new UserError("--out DIR is required with --checkpoint or --untrained", "e.g. --out runs/eval-untrained");
+      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      const seeds = intFlag("--seeds", opts.seeds, 1);
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const ac = new AbortController();
+      const onSigint = () => {
+        log("stopping: interrupting running programs (eval.json is not written) ...");
+        ac.abort();
+      };
+      process.once("SIGINT", onSigint);
+      try {
+        const result = await evaluatePolicy({
+          policy: source,
+          taskIds: opts.task ?? defaultTasks(source),
+          dataDir: dataDirOf(cmd),
+          samples: intFlag("--samples", opts.samples, 1),
+          seeds: Array.from({ length: seeds }, (_, i) => i),
+          executor: opts.executor,
+          ...(opts.timeout !== undefined ? { timeoutSec: intFlag("--timeout", opts.timeout, 1) } : {}),
+          concurrency: opts.executors !== undefined ? intFlag("--executors", opts.executors, 1) : availableParallelism(),
+          ...(opts.out !== undefined ? { outDir: resolve(opts.out) } : {}),
+          ...(opts.method !== undefined ? { method: opts.method } : {}),
+          log,
+          signal: ac.signal,
+        });
+        const out = resolve(opts.out ?? (source.kind === "run" ? source.runDir : "."));
+        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else process.stdout.write(`${formatEvalTable(result)}\n\neval.json: ${evalJsonPath(out)}\n`);
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+    });
+}
