@@ -71,3 +71,24 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
   assert.equal(evaluated.filter((v) => v === "rl").length, 1, "a run whose eval.json was written is not evaluated again");
   for (const r of second) assert.ok(r.eval);
 });
+
+test("the ablation table averages each seed's mean over seeds, per task and variant", async () => {
+  const { tableOf } = await import("../../src/experiment/ablation-table.js");
+  const ev = (variant: string, seed: number, mean: number | null, validRate: number) =>
+    EvalResult.parse({
+      kind: "eval", method: variant, source: { runDir: null, checkpoint: null }, samples: 1, seeds: [seed], createdAt: new Date(0).toISOString(),
+      tasks: [{ taskId: "t", metric: "auc", lowerIsBetter: false, thresholds: null, attempts: [], mean, std: 0, validRate, medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 }, bestOfN: { mean, std: 0 } }],
+    });
+  const t = tableOf([
+    { variant: "rl", eval: ev("rl", 0, 0.8, 1) },
+    { variant: "rl", eval: ev("rl", 1, 0.9, 0.5) },
+    { variant: "rl-no-duration", eval: ev("rl-no-duration", 0, null, 0) },
+  ]);
+  const rl = t.cells["t"]!["rl"]!;
+  assert.ok(Math.abs(rl.mean! - 0.85) < 1e-12);
+  // Sample std (n − 1) of {0.8, 0.9}: sqrt((0.05² + 0.05²) / 1).
+  assert.ok(Math.abs(rl.std! - Math.sqrt(2 * 0.05 ** 2)) < 1e-12, `std ${rl.std}`);
+  assert.equal(rl.validRate, 0.75);
+  assert.equal(t.cells["t"]!["rl-no-duration"]!.mean, null, "a variant with no valid selection shows no score rather than a zero");
+  assert.match(t.markdown, /\| t \| 0\.8500 ± /);
+});

@@ -8,6 +8,7 @@ import { registerGrade } from "./grade.js";
 import { registerPolicy } from "./policy.js";
 import { registerReference } from "./reference.js";
 import { registerTrain } from "./train.js";
+import { registerAblate } from "./ablate.js";
 import { registerReport } from "./report.js";
 import { registerEval } from "./eval.js";
 
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerPolicy(program);
   registerReference(program);
   registerTrain(program);
+  registerAblate(program);
   registerReport(program);
   registerEval(program);
 }

@@ -1,0 +1,79 @@
+import { resolve, join } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { ablationPlan, runAblation, type AblationBudget } from "../../experiment/ablate.js";
+import { ablationTable } from "../../experiment/ablation-table.js";
+import { evaluatePolicy } from "../../eval/evaluate.js";
+import { METHOD_VARIANTS, type MethodVariant } from "../../rl/method.js";
+import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
+import { dataDirOf } from "../options.js";
+
+interface AblateOptions {
+  task?: string[];
+  seeds: string;
+  minutes?: string;
+  rollouts?: string;
+  variant?: string[];
+  evalSamples: string;
+  executor: string;
+  outDir?: string;
+  json?: boolean;
+}
+
+function positive(flag: string, value: string, int: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new UserError(`${flag} must be a positive ${int ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} 2`);
+  return n;
+}
+
+export function registerAblate(program: Command): void {
+  program
+    .command("ablate")
+    .description("the paper's ablations on equal budgets: the full method and no duration weighting / no instrumentation / no improve prompts, K seeds each, each run trained then evaluated (resumable: run it again to continue)")
+    .option("--task <id...>", "tasks (default: every built-in task)")
+    .option("--seeds <k>", "seeds per variant", "2")
+    .option("--minutes <m>", "training wall-clock minutes per run (default 4 when --rollouts is not given)")
+    .option("--rollouts <n>", "training budget per run in finished rollouts instead of minutes")
+    .option("--variant <name...>", `variants to run (default all: ${Object.keys(METHOD_VARIANTS).join(", ")})`)
+    .option("--eval-samples <n>", "test-time procedures per task and seed when evaluating each run", "2")
+    .option("--executor <kind>", "sandbox | unsandboxed", "sandbox")
+    .option("--out-dir <dir>", "where the study's runs go (default: ./runs/ablate-<time>); pass an existing one to resume")
+    .option("--json", "print the table as JSON")
+    .action(async (opts: AblateOptions, cmd: Command) => {
+      const dataDir = dataDirOf(cmd);
+      const tasks = opts.task ?? [...BUILTIN_TASK_IDS];
+      for (const t of tasks) getTask(t, dataDir);
+      const variants = (opts.variant ?? Object.keys(METHOD_VARIANTS)) as MethodVariant[];
+      for (const v of variants) if (!(v in METHOD_VARIANTS)) throw new UserError(`--variant ${v} is not a variant`, `choose from ${Object.keys(METHOD_VARIANTS).join(", ")}`);
+      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      if (opts.minutes !== undefined && opts.rollouts !== undefined) throw new UserError("--minutes and --rollouts both given", "an ablation compares runs on one budget: pass one of them");
+      const budget: AblationBudget = opts.rollouts !== undefined ? { rollouts: positive("--rollouts", opts.rollouts, true) } : { minutes: positive("--minutes", opts.minutes ?? "4", false) };
+      const seeds = positive("--seeds", opts.seeds, true);
+      const samples = positive("--eval-samples", opts.evalSamples, true);
+      const outDir = resolve(opts.outDir ?? join("runs", `ablate-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+      const plan = ablationPlan({ outDir, tasks, seeds, variants, budget, base: { executor: opts.executor } });
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      log(`ablation study: ${plan.length} runs (${variants.join(", ")} × ${seeds} seeds) in ${outDir}`);
+      const ac = new AbortController();
+      const onSigint = () => {
+        log("stopping after the current run's clean stop; run the same command with --out-dir to resume");
+        ac.abort();
+      };
+      process.once("SIGINT", onSigint);
+      try {
+        const runs = await runAblation({
+          plan,
+          dataDir,
+          signal: ac.signal,
+          log,
+          evaluate: (item, signal) =>
+            evaluatePolicy({ policy: { kind: "run", runDir: item.runDir }, taskIds: tasks, dataDir, samples, seeds: [item.seed], executor: opts.executor as "sandbox" | "unsandboxed", log, ...(signal ? { signal } : {}) }),
+        });
+        const table = ablationTable(runs);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ outDir, runs: runs.length, table }, null, 2)}\n`);
+        else process.stdout.write(`${table.markdown}\nruns in ${outDir}; report: mlerl report ${outDir}/*/seed-*\n`);
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+    });
+}
