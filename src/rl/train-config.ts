@@ -4,7 +4,19 @@ import { SimulationModel } from "../sandbox/simulated.js";
 /** Everything a training run needs to start or resume; stored in the run so `--resume` needs nothing else. */
 export const TrainConfig = z.object({
   tasks: z.array(z.string()).min(1),
-  policy: z.enum(["fragment", "bandit"]),
+  policy: z.enum(["fragment", "bandit", "openai"]),
+  /** For `--policy openai`: the OpenAI-compatible sampling server, its model name, API and answer length. */
+  baseUrl: z.string().optional(),
+  model: z.string().optional(),
+  api: z.enum(["chat", "completions"]).optional(),
+  maxTokens: z.number().int().positive().optional(),
+  /** Who trains: the in-process trainer (fragment LM) or a trainer server speaking the HTTP protocol. */
+  trainer: z.enum(["inprocess", "http"]).default("inprocess"),
+  trainerUrl: z.string().optional(),
+  /** Who instruments: the AST instrumenter, or the frozen LM checked against it (falls back to AST). */
+  instrumenter: z.enum(["ast", "lm"]).default("ast"),
+  /** The frozen model's name for `instrumenter: "lm"` (default: "base" on the trainer's own server). */
+  instrumentModel: z.string().optional(),
   executor: z.enum(["sandbox", "unsandboxed", "simulate"]),
   maxRollouts: z.number().int().positive().optional(),
   maxMinutes: z.number().positive().optional(),
