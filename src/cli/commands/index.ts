@@ -8,9 +8,11 @@ import { registerGrade } from "./grade.js";
 import { registerPolicy } from "./policy.js";
 import { registerReference } from "./reference.js";
 import { registerTrain } from "./train.js";
+import { registerTrainer } from "./trainer.js";
 import { registerAblate } from "./ablate.js";
 import { registerReport } from "./report.js";
 import { registerEval } from "./eval.js";
+import { registerBaseline } from "./baseline.js";
 
 /** Every `mlerl` subcommand, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -23,7 +25,9 @@ export function registerCommands(program: Command): void {
   registerPolicy(program);
   registerReference(program);
   registerTrain(program);
+  registerTrainer(program);
   registerAblate(program);
   registerReport(program);
   registerEval(program);
+  registerBaseline(program);
 }
