@@ -1,0 +1,53 @@
+import type { LoadedRun } from "./load-runs.js";
+
+/** One method of the report: its runs are its seeds. */
+export interface MethodGroup {
+  /** What the tables and legends call it. */
+  name: string;
+  runs: LoadedRun[];
+}
+
+export type GroupBy = "method" | "label";
+
+/**
+ * Groups runs by their method (or label), in the order the runs were given, so the command line decides the
+ * table's row order. A run without a label falls back to its method when grouping by label.
+ */
+export function groupRuns(runs: readonly LoadedRun[], by: GroupBy = "method"): MethodGroup[] {
+  const groups = new Map<string, LoadedRun[]>();
+  for (const run of runs) {
+    const key = by === "label" ? (run.label ?? run.method) : run.method;
+    const list = groups.get(key) ?? [];
+    list.push(run);
+    groups.set(key, list);
+  }
+  return [...groups].map(([name, list]) => ({ name, runs: list }));
+}
+
+/** Direction and metric of a task, as far as anything tells it. */
+export interface TaskInfo {
+  taskId: string;
+  metric: string | null;
+  /** Null when nothing says (an unknown task id and no eval.json): then higher is taken as better, with a note. */
+  lowerIsBetter: boolean | null;
+}
+
+/** Every task the runs touched (rollouts or evaluations), sorted; direction from eval.json first, then `lookup`. */
+export function tasksOf(groups: readonly MethodGroup[], lookup: (taskId: string) => Omit<TaskInfo, "taskId"> | null): TaskInfo[] {
+  const info = new Map<string, TaskInfo>();
+  for (const g of groups) {
+    for (const run of g.runs) {
+      for (const t of run.evaluation?.tasks ?? []) if (!info.has(t.taskId)) info.set(t.taskId, { taskId: t.taskId, metric: t.metric, lowerIsBetter: t.lowerIsBetter });
+    }
+  }
+  for (const g of groups) {
+    for (const run of g.runs) {
+      for (const r of run.rollouts) {
+        if (info.has(r.taskId)) continue;
+        const known = lookup(r.taskId);
+        info.set(r.taskId, { taskId: r.taskId, metric: known?.metric ?? null, lowerIsBetter: known?.lowerIsBetter ?? null });
+      }
+    }
+  }
+  return [...info.values()].sort((a, b) => a.taskId.localeCompare(b.taskId));
+}

@@ -1,0 +1,177 @@
+/**
+ * The data behind the report's plots (pure functions): best score so far against wall-clock time (the paper's
+ * Figure 7), reward and valid share over training, mean Δt of sampled programs over training, and how
+ * programs ended (failure kind; for failed programs, the furthest milestone they reached).
+ */
+import { MILESTONES } from "../instrument/types.js";
+import type { MethodGroup, TaskInfo } from "./groups.js";
+import type { LoadedRun, ReportRollout } from "./load-runs.js";
+import { better } from "./tables.js";
+
+export interface TimedScore {
+  /** Seconds since the run started. */
+  t: number;
+  score: number;
+}
+
+/**
+ * The running best of `points` in time order: one point each time the best improves (ties keep the earlier).
+ * Plotted as a step line it is the best score reached so far.
+ */
+export function bestSoFar(points: readonly TimedScore[], lowerIsBetter: boolean): TimedScore[] {
+  const sorted = points.filter((p) => Number.isFinite(p.score) && Number.isFinite(p.t)).sort((a, b) => a.t - b.t);
+  const out: TimedScore[] = [];
+  for (const p of sorted) {
+    const last = out[out.length - 1];
+    if (last === undefined || better(p.score, last.score, lowerIsBetter)) out.push({ t: p.t, score: p.score });
+  }
+  return out;
+}
+
+/** Trailing moving average: element i is the mean of values[max(0, i − window + 1) .. i]. */
+export function movingAverage(values: readonly number[], window: number): number[] {
+  const w = Math.max(1, Math.floor(window));
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    if (i >= w) sum -= values[i - w]!;
+    out.push(sum / Math.min(i + 1, w));
+  }
+  return out;
+}
+
+/** A window that smooths n points into about `steps` steps: at least `min` points (short runs are noisy), at most n. */
+export function windowFor(n: number, steps = 20, min = 3): number {
+  return Math.max(1, Math.min(n, Math.max(min, Math.round(n / steps))));
+}
+
+function finishedInOrder(run: LoadedRun): (ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> })[] {
+  return run.rollouts
+    .filter((r): r is ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> } => r.outcome !== null)
+    .sort((a, b) => (a.finishSec ?? Infinity) - (b.finishSec ?? Infinity) || a.id - b.id);
+}
+
+export interface BestPoint {
+  task: string;
+  method: string;
+  run: string;
+  /** Minutes since the run started. */
+  minutes: number;
+  best: number;
+}
+
+/**
+ * Figure 7's lines: per task and run, the best hidden test score of the valid rollouts finished so far, against
+ * the time they finished. Each line is carried on to the run's last finished rollout, so it shows how long the
+ * run went on without improving.
+ */
+export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly TaskInfo[]): BestPoint[] {
+  const out: BestPoint[] = [];
+  for (const g of groups) {
+    for (const run of g.runs) {
+      const done = finishedInOrder(run);
+      const end = Math.max(0, ...done.map((r) => r.finishSec ?? 0));
+      for (const task of tasks) {
+        const mine = done.filter((r) => r.taskId === task.taskId);
+        const points = mine.filter((r) => r.outcome.validSubmission && r.outcome.score !== null && r.finishSec !== null).map((r) => ({ t: r.finishSec!, score: r.outcome.score! }));
+        const steps = bestSoFar(points, task.lowerIsBetter ?? false);
+        const last = steps[steps.length - 1];
+        if (last === undefined) continue;
+        for (const s of steps) out.push({ task: task.taskId, method: g.name, run: run.name, minutes: s.t / 60, best: s.score });
+        if (end > last.t) out.push({ task: task.taskId, method: g.name, run: run.name, minutes: end / 60, best: last.score });
+      }
+    }
+  }
+  return out;
+}
+
+export interface TrainingPoint {
+  method: string;
+  run: string;
+  /** 1-based count of rollouts finished (reward, valid share) or started (Δt). */
+  rollout: number;
+  value: number;
+}
+
+/** Moving averages over finished rollouts of each run: reward and the share of valid submissions. */
+export function rewardSeries(groups: readonly MethodGroup[]): { reward: TrainingPoint[]; valid: TrainingPoint[] } {
+  const reward: TrainingPoint[] = [];
+  const valid: TrainingPoint[] = [];
+  for (const g of groups) {
+    for (const run of g.runs) {
+      const done = finishedInOrder(run);
+      const w = windowFor(done.length);
+      const r = movingAverage(done.map((d) => d.outcome.reward), w);
+      const v = movingAverage(done.map((d) => (d.outcome.validSubmission ? 1 : 0)), w);
+      r.forEach((value, i) => reward.push({ method: g.name, run: run.name, rollout: i + 1, value }));
+      v.forEach((value, i) => valid.push({ method: g.name, run: run.name, rollout: i + 1, value }));
+    }
+  }
+  return { reward, valid };
+}
+
+/**
+ * Mean Δt of the programs the policy sampled, in consecutive windows of rollouts in the order they were sampled
+ * (started), placed at each window's last rollout. Sampling order, not finishing order: finishing order
+ * over-represents fast programs, which is the very bias duration weighting corrects.
+ */
+export function durationSeries(groups: readonly MethodGroup[]): TrainingPoint[] {
+  const out: TrainingPoint[] = [];
+  for (const g of groups) {
+    for (const run of g.runs) {
+      const started = [...run.rollouts].sort((a, b) => a.startSec - b.startSec || a.id - b.id);
+      const w = windowFor(started.length);
+      for (let i = 0; i < started.length; i += w) {
+        const chunk = started.slice(i, i + w);
+        const dts = chunk.map((r) => r.outcome?.wallSec ?? r.wallSec).filter((x): x is number => x !== null && Number.isFinite(x));
+        if (dts.length === 0) continue;
+        out.push({ method: g.name, run: run.name, rollout: i + chunk.length, value: dts.reduce((a, b) => a + b, 0) / dts.length });
+      }
+    }
+  }
+  return out;
+}
+
+export interface ShareRow {
+  method: string;
+  category: string;
+  count: number;
+  share: number;
+}
+
+function shares(groups: readonly MethodGroup[], categoryOf: (r: ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> }) => string | null): ShareRow[] {
+  const out: ShareRow[] = [];
+  for (const g of groups) {
+    const counts = new Map<string, number>();
+    for (const run of g.runs) {
+      for (const r of finishedInOrder(run)) {
+        const c = categoryOf(r);
+        if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+    }
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    for (const [category, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) out.push({ method: g.name, category, count, share: count / total });
+  }
+  return out;
+}
+
+/** How finished programs ended, per method: "valid submission" or the failure kind. */
+export function outcomeShares(groups: readonly MethodGroup[]): ShareRow[] {
+  return shares(groups, (r) => (r.outcome.validSubmission ? "valid submission" : r.outcome.failureKind));
+}
+
+/** The furthest milestone (in the order a solution reaches them) in `milestones`, or "no milestone". */
+export function furthestMilestone(milestones: readonly string[]): string {
+  let best = -1;
+  for (const m of milestones) best = Math.max(best, (MILESTONES as readonly string[]).indexOf(m));
+  return best < 0 ? "no milestone" : MILESTONES[best]!;
+}
+
+/** Where failed programs stopped, per method: the furthest milestone each reached before failing. */
+export function failureStageShares(groups: readonly MethodGroup[]): ShareRow[] {
+  return shares(groups, (r) => (r.outcome.validSubmission ? null : furthestMilestone(r.outcome.milestones)));
+}
+
+/** Stage names in the order a program reaches them, for chart axes and legends. */
+export const STAGE_ORDER: readonly string[] = ["no milestone", ...MILESTONES];
