@@ -9,6 +9,7 @@ import { registerPolicy } from "./policy.js";
 import { registerReference } from "./reference.js";
 import { registerTrain } from "./train.js";
 import { registerTrainer } from "./trainer.js";
+import { registerTrainer } from "./trainer.js";
 import { registerAblate } from "./ablate.js";
 import { registerReport } from "./report.js";
 import { registerEval } from "./eval.js";
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerPolicy(program);
   registerReference(program);
   registerTrain(program);
+  registerTrainer(program);
   registerTrainer(program);
   registerAblate(program);
   registerReport(program);

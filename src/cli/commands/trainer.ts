@@ -1,0 +1,121 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { requireTrainerPython, trainerPackageRoot } from "../../runtime/trainer-venv.js";
+import { ensureTinyModel, serverArgs } from "../../trainer/http-server.js";
+
+interface ServeOptions {
+  model?: string;
+  host: string;
+  port: string;
+  loraR: string;
+  loraAlpha: string;
+  loraTargets: string;
+  seed: string;
+  device?: string;
+  threads?: string;
+  load?: string;
+  vllmUrl?: string;
+  adapterName: string;
+  adapterDir?: string;
+  verbose?: boolean;
+}
+
+function int(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
+  return n;
+}
+
+/** A local path is passed absolute (the server runs in another directory); anything else is a hub id. */
+function modelArg(model: string): string {
+  if (model.startsWith(".") || model.startsWith("/") || existsSync(model)) {
+    const abs = resolve(model);
+    if (!existsSync(abs)) throw new UserError(`--model ${model}: no such directory`, "pass a Hugging Face model directory, or leave --model out to serve the tiny test model");
+    return abs;
+  }
+  return model;
+}
+
+async function serve(o: ServeOptions): Promise<void> {
+  const { python } = requireTrainerPython();
+  let model: string;
+  if (o.model) {
+    model = modelArg(o.model);
+  } else {
+    model = ensureTinyModel().dir;
+    process.stderr.write(`no --model given: serving the tiny test model at ${model} (random weights, for tests and demos)\n`);
+  }
+  const args = serverArgs({
+    model,
+    host: o.host,
+    port: int("--port", o.port, 0),
+    loraR: int("--lora-r", o.loraR, 1),
+    loraAlpha: int("--lora-alpha", o.loraAlpha, 1),
+    loraTargets: o.loraTargets,
+    seed: int("--seed", o.seed, 0),
+    device: o.device,
+    threads: o.threads === undefined ? undefined : int("--threads", o.threads, 1),
+    load: o.load === undefined ? undefined : resolve(o.load),
+    vllmUrl: o.vllmUrl,
+    adapterName: o.adapterName,
+    adapterDir: o.adapterDir === undefined ? undefined : resolve(o.adapterDir),
+    verbose: o.verbose,
+  });
+  const child = spawn(python, args, {
+    cwd: trainerPackageRoot(),
+    env: { ...process.env, PYTHONPATH: trainerPackageRoot(), PYTHONUNBUFFERED: "1", TOKENIZERS_PARALLELISM: "false" },
+    stdio: "inherit",
+  });
+  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  process.on("SIGINT", forward("SIGTERM"));
+  process.on("SIGTERM", forward("SIGTERM"));
+  const code = await new Promise<number>((r) => child.once("exit", (c, s) => r(c ?? (s ? 0 : 1))));
+  process.exitCode = code;
+}
+
+export function registerTrainer(program: Command): void {
+  const trainer = program
+    .command("trainer")
+    .description("the reference trainer server (Hugging Face causal LM + LoRA; trainer protocol 1, see docs/trainer-protocol.md)");
+
+  trainer
+    .command("serve")
+    .description("serve a model for training (forward_backward, optim_step, save, load) and sampling (/v1/completions, /v1/chat/completions) on one port")
+    .option("--model <path>", "Hugging Face model directory or hub id (default: the tiny test model, built on first use)")
+    .option("--host <addr>", "address to bind", "127.0.0.1")
+    .option("--port <n>", "port to listen on (0 = any free port, printed on stdout)", "8600")
+    .option("--lora-r <n>", "LoRA rank", "8")
+    .option("--lora-alpha <n>", "LoRA alpha", "16")
+    .option("--lora-targets <names>", "comma-separated module names to adapt, or all-linear", "all-linear")
+    .option("--seed <n>", "seed of the adapter's initialisation", "0")
+    .option("--device <dev>", "torch device, e.g. cpu or cuda:0 (default: cuda when available)")
+    .option("--threads <n>", "torch CPU threads (default: torch's choice)")
+    .option("--load <dir>", "start from a checkpoint directory written by /save (weights, optimizer state, version)")
+    .option("--vllm-url <url>", "vLLM server to hot-load each new adapter into as <adapter-name>-v<version>")
+    .option("--adapter-name <name>", "adapter name prefix in vLLM", "policy")
+    .option("--adapter-dir <dir>", "where adapters for vLLM are written (vLLM must read it; default a temporary directory)")
+    .option("--verbose", "log every request")
+    .action(async (o: ServeOptions) => serve(o));
+
+  trainer
+    .command("tiny-model")
+    .description("build the tiny test model: a random 2-layer Qwen2 and a byte-level BPE tokenizer trained on this repo's text (seconds; nothing downloaded; same files every time)")
+    .requiredOption("--out <dir>", "directory to write the model and tokenizer to (replaced if it exists)")
+    .option("--vocab <n>", "tokenizer vocabulary size", "2048")
+    .option("--hidden <n>", "hidden size", "64")
+    .option("--layers <n>", "decoder layers", "2")
+    .option("--seed <n>", "weight initialisation seed", "0")
+    .action((o: { out: string; vocab: string; hidden: string; layers: string; seed: string }) => {
+      const info = ensureTinyModel({
+        out: resolve(o.out),
+        vocab: int("--vocab", o.vocab, 300),
+        hidden: int("--hidden", o.hidden, 8),
+        layers: int("--layers", o.layers, 1),
+        seed: int("--seed", o.seed, 0),
+      });
+      process.stdout.write(`tiny model: ${info.dir} (${info.parameters} parameters, vocabulary ${info.vocab}, eos ${info.eosTokenId})\n`);
+    });
+}
