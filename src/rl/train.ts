@@ -18,6 +18,7 @@ import type { PolicyPort, RolloutRunner } from "./ports.js";
 import { summarizeRun, type RunSummary } from "./summary.js";
 import { DEFAULT_SIM_MODEL, TrainConfig } from "./train-config.js";
 import { methodOf } from "./method.js";
+import { lmInstrumenterFor, openLmPolicy, preflightLm } from "./lm-policy.js";
 
 export interface TrainResult {
   runDir: string;
@@ -35,8 +36,12 @@ export function storedConfig(store: RunStore): TrainConfig | undefined {
   return parsed.data;
 }
 
-async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<string, { spec: TaskSpec; paths: TaskPaths }>): Promise<{ policy: PolicyPort; close(): void }> {
+async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<string, { spec: TaskSpec; paths: TaskPaths }>, log: (line: string) => void): Promise<{ policy: PolicyPort; close(): void }> {
   const latest = store.latestUpdate();
+  if (config.policy === "openai") {
+    const checkpoint = latest?.checkpoint && existsSync(latest.checkpoint) ? latest.checkpoint : undefined;
+    return openLmPolicy({ config, tasks, checkpoint, latestVersion: latest?.version ?? 0, log });
+  }
   if (config.policy === "bandit") {
     const model = config.simModel ?? DEFAULT_SIM_MODEL;
     const bandit = new BanditPolicy(Object.keys(model.actions), { lr: config.learningRate, clip: config.clip, seed: config.seed });
@@ -86,6 +91,8 @@ export async function train(opts: {
       if (builtins.length) await prepareTasks(builtins, opts.dataDir, log);
       for (const id of config.tasks) tasks.set(id, requirePrepared(id, opts.dataDir));
     }
+    // A real LM's servers are checked before anything is stored, like the tasks.
+    if (config.policy === "openai") await preflightLm(config);
     // Stored only once the tasks are known to be usable, so a typo leaves no half-made run behind.
     if (!existing) {
       store.setMeta("config", JSON.stringify(config));
@@ -98,11 +105,12 @@ export async function train(opts: {
       runner = new SimulatedRunner(config.simModel ?? DEFAULT_SIM_MODEL, clock, config.seed + store.rollouts().length);
     } else {
       const executor = createExecutor({ isolation: config.executor === "sandbox", warn: log });
-      const instrumenter = config.instrumentation ? new AstInstrumenter() : null;
+      const ast = config.instrumentation ? new AstInstrumenter() : null;
+      const instrumenter = ast && config.instrumenter === "lm" ? await lmInstrumenterFor(config, ast) : ast;
       runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec }, reward: { validBonus: config.validBonus, scoreFloor: config.scoreFloor }, qualityWeight: config.qualityWeight });
-      closeRunner = async () => instrumenter?.close();
+      closeRunner = async () => instrumenter?.close?.();
     }
-    const { policy, close } = await openPolicy(config, store, tasks);
+    const { policy, close } = await openPolicy(config, store, tasks, log);
     const done = store.countFinished();
     const loopConfig = {
       ...DEFAULT_LOOP,

@@ -8,6 +8,8 @@ import { TrainConfig, DEFAULT_SIM_MODEL } from "../../rl/train-config.js";
 import { TrainProgress, medalLevel, type TaskInfo } from "../../rl/progress.js";
 import { SimulationModel } from "../../sandbox/simulated.js";
 import { dataDirOf } from "../options.js";
+import { apiRoot } from "../../policy/openai-client.js";
+import { trainerRoot } from "../../trainer/http.js";
 import { availableParallelism } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 
@@ -34,6 +36,14 @@ interface TrainOptions {
   validBonus: string;
   scoreFloor: string;
   quality: string;
+  baseUrl?: string;
+  model?: string;
+  api?: string;
+  maxTokens?: string;
+  trainer?: string;
+  trainerUrl?: string;
+  instrumenter?: string;
+  instrumentModel?: string;
   runDir?: string;
   resume?: string;
   json?: boolean;
@@ -66,7 +76,8 @@ function configFrom(opts: TrainOptions): TrainConfig {
   if (!["sandbox", "unsandboxed", "simulate"].includes(executor)) throw new UserError(`--executor must be sandbox, unsandboxed or simulate, got '${executor}'`, "e.g. --executor simulate for scheduling experiments");
   const simulate = executor === "simulate";
   const policy = simulate ? "bandit" : opts.policy;
-  if (policy !== "fragment" && policy !== "bandit") throw new UserError(`--policy must be fragment, got '${opts.policy}'`, "the built-in policy is `fragment`; real LMs come through an OpenAI-compatible server");
+  if (policy !== "fragment" && policy !== "bandit" && policy !== "openai") throw new UserError(`--policy must be fragment or openai, got '${opts.policy}'`, "the built-in policy is `fragment`; real LMs come through an OpenAI-compatible server with --policy openai");
+  const lm = lmOptions(opts, policy, simulate);
   if (!simulate && policy === "bandit") throw new UserError("--policy bandit only runs with --executor simulate", "drop --policy or add --executor simulate");
   if (opts.loss !== "ppo" && opts.loss !== "importance_sampling") throw new UserError(`--loss must be ppo or importance_sampling, got '${opts.loss}'`, "e.g. --loss ppo");
   const rollouts = opts.rollouts === undefined ? undefined : num("--rollouts", opts.rollouts, { int: true, min: 1 });
@@ -87,7 +98,7 @@ function configFrom(opts: TrainOptions): TrainConfig {
     normalizeAdvantages: opts.normalize,
     seed: num("--seed", opts.seed, { int: true, min: 0 }),
     // The bandit's logits move one step per arm; the transformer's weights need far smaller Adam steps.
-    learningRate: opts.lr === undefined ? (policy === "bandit" ? 0.3 : 0.01) : num("--lr", opts.lr, { min: 1e-9 }),
+    learningRate: opts.lr === undefined ? (policy === "bandit" ? 0.3 : policy === "openai" ? 5e-5 : 0.01) : num("--lr", opts.lr, { min: 1e-9 }),
     loss: opts.loss,
     clip: num("--clip", opts.clip, { min: 1e-6 }),
     epochs: num("--epochs", opts.epochs, { int: true, min: 1 }),
@@ -96,7 +107,41 @@ function configFrom(opts: TrainOptions): TrainConfig {
     scoreFloor: opts.scoreFloor === "none" ? null : num("--score-floor", opts.scoreFloor),
     qualityWeight: num("--quality", opts.quality, { min: 0 }),
     simModel: simulate ? (opts.simModel ? readSimModel(opts.simModel) : DEFAULT_SIM_MODEL) : undefined,
+    ...lm,
   });
+}
+
+/** The real-LM flags, checked for consistency with the policy (see README "Real language models"). */
+function lmOptions(opts: TrainOptions, policy: string, simulate: boolean): Partial<TrainConfig> {
+  const trainer = opts.trainer ?? (policy === "openai" ? "http" : "inprocess");
+  if (trainer !== "inprocess" && trainer !== "http") throw new UserError(`--trainer must be inprocess or http, got '${opts.trainer}'`, "e.g. --trainer http --trainer-url http://127.0.0.1:8600");
+  const instrumenter = opts.instrumenter ?? "ast";
+  if (instrumenter !== "ast" && instrumenter !== "lm") throw new UserError(`--instrumenter must be ast or lm, got '${opts.instrumenter}'`, "e.g. --instrumenter lm (the frozen base model, checked against the AST instrumenter)");
+  if (policy !== "openai") {
+    const lmOnly = (["baseUrl", "model", "api", "maxTokens", "trainerUrl", "instrumentModel"] as const).find((k) => opts[k] !== undefined);
+    if (lmOnly) throw new UserError(`--${lmOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies to --policy openai`, "add --policy openai --trainer http to train a real LM, or drop the flag");
+    if (trainer === "http") throw new UserError("--trainer http trains a real LM and needs --policy openai", "add --policy openai --base-url URL, or drop --trainer for the built-in policy");
+    if (instrumenter === "lm") throw new UserError("--instrumenter lm needs --policy openai", "the frozen LM is the real policy's base model; the built-in policy uses the AST instrumenter");
+    return { trainer: "inprocess", instrumenter: "ast" };
+  }
+  if (simulate) throw new UserError("--policy openai does not run with --executor simulate", "the simulated executor has its own policy; drop --executor simulate to run programs in the sandbox");
+  if (trainer !== "http") throw new UserError("--policy openai needs --trainer http", "the in-process trainer only trains the built-in fragment LM; start a trainer server (`mlerl trainer serve`) and pass --trainer http --trainer-url URL");
+  if (!opts.baseUrl) throw new UserError("--policy openai needs --base-url", "pass the OpenAI-compatible server to sample from: the reference trainer itself (e.g. --base-url http://127.0.0.1:8600) or a vLLM server it publishes adapters to");
+  if (!opts.trainerUrl) throw new UserError("--trainer http needs --trainer-url", "pass the trainer server's address, e.g. --trainer-url http://127.0.0.1:8600");
+  apiRoot(opts.baseUrl);
+  trainerRoot(opts.trainerUrl);
+  if (opts.api !== undefined && opts.api !== "chat" && opts.api !== "completions") throw new UserError(`--api must be chat or completions, got '${opts.api}'`, "chat lets the server apply the model's chat template; completions sends the prompt as plain text");
+  if (instrumenter === "lm" && !opts.instrumentation) throw new UserError("--instrumenter lm conflicts with --no-instrumentation", "drop one of them");
+  return {
+    baseUrl: opts.baseUrl,
+    trainerUrl: opts.trainerUrl,
+    trainer: "http",
+    instrumenter,
+    ...(opts.model !== undefined ? { model: opts.model } : {}),
+    ...(opts.api !== undefined ? { api: opts.api } : {}),
+    ...(opts.maxTokens !== undefined ? { maxTokens: num("--max-tokens", opts.maxTokens, { int: true, min: 1 }) } : {}),
+    ...(opts.instrumentModel !== undefined ? { instrumentModel: opts.instrumentModel } : {}),
+  };
 }
 
 function readStoredConfig(runDir: string): TrainConfig {
@@ -116,7 +161,15 @@ export function registerTrain(program: Command): void {
     .command("train")
     .description("train a policy with asynchronous RL: duration-aware updates, instrumentation partial credit, self-improvement prompts (Ctrl-C stops cleanly; --resume continues)")
     .option("--task <id...>", "tasks to train on (default: every built-in task)")
-    .option("--policy <name>", "policy: fragment (the built-in code-fragment LM)", "fragment")
+    .option("--policy <name>", "policy: fragment (the built-in code-fragment LM) | openai (a real LM behind an OpenAI-compatible server, trained by a trainer server)", "fragment")
+    .option("--base-url <url>", "openai: the server to sample from: the reference trainer itself, or the vLLM server it publishes adapters to")
+    .option("--model <name>", "openai: the policy's model name there (default `policy`: the reference trainer's current adapter; on vLLM the adapter prefix, asked for as <name>-v<version>)")
+    .option("--api <kind>", "openai: chat (the server applies the chat template; default) | completions (plain-text prompt)")
+    .option("--max-tokens <n>", "openai: longest answer, tokens (default 2048)")
+    .option("--trainer <kind>", "inprocess (the fragment LM) | http (a trainer server speaking docs/trainer-protocol.md; default with --policy openai)")
+    .option("--trainer-url <url>", "the trainer server's address, e.g. http://127.0.0.1:8600 (see `mlerl trainer serve`)")
+    .option("--instrumenter <kind>", "ast (default) | lm: the frozen base model inserts the markers, accepted only if removing them gives the program back, else AST (the rollout's reward.json says why)")
+    .option("--instrument-model <name>", "lm instrumenter: the frozen model's name (default `base` on the reference trainer, its base model id on vLLM)")
     .option("--rollouts <n>", "stop after this many finished rollouts")
     .option("--minutes <m>", "stop after this many minutes of training (default 10 when --rollouts is not given)")
     .option("--executors <k>", "concurrent executions (default: one per core; 64 when simulating)")
@@ -129,7 +182,7 @@ export function registerTrain(program: Command): void {
     .option("--no-instrumentation", "no milestone markers: a failure earns −10, a valid submission its score (ablation)")
     .option("--no-normalize", "do not divide advantages by the batch's reward std")
     .option("--seed <s>", "seed of the policy init and of sampling", "0")
-    .option("--lr <rate>", "learning rate (default: 0.01 for the fragment LM's Adam, 0.3 for the simulated bandit)")
+    .option("--lr <rate>", "learning rate (default: 0.01 for the fragment LM's Adam, 5e-5 for a real LM's LoRA adapter, 0.3 for the simulated bandit)")
     .option("--loss <name>", "ppo | importance_sampling", "ppo")
     .option("--clip <eps>", "PPO clip ε", "0.2")
     .option("--epochs <n>", "optimizer steps per batch (PPO epochs over the same rollouts)", "4")
