@@ -9,9 +9,12 @@ export interface MethodGroup {
 
 export type GroupBy = "method" | "label";
 
+/** The methods mlerl writes, in the order tables list them: the full method, its ablations, the baselines. */
+export const METHOD_ORDER: readonly string[] = ["rl", "rl-no-duration", "rl-no-instrumentation", "rl-no-improve", "aide", "random"];
+
 /**
- * Groups runs by their method (or label), in the order the runs were given, so the command line decides the
- * table's row order. A run without a label falls back to its method when grouping by label.
+ * Groups runs by their method (or label). Known methods come in METHOD_ORDER, any others after them in the
+ * order their runs were given. A run without a label falls back to its method when grouping by label.
  */
 export function groupRuns(runs: readonly LoadedRun[], by: GroupBy = "method"): MethodGroup[] {
   const groups = new Map<string, LoadedRun[]>();
@@ -21,7 +24,12 @@ export function groupRuns(runs: readonly LoadedRun[], by: GroupBy = "method"): M
     list.push(run);
     groups.set(key, list);
   }
-  return [...groups].map(([name, list]) => ({ name, runs: list }));
+  const rank = (name: string) => {
+    const i = METHOD_ORDER.indexOf(name);
+    return i < 0 ? METHOD_ORDER.length : i;
+  };
+  // Array.prototype.sort is stable, so unknown names keep their first-appearance order.
+  return [...groups].map(([name, list]) => ({ name, runs: list })).sort((a, b) => rank(a.name) - rank(b.name));
 }
 
 /** Direction and metric of a task, as far as anything tells it. */
