@@ -75,13 +75,21 @@ export class AideSearch implements Search {
   readonly nodes: SearchNode[] = [];
   private pendingDrafts = 0;
   private readonly pendingParents = new Map<number, number>();
-  private readonly rng: Rng;
+  private readonly random: () => number;
   private proposals = 0;
 
   constructor(
-    private readonly opts: { task: TaskSpec; seed: number; sampler: Sampler; config?: AideConfig },
+    private readonly opts: {
+      task: TaskSpec;
+      seed: number;
+      sampler: Sampler;
+      config?: AideConfig;
+      /** Uniform numbers for the search's own choices (default: a stream seeded by task and seed). */
+      random?: () => number;
+    },
   ) {
-    this.rng = new Rng((hashString(opts.task.id) ^ Math.imul(opts.seed + 1, 0x9e3779b1)) >>> 0);
+    const rng = new Rng((hashString(opts.task.id) ^ Math.imul(opts.seed + 1, 0x9e3779b1)) >>> 0);
+    this.random = opts.random ?? (() => rng.next());
   }
 
   get taskId(): string {
@@ -95,7 +103,7 @@ export class AideSearch implements Search {
   async propose(): Promise<ProposedStep> {
     const config = this.opts.config ?? DEFAULT_AIDE;
     // Decided and marked pending before sampling, so proposals made while others are in flight see them.
-    const decision = aideDecision({ nodes: this.nodes, pendingDrafts: this.pendingDrafts, pendingParents: new Set(this.pendingParents.keys()) }, () => this.rng.next(), config, this.opts.task.lowerIsBetter);
+    const decision = aideDecision({ nodes: this.nodes, pendingDrafts: this.pendingDrafts, pendingParents: new Set(this.pendingParents.keys()) }, this.random, config, this.opts.task.lowerIsBetter);
     const parent = decision.kind === "draft" ? null : (this.nodes.find((n) => n.id === decision.node) as SearchNode);
     if (parent) this.pendingParents.set(parent.id, (this.pendingParents.get(parent.id) ?? 0) + 1);
     else this.pendingDrafts += 1;
