@@ -4,6 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
+bin/mlerl setup --trainer  # the reference trainer's torch venv, cached by hash (its tests start the real server)
 echo "[test] type check" >&2
 node_modules/.bin/tsc -p tsconfig.check.json
 mapfile -t files < <(find test -name '*.test.ts' | sort)
