@@ -47,7 +47,11 @@ class VllmLink:
         name = self.adapter_name(version)
         path = self.dir / name
         engine.save_adapter(path)
-        _post(f"{self.url}/v1/load_lora_adapter", {"lora_name": name, "lora_path": str(path)}, self.timeout)
+        try:
+            _post(f"{self.url}/v1/load_lora_adapter", {"lora_name": name, "lora_path": str(path)}, self.timeout)
+        except ProtocolError:
+            shutil.rmtree(path, ignore_errors=True)  # never loaded, so nothing will unload and delete it
+            raise
         self.loaded.append(name)
         while len(self.loaded) > self.keep:
             old = self.loaded.pop(0)
