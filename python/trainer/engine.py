@@ -84,19 +84,33 @@ class Engine:
         """Add this batch's loss gradients to the accumulated ones; one datum at a time bounds memory (the
         [T, vocab] logits of a long sequence of a real model are large), and gradients add up all the same."""
         with self.lock:
-            total = 0.0
-            stats = TokenStats()
-            logprobs: list[list[float]] = []
-            for d in datums:
-                lp = self._target_logprobs(d.model_input, d.target_tokens)
-                behaviour = torch.tensor(d.logprobs, device=self.device, dtype=torch.float32)
-                adv = torch.tensor(d.advantages, device=self.device, dtype=torch.float32)
-                value, s = token_loss(loss.name, lp, behaviour, adv, loss.clip_low, loss.clip_high)
-                if s.trained > 0:
-                    value.backward()
-                total += float(value.item())
-                stats.add(s)
-                logprobs.append(lp.detach().cpu().double().tolist())
+            # A call either adds all its gradients or none: on failure the accumulated ones are put back.
+            saved = [None if p.grad is None else p.grad.clone() for p in self.params]
+            try:
+                total = 0.0
+                stats = TokenStats()
+                logprobs: list[list[float]] = []
+                for i, d in enumerate(datums):
+                    lp = self._target_logprobs(d.model_input, d.target_tokens)
+                    behaviour = torch.tensor(d.logprobs, device=self.device, dtype=torch.float32)
+                    adv = torch.tensor(d.advantages, device=self.device, dtype=torch.float32)
+                    value, s = token_loss(loss.name, lp, behaviour, adv, loss.clip_low, loss.clip_high)
+                    if not torch.isfinite(value):
+                        raise ProtocolError(
+                            400,
+                            "non_finite_loss",
+                            f"datums[{i}]: the loss is {value.item()} (a ratio pi/mu overflowed: are the behaviour logprobs "
+                            "those of this model's tokens?); no gradient of this call was kept",
+                        )
+                    if s.trained > 0:
+                        value.backward()
+                    total += float(value.item())
+                    stats.add(s)
+                    logprobs.append(lp.detach().cpu().double().tolist())
+            except BaseException:
+                for p, g in zip(self.params, saved):
+                    p.grad = g
+                raise
             return {"loss": total, "logprobs": logprobs, "metrics": stats.metrics()}
 
     def optim_step(self, adam: Adam) -> dict:

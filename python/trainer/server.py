@@ -153,7 +153,12 @@ def make_handler(app: App, quiet: bool):
                 sys.stderr.write(f"[trainer] {self.address_string()} {format % args}\n")
 
         def _send(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
+            try:
+                data = json.dumps(body, allow_nan=False).encode()
+            except ValueError:
+                # JSON has no NaN/Infinity; a diverged loss is reported as an error, not as unparseable text.
+                status, body = 500, {"error": {"type": "non_finite_result", "message": "the result holds NaN or Infinity (did the loss diverge? lower the learning rate or check the advantages)"}}
+                data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

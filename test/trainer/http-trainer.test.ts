@@ -209,6 +209,13 @@ describe("HttpTrainer against the reference server (tiny Qwen2 model on CPU)", {
     const loadMissing = await tb.load(join(work, "nothing-here")).catch((err: unknown) => err);
     assert.ok(loadMissing instanceof TrainerHttpError && loadMissing.type === "checkpoint_not_found");
 
+    // A ratio that overflows: refused, and the call's other datum leaves no gradient behind (all or nothing).
+    const overflow: Datum = { ...datum, logprobs: datum.logprobs.map((l, t) => (datum.advantages[t] !== 0 ? -1000 : l)) };
+    const nf = await ta.forwardBackward([datum, overflow], { name: "importance_sampling" }).catch((err: unknown) => err);
+    assert.ok(nf instanceof TrainerHttpError && nf.type === "non_finite_loss", String(nf));
+    assert.match(nf.message, /datums\[1\]: the loss is/);
+    assert.equal((await ta.optimStep({ learningRate: 0.01 })).gradNorm, 0);
+
     const hot = await post(`${a.url}/v1/completions`, { model: "policy", prompt: "x", max_tokens: 2, temperature: 0.7 });
     assert.equal(hot.status, 400);
     assert.match(JSON.stringify(hot.json), /tempered_sampling_rejected/);
