@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Sampler, SampleRequest, FeedbackStage, FailureKind } from "../policy/types.js";
 import type { AdamParams, LossSpec, Trainer } from "../trainer/types.js";
 import { datumFromCompletion } from "../trainer/datum.js";
+import { tokenAdvantages } from "./exploration.js";
 import type { TaskSpec } from "../tasks/spec.js";
 import type { ImproveParent, PolicyPort, PromptContext, SampledAction, TrainItem, UpdateResult } from "./ports.js";
 
@@ -41,7 +42,7 @@ export class SamplerTrainerPolicy implements PolicyPort {
     private readonly sampler: Sampler,
     private readonly trainer: Trainer,
     private readonly tasks: ReadonlyMap<string, TaskSpec>,
-    private readonly opts: { loss: LossSpec; adam: AdamParams; seed: number; epochs?: number },
+    private readonly opts: { loss: LossSpec; adam: AdamParams; seed: number; epochs?: number; explorationBonus?: number },
   ) {}
 
   version(): number {
@@ -70,7 +71,9 @@ export class SamplerTrainerPolicy implements PolicyPort {
   }
 
   async update(batch: readonly TrainItem[]): Promise<UpdateResult> {
-    const datums = batch.map((item) => datumFromCompletion(TokenPayload.parse(item.action.payload), item.advantage));
+    const payloads = batch.map((item) => TokenPayload.parse(item.action.payload));
+    const perToken = tokenAdvantages(payloads.map((p, i) => ({ logprobs: p.logprobs, advantage: batch[i]!.advantage })), this.opts.explorationBonus ?? 0);
+    const datums = payloads.map((p, i) => datumFromCompletion(p, perToken[i]!));
     // PPO reuses a batch for a few steps; the clipped ratio against the behaviour logprobs keeps them honest.
     const epochs = Math.max(1, this.opts.epochs ?? 1);
     let first: Awaited<ReturnType<Trainer["forwardBackward"]>> | undefined;

@@ -42,6 +42,8 @@ export const TrainConfig = z.object({
    * its position between the task's median (0) and gold (1) thresholds. 0 scores the raw metric instead.
    */
   qualityWeight: z.number().nonnegative().default(4),
+  /** β of the per-token exploration bonus (src/rl/exploration.ts); 0 turns it off. */
+  explorationBonus: z.number().nonnegative().default(0.05),
   /** Per-program deadline in seconds. */
   timeoutSec: z.number().positive(),
   /** For `--executor simulate`: the actions' durations and rewards. */

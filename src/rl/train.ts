@@ -59,6 +59,7 @@ async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<strin
     adam: { learningRate: config.learningRate, maxGradNorm: 1 },
     seed: config.seed + (latest?.version ?? 0) * 7919,
     epochs: config.epochs,
+    explorationBonus: config.explorationBonus,
   });
   return { policy, close: () => fragment.dispose() };
 }

@@ -36,6 +36,7 @@ interface TrainOptions {
   validBonus: string;
   scoreFloor: string;
   quality: string;
+  explore: string;
   baseUrl?: string;
   model?: string;
   api?: string;
@@ -106,6 +107,7 @@ function configFrom(opts: TrainOptions): TrainConfig {
     validBonus: num("--valid-bonus", opts.validBonus),
     scoreFloor: opts.scoreFloor === "none" ? null : num("--score-floor", opts.scoreFloor),
     qualityWeight: num("--quality", opts.quality, { min: 0 }),
+    explorationBonus: num("--explore", opts.explore, { min: 0 }),
     simModel: simulate ? (opts.simModel ? readSimModel(opts.simModel) : DEFAULT_SIM_MODEL) : undefined,
     ...lm,
   });
@@ -190,6 +192,7 @@ export function registerTrain(program: Command): void {
     .option("--valid-bonus <r>", "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)", "2")
     .option("--score-floor <s>", "lowest direction-corrected score a valid submission counts at, or `none` (the paper's rule)", "-1")
     .option("--quality <w>", "a valid submission earns valid-bonus + w × its position between the task's median (0) and gold (1) scores; 0 = the raw score", "4")
+    .option("--explore <beta>", "per-token exploration bonus: β × (surprisal − batch mean) added to each token's advantage; 0 = none", "0.05")
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/train-<time>)")
     .option("--resume <dir>", "continue a stopped run exactly where it left off (its stored config wins over flags)")
     .option("--json", "print a JSON summary at the end")
