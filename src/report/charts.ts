@@ -36,7 +36,37 @@ function timeUnit(points: readonly BestPoint[]): { field: "minutes" | "seconds";
   return maxMin < 2 ? { field: "seconds", title: "wall-clock time since run start (s)", scale: 60 } : { field: "minutes", title: "wall-clock time since run start (min)", scale: 1 };
 }
 
-/** The paper's Figure 7: per task, the best test score reached so far against wall-clock time, one line per run. */
+/** True when some method has more than one run: then single runs are drawn thin and the method's mean thick. */
+function hasSeeds(points: readonly { method: string; run: string }[]): boolean {
+  const runs = new Map<string, Set<string>>();
+  for (const p of points) runs.set(p.method, (runs.get(p.method) ?? new Set()).add(p.run));
+  return [...runs.values()].some((r) => r.size > 1);
+}
+
+const THIN = { opacity: 0.35, strokeWidth: 1.3 };
+
+/**
+ * Lines per run, coloured by method; with seeds, thin per-run lines under a thick line of the method's mean
+ * (`meanField` marks the rows to draw thick: precomputed means and methods' only runs; otherwise vega averages
+ * the runs at each x).
+ */
+function runLines(opts: { x: Record<string, unknown>; y: Record<string, unknown>; methods: readonly string[]; seeds: boolean; mark: Record<string, unknown>; meanField?: string }): Record<string, unknown> {
+  // The legend shows the thick style whatever layer it comes from.
+  const color = { field: "method", type: "nominal", title: "method", sort: [...opts.methods], legend: { symbolOpacity: 1, symbolStrokeWidth: 3, symbolType: "stroke" } };
+  const single = { mark: { ...opts.mark, strokeWidth: 2 }, encoding: { x: opts.x, y: opts.y, color, detail: { field: "run", type: "nominal" } } };
+  if (!opts.seeds) return single;
+  const thin = { mark: { ...opts.mark, ...THIN, point: false }, encoding: single.encoding, ...(opts.meanField ? { transform: [{ filter: `!datum.${opts.meanField}` }] } : {}) };
+  const thick = opts.meanField
+    ? { transform: [{ filter: `datum.${opts.meanField}` }], mark: { ...opts.mark, strokeWidth: 3.2, point: false }, encoding: { x: opts.x, y: opts.y, color, detail: { field: "run", type: "nominal" } } }
+    : { mark: { ...opts.mark, strokeWidth: 3.2, point: false }, encoding: { x: opts.x, y: { ...opts.y, aggregate: "mean" }, color } };
+  return { layer: [thin, thick] };
+}
+
+function lineNote(seeds: boolean): string {
+  return seeds ? "thin lines: single runs; thick lines: the mean over a method's runs" : "one line per run, coloured by method";
+}
+
+/** The paper's Figure 7: per task, the best test score reached so far against wall-clock time. */
 export function bestSoFarChart(points: readonly BestPoint[], tasks: readonly TaskInfo[], methods: readonly string[]): TopLevelSpec {
   const unit = timeUnit(points);
   const header = new Map(tasks.map((t) => [t.taskId, taskHeader(t)]));
@@ -44,9 +74,11 @@ export function bestSoFarChart(points: readonly BestPoint[], tasks: readonly Tas
   const panels = new Set(values.map((v) => v.panel)).size;
   const columns = panels > 1 ? 2 : 1;
   const width = columns === 1 ? 720 : 350;
+  const seeds = points.some((p) => !p.mean);
+  const note = seeds ? "thin lines: single runs; thick: a method's mean over its runs, where every run has a valid program" : lineNote(false);
   return {
     $schema: SCHEMA,
-    title: { text: "Best test score so far against wall-clock time", subtitle: "hidden test score of the best valid program finished so far; one line per run, coloured by method" },
+    title: { text: "Best test score so far against wall-clock time", subtitle: ["hidden test score of the best valid program finished so far", note] },
     config: CONFIG,
     data: { values },
     facet: { field: "panel", type: "nominal", title: null, sort: [...header.values()], header: { labelExpr: "split(datum.label, '|')", labelLimit: 1000 } },
@@ -57,13 +89,14 @@ export function bestSoFarChart(points: readonly BestPoint[], tasks: readonly Tas
     spec: {
       width,
       height: 220,
-      mark: { type: "line", interpolate: "step-after", point: { size: 30 }, strokeWidth: 2 },
-      encoding: {
+      ...runLines({
         x: { field: unit.field, type: "quantitative", title: unit.title },
         y: { field: "best", type: "quantitative", title: "best test score so far", scale: { zero: false } },
-        color: { field: "method", type: "nominal", title: "method", sort: [...methods] },
-        detail: { field: "run", type: "nominal" },
-      },
+        methods,
+        seeds,
+        mark: { type: "line", interpolate: "step-after", point: { size: 30 } },
+        meanField: "mean",
+      }),
     },
     resolve: { scale: { x: "independent", y: "independent" } },
   } as TopLevelSpec;
@@ -71,23 +104,17 @@ export function bestSoFarChart(points: readonly BestPoint[], tasks: readonly Tas
 
 /** Reward and valid-submission share over training: trailing moving averages over finished rollouts. */
 export function rewardChart(reward: readonly TrainingPoint[], valid: readonly TrainingPoint[], methods: readonly string[]): TopLevelSpec {
-  const color = { field: "method", type: "nominal", title: "method", sort: [...methods] };
+  const seeds = hasSeeds(reward);
   const panel = (values: readonly TrainingPoint[], title: string, y: Record<string, unknown>) => ({
     width: 760,
     height: 210,
     title: { text: title, fontSize: 14, anchor: "start" },
     data: { values },
-    mark: { type: "line", strokeWidth: 2 },
-    encoding: {
-      x: { field: "rollout", type: "quantitative", title: "rollouts finished" },
-      y: { field: "value", type: "quantitative", ...y },
-      color,
-      detail: { field: "run", type: "nominal" },
-    },
+    ...runLines({ x: { field: "rollout", type: "quantitative", title: "rollouts finished" }, y: { field: "value", type: "quantitative", ...y }, methods, seeds, mark: { type: "line" } }),
   });
   return {
     $schema: SCHEMA,
-    title: { text: "Reward and valid submissions over training", subtitle: "trailing moving average over about 1/20 of each run's rollouts; one line per run" },
+    title: { text: "Reward and valid submissions over training", subtitle: ["trailing moving average over about 1/20 of a run's rollouts", lineNote(seeds)] },
     config: CONFIG,
     vconcat: [
       panel(reward, "reward (moving average)", { title: "reward", scale: { zero: false } }),
@@ -98,20 +125,21 @@ export function rewardChart(reward: readonly TrainingPoint[], valid: readonly Tr
 
 /** Mean Δt of sampled programs over training, log scale (execution times are heavy-tailed). */
 export function durationChart(points: readonly TrainingPoint[], methods: readonly string[]): TopLevelSpec {
+  const seeds = hasSeeds(points);
   return {
     $schema: SCHEMA,
-    title: { text: "Execution time of sampled programs over training", subtitle: "mean Δt per window of about 1/20 of each run's rollouts, in sampling order; one line per run" },
+    title: { text: "Execution time of sampled programs over training", subtitle: ["mean Δt per window of about 1/20 of a run's rollouts, in sampling order", lineNote(seeds)] },
     config: CONFIG,
     width: 760,
     height: 280,
     data: { values: [...points] },
-    mark: { type: "line", point: { size: 30 }, strokeWidth: 2 },
-    encoding: {
+    ...runLines({
       x: { field: "rollout", type: "quantitative", title: "rollouts sampled" },
       y: { field: "value", type: "quantitative", title: "mean Δt (seconds, log scale)", scale: { type: "log" } },
-      color: { field: "method", type: "nominal", title: "method", sort: [...methods] },
-      detail: { field: "run", type: "nominal" },
-    },
+      methods,
+      seeds,
+      mark: { type: "line", point: { size: 30 } },
+    }),
   } as TopLevelSpec;
 }
 

@@ -55,31 +55,73 @@ function finishedInOrder(run: LoadedRun): (ReportRollout & { outcome: NonNullabl
 export interface BestPoint {
   task: string;
   method: string;
+  /** The run's directory, or "<method> (mean)" for the mean over a method's runs. */
   run: string;
+  /** True for the mean over a method's runs, or the only run of a method (drawn thick); false for one of several runs. */
+  mean: boolean;
   /** Minutes since the run started. */
   minutes: number;
   best: number;
 }
 
+/** A run's best-so-far steps, valid until the run's last finished rollout. */
+export interface StepCurve {
+  steps: readonly TimedScore[];
+  end: number;
+}
+
+/** A step curve's value at t: its last step at or before t; null before its first step or after its end. */
+export function valueAt(curve: StepCurve, t: number): number | null {
+  if (t > curve.end) return null;
+  let v: number | null = null;
+  for (const s of curve.steps) {
+    if (s.t > t) break;
+    v = s.score;
+  }
+  return v;
+}
+
+/**
+ * The mean of several runs' step curves, wherever all of them have a value: from the latest first valid
+ * program to the earliest end. Averaging only where every run has a value keeps a run that has not yet found
+ * a valid program from silently dropping out of the mean. Points at every step time of any curve in that
+ * range, and at its end.
+ */
+export function meanCurve(curves: readonly StepCurve[]): TimedScore[] {
+  if (curves.length === 0 || curves.some((c) => c.steps.length === 0)) return [];
+  const from = Math.max(...curves.map((c) => c.steps[0]!.t));
+  const to = Math.min(...curves.map((c) => c.end));
+  if (from > to) return [];
+  const times = [...new Set([from, ...curves.flatMap((c) => c.steps.map((s) => s.t)).filter((t) => t > from && t <= to), to])].sort((a, b) => a - b);
+  return times.map((t) => ({ t, score: curves.reduce((sum, c) => sum + valueAt(c, t)!, 0) / curves.length }));
+}
+
 /**
  * Figure 7's lines: per task and run, the best hidden test score of the valid rollouts finished so far, against
  * the time they finished. Each line is carried on to the run's last finished rollout, so it shows how long the
- * run went on without improving.
+ * run went on without improving. A method with several runs also gets their mean (see meanCurve).
  */
 export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly TaskInfo[]): BestPoint[] {
   const out: BestPoint[] = [];
   for (const g of groups) {
-    for (const run of g.runs) {
-      const done = finishedInOrder(run);
-      const end = Math.max(0, ...done.map((r) => r.finishSec ?? 0));
-      for (const task of tasks) {
+    for (const task of tasks) {
+      const curves: StepCurve[] = [];
+      for (const run of g.runs) {
+        const done = finishedInOrder(run);
+        const end = Math.max(0, ...done.map((r) => r.finishSec ?? 0));
         const mine = done.filter((r) => r.taskId === task.taskId);
         const points = mine.filter((r) => r.outcome.validSubmission && r.outcome.score !== null && r.finishSec !== null).map((r) => ({ t: r.finishSec!, score: r.outcome.score! }));
         const steps = bestSoFar(points, task.lowerIsBetter ?? false);
         const last = steps[steps.length - 1];
+        if (mine.length > 0) curves.push({ steps, end });
         if (last === undefined) continue;
-        for (const s of steps) out.push({ task: task.taskId, method: g.name, run: run.name, minutes: s.t / 60, best: s.score });
-        if (end > last.t) out.push({ task: task.taskId, method: g.name, run: run.name, minutes: end / 60, best: last.score });
+        // A method's only run is its own mean (drawn like the means of methods with several runs).
+        const mean = g.runs.length === 1;
+        for (const s of steps) out.push({ task: task.taskId, method: g.name, run: run.dir, mean, minutes: s.t / 60, best: s.score });
+        if (end > last.t) out.push({ task: task.taskId, method: g.name, run: run.dir, mean, minutes: end / 60, best: last.score });
+      }
+      if (curves.length > 1) {
+        for (const p of meanCurve(curves)) out.push({ task: task.taskId, method: g.name, run: `${g.name} (mean)`, mean: true, minutes: p.t / 60, best: p.score });
       }
     }
   }
@@ -94,18 +136,21 @@ export interface TrainingPoint {
   value: number;
 }
 
-/** Moving averages over finished rollouts of each run: reward and the share of valid submissions. */
+/**
+ * Moving averages over finished rollouts of each run: reward and the share of valid submissions. The runs of
+ * one method share a window (sized for the longest), so their curves can be averaged point by point.
+ */
 export function rewardSeries(groups: readonly MethodGroup[]): { reward: TrainingPoint[]; valid: TrainingPoint[] } {
   const reward: TrainingPoint[] = [];
   const valid: TrainingPoint[] = [];
   for (const g of groups) {
+    const w = windowFor(Math.max(0, ...g.runs.map((r) => finishedInOrder(r).length)));
     for (const run of g.runs) {
       const done = finishedInOrder(run);
-      const w = windowFor(done.length);
       const r = movingAverage(done.map((d) => d.outcome.reward), w);
       const v = movingAverage(done.map((d) => (d.outcome.validSubmission ? 1 : 0)), w);
-      r.forEach((value, i) => reward.push({ method: g.name, run: run.name, rollout: i + 1, value }));
-      v.forEach((value, i) => valid.push({ method: g.name, run: run.name, rollout: i + 1, value }));
+      r.forEach((value, i) => reward.push({ method: g.name, run: run.dir, rollout: i + 1, value }));
+      v.forEach((value, i) => valid.push({ method: g.name, run: run.dir, rollout: i + 1, value }));
     }
   }
   return { reward, valid };
@@ -114,19 +159,20 @@ export function rewardSeries(groups: readonly MethodGroup[]): { reward: Training
 /**
  * Mean Δt of the programs the policy sampled, in consecutive windows of rollouts in the order they were sampled
  * (started), placed at each window's last rollout. Sampling order, not finishing order: finishing order
- * over-represents fast programs, which is the very bias duration weighting corrects.
+ * over-represents fast programs, which is the very bias duration weighting corrects. The runs of one method
+ * share the window size, so their windows line up.
  */
 export function durationSeries(groups: readonly MethodGroup[]): TrainingPoint[] {
   const out: TrainingPoint[] = [];
   for (const g of groups) {
+    const w = windowFor(Math.max(0, ...g.runs.map((r) => r.rollouts.length)));
     for (const run of g.runs) {
       const started = [...run.rollouts].sort((a, b) => a.startSec - b.startSec || a.id - b.id);
-      const w = windowFor(started.length);
       for (let i = 0; i < started.length; i += w) {
         const chunk = started.slice(i, i + w);
         const dts = chunk.map((r) => r.outcome?.wallSec ?? r.wallSec).filter((x): x is number => x !== null && Number.isFinite(x));
         if (dts.length === 0) continue;
-        out.push({ method: g.name, run: run.name, rollout: i + chunk.length, value: dts.reduce((a, b) => a + b, 0) / dts.length });
+        out.push({ method: g.name, run: run.dir, rollout: i + chunk.length, value: dts.reduce((a, b) => a + b, 0) / dts.length });
       }
     }
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MethodGroup } from "../../src/report/groups.js";
 import type { LoadedRun, ReportRollout } from "../../src/report/load-runs.js";
-import { bestSoFar, bestSoFarSeries, durationSeries, failureStageShares, furthestMilestone, movingAverage, outcomeShares, rewardSeries, windowFor } from "../../src/report/series.js";
+import { bestSoFar, bestSoFarSeries, durationSeries, failureStageShares, furthestMilestone, meanCurve, movingAverage, outcomeShares, rewardSeries, windowFor } from "../../src/report/series.js";
 import { rng } from "./fixtures.js";
 
 function rollout(id: number, taskId: string, startSec: number, wallSec: number, valid: boolean, score: number | null, extra: Partial<NonNullable<ReportRollout["outcome"]>> = {}): ReportRollout {
@@ -50,6 +50,33 @@ describe("bestSoFar", () => {
       { t: 1, score: 0.5 },
       { t: 4, score: 0.7 },
     ]);
+  });
+});
+
+describe("meanCurve", () => {
+  it("equals the mean over runs of a brute-force best-so-far, wherever every run has a value", () => {
+    const next = rng(21);
+    for (let trial = 0; trial < 30; trial++) {
+      const runs = Array.from({ length: 2 + Math.floor(next() * 3) }, () => {
+        const points = Array.from({ length: 1 + Math.floor(next() * 12) }, () => ({ t: Math.round(next() * 100), score: next() }));
+        return { points, end: 100 + Math.round(next() * 50) };
+      });
+      const curve = meanCurve(runs.map((r) => ({ steps: bestSoFar(r.points, false), end: r.end })));
+      const from = Math.max(...runs.map((r) => Math.min(...r.points.map((p) => p.t))));
+      const to = Math.min(...runs.map((r) => r.end));
+      assert.equal(curve[0]!.t, from);
+      assert.equal(curve.at(-1)!.t, to);
+      for (let t = from; t <= to; t += 0.5) {
+        const brute = runs.map((r) => Math.max(...r.points.filter((p) => p.t <= t).map((p) => p.score))).reduce((a, b) => a + b, 0) / runs.length;
+        const got = curve.filter((p) => p.t <= t).at(-1)!.score;
+        assert.ok(Math.abs(got - brute) < 1e-12, `t=${t}: ${got} vs ${brute}`);
+      }
+    }
+  });
+
+  it("is empty when a run never has a value or the runs do not overlap", () => {
+    assert.deepEqual(meanCurve([{ steps: [{ t: 1, score: 1 }], end: 5 }, { steps: [], end: 5 }]), []);
+    assert.deepEqual(meanCurve([{ steps: [{ t: 1, score: 1 }], end: 5 }, { steps: [{ t: 6, score: 1 }], end: 9 }]), []);
   });
 });
 
