@@ -21,7 +21,7 @@ const dataDir = join(root, "data");
 const runDir = join(root, "run");
 const bin = join(repoRoot(), "bin", "mlerl");
 const TASK = "mini-leaf-classification";
-const ROLLOUTS = 8;
+const ROLLOUTS = 10;
 const servers: TrainerServer[] = [];
 after(async () => {
   for (const s of servers) await s.stop();
@@ -54,7 +54,8 @@ test("a real LM trains through the trainer server: exact behaviour logprobs, lea
   servers.push(first);
   const port = first.port;
 
-  // Phase 1: train until two updates are checkpointed, then kill the server under the running CLI.
+  // Phase 1: train until the second update is being checkpointed, then kill the server under the running CLI
+  // (the save may or may not have landed: either way the run must stop cleanly and resume).
   const child = spawn(bin, trainArgs(first.url), { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   let stdout = "";
@@ -82,9 +83,12 @@ test("a real LM trains through the trainer server: exact behaviour logprobs, lea
 
   const before = readRun();
   const finishedBefore = before.rollouts.filter((r) => r.status !== "running").length;
-  assert.ok(before.updates.length >= 2 && finishedBefore < ROLLOUTS, `${before.updates.length} updates, ${finishedBefore} rollouts`);
-  const versionsTrained = new Set([0, ...before.updates.map((u) => u.version)]);
-  for (const r of before.rollouts) assert.ok(versionsTrained.has(r.policyVersion), `rollout ${r.id} sampled with version ${r.policyVersion}, which the trainer had`);
+  assert.ok(before.updates.length >= 1 && finishedBefore < ROLLOUTS, `${before.updates.length} updates, ${finishedBefore} rollouts`);
+  // Every sample came from a version the trainer had: one it checkpointed, or the step whose save the kill cut off.
+  const recorded = before.updates.map((u) => u.version);
+  const versionsTrained = new Set([0, ...recorded, Math.max(...recorded) + 1]);
+  for (const r of before.rollouts) assert.ok(versionsTrained.has(r.policyVersion), `rollout ${r.id} sampled with version ${r.policyVersion}`);
+  assert.ok(before.rollouts.some((r) => r.policyVersion >= 1), "sampling followed the first update");
 
   // Phase 2: a fresh server on the same port holds version 0 again (LoRA starts as the identity, same seed).
   const second = await startTrainerServer({ threads: 1, port });
@@ -137,8 +141,8 @@ test("a real LM trains through the trainer server: exact behaviour logprobs, lea
   assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
   assert.ok(versions.at(-1)! > lastCheckpoint.version, "training continued from the checkpoint");
   assert.equal(summary.policyVersion, versions.at(-1));
-  const later = done.rollouts.filter((r) => r.id > finishedBefore);
-  assert.ok(later.some((r) => r.policyVersion >= lastCheckpoint.version), "sampling after the resume follows the reloaded adapter");
+  const later = done.rollouts.filter((r) => r.id > before.rollouts.length);
+  for (const r of later) assert.ok(r.policyVersion >= lastCheckpoint.version, `rollout ${r.id}, sampled after the resume, used version ${r.policyVersion}`);
   await trainer.refreshVersion();
   assert.equal(trainer.version(), versions.at(-1), "the server holds the run's final version");
 
