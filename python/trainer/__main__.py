@@ -31,11 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM ends the process like Ctrl-C, so starters can stop it cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
+    import warnings
+
+    # Deprecation notices of the pinned libraries are noise to a user of the server.
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
     import torch
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     from .engine import Engine, LoraSettings
     from .server import App, serve
@@ -46,7 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         model = str(Path(model).resolve())
     engine = Engine(model, LoraSettings(args.lora_r, args.lora_alpha, args.lora_targets), seed=args.seed, device=device, dtype=args.dtype)
     if args.load:
-        engine.load(str(Path(args.load).resolve()))
+        from .protocol import ProtocolError
+
+        try:
+            engine.load(str(Path(args.load).resolve()))
+        except ProtocolError as e:
+            print(f"error: --load {args.load}: {e.message}", file=sys.stderr, flush=True)
+            return 2
     vllm = None
     if args.vllm_url:
         adapter_dir = Path(args.adapter_dir or tempfile.mkdtemp(prefix="mlerl-adapters-")).resolve()

@@ -209,7 +209,14 @@ def serve(app: App, host: str, port: int, quiet: bool = False) -> None:
     httpd.daemon_threads = True
     bound_host, bound_port = httpd.server_address[:2]
     # One machine-readable line on stdout once requests are answered; starters read the port from it (port 0 = any).
-    print(json.dumps({"event": "listening", "url": f"http://{bound_host}:{bound_port}", "port": bound_port, "version": app.engine.version}), flush=True)
+    url = f"http://{bound_host}:{bound_port}"
+    print(json.dumps({"event": "listening", "url": url, "port": bound_port, "version": app.engine.version}), flush=True)
+    print(
+        f"[trainer] {app.engine.model_path} on {app.engine.device} at {url} (protocol {PROTOCOL}, version {app.engine.version}); "
+        f"sampling models \"policy\" and \"base\"" + (f"; adapters go to vLLM at {app.vllm.url}" if app.vllm else ""),
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         httpd.serve_forever(poll_interval=0.2)
     finally:

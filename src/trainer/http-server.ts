@@ -24,6 +24,8 @@ export interface TrainerServerOptions {
   seed?: number;
   threads?: number;
   device?: string;
+  /** Weights dtype: float32 (default), bfloat16 or float16. */
+  dtype?: "float32" | "bfloat16" | "float16";
   /** Checkpoint directory (written by save) to start from. */
   load?: string;
   vllmUrl?: string;
@@ -64,6 +66,7 @@ export function serverArgs(o: TrainerServerOptions & { model: string }): string[
   opt("--seed", o.seed);
   opt("--threads", o.threads);
   opt("--device", o.device);
+  opt("--dtype", o.dtype);
   opt("--load", o.load);
   opt("--vllm-url", o.vllmUrl);
   opt("--adapter-name", o.adapterName);

@@ -15,6 +15,7 @@ interface ServeOptions {
   loraTargets: string;
   seed: string;
   device?: string;
+  dtype: string;
   threads?: string;
   load?: string;
   vllmUrl?: string;
@@ -29,6 +30,14 @@ function int(flag: string, value: string, min: number): number {
   return n;
 }
 
+const DTYPES = ["float32", "bfloat16", "float16"] as const;
+
+function dtypeArg(v: string): (typeof DTYPES)[number] {
+  const found = DTYPES.find((d) => d === v);
+  if (!found) throw new UserError(`--dtype must be one of ${DTYPES.join(", ")}, got '${v}'`, "use bfloat16 on a GPU, float32 on CPU");
+  return found;
+}
+
 /** A local path is passed absolute (the server runs in another directory); anything else is a hub id. */
 function modelArg(model: string): string {
   if (model.startsWith(".") || model.startsWith("/") || existsSync(model)) {
@@ -41,15 +50,8 @@ function modelArg(model: string): string {
 
 async function serve(o: ServeOptions): Promise<void> {
   const { python } = requireTrainerPython();
-  let model: string;
-  if (o.model) {
-    model = modelArg(o.model);
-  } else {
-    model = ensureTinyModel().dir;
-    process.stderr.write(`no --model given: serving the tiny test model at ${model} (random weights, for tests and demos)\n`);
-  }
-  const args = serverArgs({
-    model,
+  // Every flag is checked before anything slow happens (building the tiny model, importing torch).
+  const flags = {
     host: o.host,
     port: int("--port", o.port, 0),
     loraR: int("--lora-r", o.loraR, 1),
@@ -57,13 +59,22 @@ async function serve(o: ServeOptions): Promise<void> {
     loraTargets: o.loraTargets,
     seed: int("--seed", o.seed, 0),
     device: o.device,
+    dtype: dtypeArg(o.dtype),
     threads: o.threads === undefined ? undefined : int("--threads", o.threads, 1),
     load: o.load === undefined ? undefined : resolve(o.load),
     vllmUrl: o.vllmUrl,
     adapterName: o.adapterName,
     adapterDir: o.adapterDir === undefined ? undefined : resolve(o.adapterDir),
     verbose: o.verbose,
-  });
+  };
+  let model: string;
+  if (o.model) {
+    model = modelArg(o.model);
+  } else {
+    model = ensureTinyModel().dir;
+    process.stderr.write(`no --model given: serving the tiny test model at ${model} (random weights, for tests and demos)\n`);
+  }
+  const args = serverArgs({ ...flags, model });
   const child = spawn(python, args, {
     cwd: trainerPackageRoot(),
     env: { ...process.env, PYTHONPATH: trainerPackageRoot(), PYTHONUNBUFFERED: "1", TOKENIZERS_PARALLELISM: "false" },
@@ -92,6 +103,7 @@ export function registerTrainer(program: Command): void {
     .option("--lora-targets <names>", "comma-separated module names to adapt, or all-linear", "all-linear")
     .option("--seed <n>", "seed of the adapter's initialisation", "0")
     .option("--device <dev>", "torch device, e.g. cpu or cuda:0 (default: cuda when available)")
+    .option("--dtype <type>", "weights dtype: float32 | bfloat16 | float16 (logprobs are always computed in float32)", "float32")
     .option("--threads <n>", "torch CPU threads (default: torch's choice)")
     .option("--load <dir>", "start from a checkpoint directory written by /save (weights, optimizer state, version)")
     .option("--vllm-url <url>", "vLLM server to hot-load each new adapter into as <adapter-name>-v<version>")
