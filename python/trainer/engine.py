@@ -78,7 +78,8 @@ class Engine:
         ids = torch.tensor([model_input], device=self.device)
         logits = self.model(input_ids=ids, use_cache=False).logits[0].float()
         tgt = torch.tensor(targets, device=self.device)
-        return torch.log_softmax(logits, dim=-1).gather(-1, tgt[:, None]).squeeze(-1)
+        # Same value as log_softmax(logits)[target], without a second [T, vocab] tensor (large for a real model).
+        return logits.gather(-1, tgt[:, None]).squeeze(-1) - torch.logsumexp(logits, dim=-1)
 
     def forward_backward(self, datums: list[Datum], loss: Loss) -> dict:
         """Add this batch's loss gradients to the accumulated ones; one datum at a time bounds memory (the

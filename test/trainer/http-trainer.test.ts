@@ -235,4 +235,20 @@ describe("HttpTrainer against the reference server (tiny Qwen2 model on CPU)", {
     assert.deepEqual(withIds.choices[0]!.prompt_token_ids, [5, 6, 7]);
     assert.equal(withIds.choices[0]!.token_ids.length, 3);
   });
+
+  it("samples n choices per request and stops at a stop string, which the text leaves out", async () => {
+    const r = await post(`${a.url}/v1/completions`, { model: "base", prompt: "def main():", max_tokens: 40, n: 2, logprobs: 0, return_token_ids: true, seed: 5, stop: ["e"] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const c = Completion.parse(r.json);
+    assert.equal(c.choices.length, 2);
+    assert.notDeepEqual(c.choices[0]!.token_ids, c.choices[1]!.token_ids);
+    for (const ch of c.choices) {
+      assert.equal(ch.token_ids.length, ch.logprobs.token_logprobs.length);
+      assert.ok(!ch.text.includes("e"), ch.text);
+      // A stopped choice keeps every sampled token (the last one completed the stop string); only the text is cut.
+      if (ch.finish_reason === "stop") assert.ok(ch.token_ids.length < 40 || ch.token_ids.includes(eos));
+      else assert.equal(ch.token_ids.length, 40);
+    }
+    assert.ok(c.choices.some((ch) => ch.finish_reason === "stop"), "a 40-token random text contains an e");
+  });
 });
