@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { openEnvironment, type Environment, type ExecutorKind } from "../eval/environment.js";
+import { openEnvironment, TRAINING_DEFAULTS, type Environment, type ExecutorKind } from "../eval/environment.js";
 import { writeEvalJson } from "../eval/evaluate.js";
 import { runPool } from "../eval/pool.js";
 import { EvalResult, medalOf, taskResult, type EvalAttempt } from "../eval/result.js";
@@ -77,10 +77,10 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   const runDir = resolve(opts.runDir);
   if (existsSync(`${runDir}/run.sqlite`)) throw new UserError(`${runDir} already holds a run`, "pick a new --run-dir");
   const executors = opts.executors ?? availableParallelism();
-  const timeoutSec = opts.timeoutSec ?? 45;
+  const timeoutSec = opts.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
   const policySeed = opts.policySeed ?? 0;
 
-  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, executor: opts.executor ?? "sandbox", timeoutSec, reward: { validBonus: 2, scoreFloor: -1 }, qualityWeight: 4, log });
+  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, executor: opts.executor ?? "sandbox", timeoutSec, reward: { validBonus: TRAINING_DEFAULTS.validBonus, scoreFloor: TRAINING_DEFAULTS.scoreFloor }, qualityWeight: TRAINING_DEFAULTS.qualityWeight, log });
   let ownPolicy: FragmentPolicy | null = null;
   const store = new RunStore(runDir);
   try {

@@ -8,10 +8,22 @@
 import { AstInstrumenter } from "../instrument/index.js";
 import type { RewardConfig } from "../reward/config.js";
 import type { RolloutOutcome } from "../rl/ports.js";
+import { TrainConfig } from "../rl/train-config.js";
 import { EnvironmentRunner } from "../rollout/runner.js";
 import { createExecutor } from "../sandbox/index.js";
 import { BUILTIN_TASK_IDS, getTask, prepareTasks, requirePrepared } from "../tasks/registry.js";
 import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+
+/**
+ * Reward rule and deadline of `mlerl train`'s defaults, for evaluations and baselines without a run config, so
+ * their rewards are on the training scale.
+ */
+export const TRAINING_DEFAULTS = {
+  validBonus: TrainConfig.shape.validBonus.parse(undefined),
+  scoreFloor: TrainConfig.shape.scoreFloor.parse(undefined),
+  qualityWeight: TrainConfig.shape.qualityWeight.parse(undefined),
+  timeoutSec: 45,
+} as const;
 
 export type ExecutorKind = "sandbox" | "unsandboxed";
 

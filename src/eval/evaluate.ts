@@ -18,8 +18,8 @@ import { methodOf } from "../rl/method.js";
 import type { RolloutOutcome } from "../rl/ports.js";
 import { storedConfig } from "../rl/train.js";
 import { RunStore } from "../store/run-store.js";
-import { TrainConfig } from "../rl/train-config.js";
-import { feedbackOf, openEnvironment, type Environment, type ExecutorKind } from "./environment.js";
+import type { TrainConfig } from "../rl/train-config.js";
+import { feedbackOf, openEnvironment, TRAINING_DEFAULTS, type Environment, type ExecutorKind } from "./environment.js";
 import { runPool } from "./pool.js";
 import { EvalResult, medalOf, taskResult, type EvalAttempt } from "./result.js";
 import { samplerSolver, samplingSeed } from "./sampler-solver.js";
@@ -41,25 +41,6 @@ export interface OpenedPolicy {
   note: string | null;
   close(): void;
 }
-
-/** The training defaults for reward and deadline when no run config is at hand. */
-const DEFAULTS = TrainConfig.parse({
-  tasks: ["_"],
-  policy: "fragment",
-  executor: "sandbox",
-  executors: 1,
-  batchSize: 1,
-  maxStaleness: 0,
-  improveProb: 0.5,
-  durationAware: true,
-  instrumentation: true,
-  normalizeAdvantages: true,
-  seed: 0,
-  learningRate: 0.01,
-  loss: "ppo",
-  clip: 0.2,
-  timeoutSec: 45,
-});
 
 /** Loads the policy a source names (the run's latest checkpoint, a checkpoint dir, or a fresh random init). */
 export async function openEvalPolicy(source: PolicySource): Promise<OpenedPolicy> {
@@ -154,7 +135,7 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
     const outDir = resolve(opts.outDir ?? opened.source.runDir ?? "");
     if (!opts.outDir && !opened.source.runDir) throw new UserError("no output directory for eval.json", "pass --out DIR");
     if (opened.note) log(opened.note);
-    const config = opened.config ?? DEFAULTS;
+    const config = opened.config ?? TRAINING_DEFAULTS;
     const reward: Partial<RewardConfig> = { validBonus: config.validBonus, scoreFloor: config.scoreFloor };
     const env = await openEnvironment({
       dataDir: opts.dataDir,
@@ -186,7 +167,7 @@ async function evaluateIn(
   const detailsPath = join(workDir, "attempts.jsonl");
   writeFileSync(detailsPath, "");
   const templates: Templates = loadTemplates();
-  const timeLimitSec = opts.timeoutSec ?? opened.config?.timeoutSec ?? DEFAULTS.timeoutSec;
+  const timeLimitSec = opts.timeoutSec ?? opened.config?.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
   const overviews = new Map<string, string>();
   for (const [id, t] of env.tasks) overviews.set(id, await dataOverview(t.paths.publicDir));
 
