@@ -10,7 +10,7 @@ import { UserError } from "../errors.js";
 export interface OpenAIClientOptions {
   /** Server root, with or without a trailing `/v1` (e.g. http://127.0.0.1:8600 or http://gpu:8000/v1). */
   baseUrl: string;
-  /** Sent as a bearer token when set (vLLM's --api-key, hosted endpoints). */
+  /** Sent as a bearer token (vLLM's --api-key, hosted endpoints); default: $OPENAI_API_KEY, if set. */
   apiKey?: string;
   /** Requests in flight at once, over all callers of this client. */
   concurrency?: number;
@@ -123,7 +123,7 @@ export class OpenAIClient {
       timeoutMs: opts.timeoutMs ?? DEFAULT_CLIENT.timeoutMs,
       retries: opts.retries ?? DEFAULT_CLIENT.retries,
       backoffMs: opts.backoffMs ?? DEFAULT_CLIENT.backoffMs,
-      apiKey: opts.apiKey,
+      apiKey: opts.apiKey ?? (process.env.OPENAI_API_KEY || undefined),
       signal: opts.signal,
     };
     this.limiter = new Limiter(this.o.concurrency);

@@ -104,7 +104,6 @@ export async function lmInstrumenterFor(config: TrainConfig, ast: AstInstrumente
     baseUrl,
     model,
     api: config.api ?? DEFAULT_OPENAI.api,
-    apiKey: process.env.OPENAI_API_KEY,
     retries: 2,
     timeoutMs: 300_000,
   });
@@ -188,7 +187,6 @@ export async function openLmPolicy(opts: {
     model: modelOf,
     api: config.api ?? DEFAULT_OPENAI.api,
     maxTokens: config.maxTokens ?? DEFAULT_OPENAI.maxTokens,
-    apiKey: process.env.OPENAI_API_KEY,
     concurrency: Math.max(1, config.executors),
     publicDirOf: (task) => {
       const t = opts.tasks.get(task.id);

@@ -18,7 +18,7 @@ export interface FakeReply {
 export type FakeHandler = (path: string, body: Record<string, unknown>, n: number) => FakeReply;
 
 export class FakeOpenAI {
-  readonly requests: { path: string; body: Record<string, unknown> }[] = [];
+  readonly requests: { path: string; body: Record<string, unknown>; headers: Record<string, string | string[] | undefined> }[] = [];
   maxInFlight = 0;
   handler: FakeHandler = () => ({ status: 500, body: { error: { type: "no_handler", message: "no handler set" } } });
   private inFlight = 0;
@@ -45,7 +45,7 @@ export class FakeOpenAI {
     let raw = "";
     for await (const chunk of req) raw += String(chunk);
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    this.requests.push({ path: req.url ?? "", body });
+    this.requests.push({ path: req.url ?? "", body, headers: req.headers });
     const reply = this.handler(req.url ?? "", body, this.requests.length);
     if (reply.hang) {
       this.hanging.add(res);

@@ -50,6 +50,9 @@ test("chat: the rendered prompt goes out with return_token_ids and logprobs; ids
   assert.equal(c.finished, true);
   assert.equal(c.text, PROGRAM, "the program, parsed out of the answer");
   assert.equal(s.version(), 3, "without a trainer to ask, the version is the last one served");
+  assert.equal(fake.requests[0]!.headers.authorization, undefined, "no key, no header");
+  await sampler({ apiKey: "sk-test" }).sample([scratch], { seed: 1 });
+  assert.equal(fake.requests[1]!.headers.authorization, "Bearer sk-test");
   const req = fake.requests[0]!;
   assert.equal(req.path, "/v1/chat/completions");
   assert.equal(req.body.return_token_ids, true);
