@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the adapter's initialisation (default 0)")
     ap.add_argument("--device", default=None, help="torch device (default cuda if available, else cpu)")
     ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"], help="weights dtype (default float32)")
+    ap.add_argument("--max-batch-tokens", type=int, default=8192, help="padded tokens per forward pass of forward_backward (default 8192)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     ap.add_argument("--load", default=None, help="checkpoint directory (written by /save) to start from")
     ap.add_argument("--vllm-url", default=None, help="vLLM server to hot-load each new adapter into")
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     model = args.model
     if Path(model).exists():
         model = str(Path(model).resolve())
-    engine = Engine(model, LoraSettings(args.lora_r, args.lora_alpha, args.lora_targets), seed=args.seed, device=device, dtype=args.dtype)
+    engine = Engine(model, LoraSettings(args.lora_r, args.lora_alpha, args.lora_targets), seed=args.seed, device=device, dtype=args.dtype, max_batch_tokens=args.max_batch_tokens)
     if args.load:
         from .protocol import ProtocolError
 

@@ -27,11 +27,20 @@ class LoraSettings:
 
 
 class Engine:
-    def __init__(self, model_path: str, lora: LoraSettings, seed: int = 0, device: str = "cpu", dtype: str = "float32"):
+    def __init__(
+        self,
+        model_path: str,
+        lora: LoraSettings,
+        seed: int = 0,
+        device: str = "cpu",
+        dtype: str = "float32",
+        max_batch_tokens: int = 8192,
+    ):
         from peft import LoraConfig, get_peft_model
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.model_path = model_path
+        self.max_batch_tokens = max(1, max_batch_tokens)
         self.lora = lora
         self.device = torch.device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(model_path)
@@ -74,40 +83,65 @@ class Engine:
 
     # ---- training -------------------------------------------------------------------------------------------
 
-    def _target_logprobs(self, model_input: list[int], targets: list[int]) -> torch.Tensor:
-        ids = torch.tensor([model_input], device=self.device)
-        logits = self.model(input_ids=ids, use_cache=False).logits[0].float()
-        tgt = torch.tensor(targets, device=self.device)
-        # Same value as log_softmax(logits)[target], without a second [T, vocab] tensor (large for a real model).
-        return logits.gather(-1, tgt[:, None]).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+    def _micro_batches(self, datums: list[Datum]) -> list[list[int]]:
+        """Datum indices sorted by length and grouped so that rows x longest row stays within the token budget:
+        one forward pass per group, and a long sequence of a real model gets a pass of its own."""
+        order = sorted(range(len(datums)), key=lambda i: len(datums[i].model_input))
+        groups: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            if current and (len(current) + 1) * len(datums[i].model_input) > self.max_batch_tokens:
+                groups.append(current)
+                current = []
+            current.append(i)
+        if current:
+            groups.append(current)
+        return groups
+
+    def _target_logprobs(self, rows: list[Datum]) -> list[torch.Tensor]:
+        """Learner logprobs of each row's targets. Rows are right-padded: under causal attention a real position
+        never sees the padding after it, so no attention mask is needed and the values are those of one row alone."""
+        width = max(len(d.model_input) for d in rows)
+        ids = torch.zeros((len(rows), width), dtype=torch.long, device=self.device)
+        tgt = torch.zeros((len(rows), width), dtype=torch.long, device=self.device)
+        for r, d in enumerate(rows):
+            ids[r, : len(d.model_input)] = torch.tensor(d.model_input, device=self.device)
+            tgt[r, : len(d.target_tokens)] = torch.tensor(d.target_tokens, device=self.device)
+        logits = self.model(input_ids=ids, use_cache=False).logits.float()
+        # Same value as log_softmax(logits)[target], without a second [rows, T, vocab] tensor.
+        lp = logits.gather(-1, tgt[..., None]).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        return [lp[r, : len(d.model_input)] for r, d in enumerate(rows)]
 
     def forward_backward(self, datums: list[Datum], loss: Loss) -> dict:
-        """Add this batch's loss gradients to the accumulated ones; one datum at a time bounds memory (the
-        [T, vocab] logits of a long sequence of a real model are large), and gradients add up all the same."""
+        """Add this batch's loss gradients to the accumulated ones, one micro-batch at a time (gradients add up)."""
         with self.lock:
             # A call either adds all its gradients or none: on failure the accumulated ones are put back.
             saved = [None if p.grad is None else p.grad.clone() for p in self.params]
             try:
                 total = 0.0
                 stats = TokenStats()
-                logprobs: list[list[float]] = []
-                for i, d in enumerate(datums):
-                    lp = self._target_logprobs(d.model_input, d.target_tokens)
-                    behaviour = torch.tensor(d.logprobs, device=self.device, dtype=torch.float32)
-                    adv = torch.tensor(d.advantages, device=self.device, dtype=torch.float32)
-                    value, s = token_loss(loss.name, lp, behaviour, adv, loss.clip_low, loss.clip_high)
-                    if not torch.isfinite(value):
-                        raise ProtocolError(
-                            400,
-                            "non_finite_loss",
-                            f"datums[{i}]: the loss is {value.item()} (a ratio pi/mu overflowed: are the behaviour logprobs "
-                            "those of this model's tokens?); no gradient of this call was kept",
-                        )
-                    if s.trained > 0:
-                        value.backward()
-                    total += float(value.item())
-                    stats.add(s)
-                    logprobs.append(lp.detach().cpu().double().tolist())
+                logprobs: list[list[float]] = [[] for _ in datums]
+                for group in self._micro_batches(datums):
+                    rows = [datums[i] for i in group]
+                    group_loss = None
+                    for i, d, lp in zip(group, rows, self._target_logprobs(rows)):
+                        behaviour = torch.tensor(d.logprobs, device=self.device, dtype=torch.float32)
+                        adv = torch.tensor(d.advantages, device=self.device, dtype=torch.float32)
+                        value, s = token_loss(loss.name, lp, behaviour, adv, loss.clip_low, loss.clip_high)
+                        if not torch.isfinite(value):
+                            raise ProtocolError(
+                                400,
+                                "non_finite_loss",
+                                f"datums[{i}]: the loss is {value.item()} (a ratio pi/mu overflowed: are the behaviour "
+                                "logprobs those of this model's tokens?); no gradient of this call was kept",
+                            )
+                        if s.trained > 0:
+                            group_loss = value if group_loss is None else group_loss + value
+                        total += float(value.item())
+                        stats.add(s)
+                        logprobs[i] = lp.detach().cpu().double().tolist()
+                    if group_loss is not None:
+                        group_loss.backward()
             except BaseException:
                 for p, g in zip(self.params, saved):
                     p.grad = g

@@ -23,6 +23,8 @@ export interface TrainerServerOptions {
   loraTargets?: string;
   seed?: number;
   threads?: number;
+  /** Padded tokens per forward pass of forward_backward (the server's default is 8192). */
+  maxBatchTokens?: number;
   device?: string;
   /** Weights dtype: float32 (default), bfloat16 or float16. */
   dtype?: "float32" | "bfloat16" | "float16";
@@ -65,6 +67,7 @@ export function serverArgs(o: TrainerServerOptions & { model: string }): string[
   opt("--lora-targets", o.loraTargets);
   opt("--seed", o.seed);
   opt("--threads", o.threads);
+  opt("--max-batch-tokens", o.maxBatchTokens);
   opt("--device", o.device);
   opt("--dtype", o.dtype);
   opt("--load", o.load);

@@ -17,6 +17,7 @@ interface ServeOptions {
   device?: string;
   dtype: string;
   threads?: string;
+  maxBatchTokens: string;
   load?: string;
   vllmUrl?: string;
   adapterName: string;
@@ -61,6 +62,7 @@ async function serve(o: ServeOptions): Promise<void> {
     device: o.device,
     dtype: dtypeArg(o.dtype),
     threads: o.threads === undefined ? undefined : int("--threads", o.threads, 1),
+    maxBatchTokens: int("--max-batch-tokens", o.maxBatchTokens, 1),
     load: o.load === undefined ? undefined : resolve(o.load),
     vllmUrl: o.vllmUrl,
     adapterName: o.adapterName,
@@ -105,6 +107,7 @@ export function registerTrainer(program: Command): void {
     .option("--device <dev>", "torch device, e.g. cpu or cuda:0 (default: cuda when available)")
     .option("--dtype <type>", "weights dtype: float32 | bfloat16 | float16 (logprobs are always computed in float32)", "float32")
     .option("--threads <n>", "torch CPU threads (default: torch's choice)")
+    .option("--max-batch-tokens <n>", "padded tokens per forward pass of forward_backward: rows × longest row (lower it if the GPU runs out of memory)", "8192")
     .option("--load <dir>", "start from a checkpoint directory written by /save (weights, optimizer state, version)")
     .option("--vllm-url <url>", "vLLM server to hot-load each new adapter into as <adapter-name>-v<version>")
     .option("--adapter-name <name>", "adapter name prefix in vLLM", "policy")
