@@ -3,7 +3,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { bestSoFarChart, durationChart, outcomeChart, rewardChart } from "./charts.js";
-import { groupRuns, tasksOf, type GroupBy, type MethodGroup, type TaskInfo } from "./groups.js";
+import { groupRuns, splitSeeds, tasksOf, type GroupBy, type MethodGroup, type TaskInfo } from "./groups.js";
 import { expandRunDirs, loadRun, type LoadedRun } from "./load-runs.js";
 import { renderChart } from "./render.js";
 import { bestSoFarSeries, durationSeries, failureStageShares, outcomeShares, rewardSeries, STAGE_ORDER } from "./series.js";
@@ -28,7 +28,8 @@ export interface BuildResult {
 
 /** A run whose stored rollout times cover far less than the time it reports (simulated time) gets a caveat. */
 function clockNote(run: LoadedRun): string | null {
-  const span = Math.max(0, ...run.rollouts.map((r) => r.finishSec ?? 0));
+  // Searches run one after another on their own clocks add up; so do their spans.
+  const span = splitSeeds(run).reduce((sum, r) => sum + Math.max(0, ...r.rollouts.map((x) => x.finishSec ?? 0)), 0);
   if (run.elapsedSec === null || run.elapsedSec < 10 || span >= run.elapsedSec / 10) return null;
   return `its rollout timestamps span ${span.toFixed(1)} s but the run reports ${run.elapsedSec.toFixed(0)} s of training (a simulated clock?): time axes show the stored timestamps`;
 }
@@ -102,7 +103,8 @@ function plotJobs(groups: readonly MethodGroup[], tasks: readonly TaskInfo[], me
 export async function buildReport(opts: BuildOptions): Promise<BuildResult> {
   const dirs = expandRunDirs(opts.dirs);
   const runs = dirs.map(loadRun);
-  const groups = groupRuns(runs, opts.groupBy ?? "method");
+  // Tables and plots see one replica per independent search; the runs table lists the directories.
+  const groups = groupRuns(runs.flatMap(splitSeeds), opts.groupBy ?? "method");
   const methods = groups.map((g) => g.name);
   const tasks = tasksOf(groups, opts.taskLookup);
   for (const run of runs) {

@@ -1,5 +1,28 @@
 import type { LoadedRun } from "./load-runs.js";
 
+/**
+ * A run that holds several independent searches (baselines run their seeds one after another in one run dir,
+ * each on its own clock from 0, and tag each outcome with its seed) becomes one replica per seed, so curves
+ * over time are per search, like one training run per seed. The replicas share the directory; the first keeps
+ * the run's eval.json so the evaluation is counted once. Runs with a single seed (or none) come back as they are.
+ */
+export function splitSeeds(run: LoadedRun): LoadedRun[] {
+  const seeds = [...new Set(run.rollouts.map((r) => r.outcome?.seed).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
+  if (seeds.length < 2) return [run];
+  return seeds.map((seed, i) => {
+    const mine = run.rollouts.filter((r) => r.outcome?.seed === seed);
+    const t0 = Math.min(...mine.map((r) => r.startSec));
+    return {
+      ...run,
+      dir: `${run.dir}#seed${seed}`,
+      name: `${run.name} seed ${seed}`,
+      rollouts: mine.map((r) => ({ ...r, startSec: r.startSec - t0, finishSec: r.finishSec === null ? null : r.finishSec - t0 })),
+      evaluation: i === 0 ? run.evaluation : null,
+      notes: [],
+    };
+  });
+}
+
 /** One method of the report: its runs are its seeds. */
 export interface MethodGroup {
   /** What the tables and legends call it. */

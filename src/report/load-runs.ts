@@ -19,6 +19,8 @@ export const ReportOutcome = z.object({
   validationMetric: z.number().nullable().default(null),
   failureKind: z.string(),
   milestones: z.array(z.string()).default([]),
+  /** Baseline runs search their seeds one after another in one run, each on its own clock from 0. */
+  seed: z.number().int().optional(),
 });
 export type ReportOutcome = z.infer<typeof ReportOutcome>;
 

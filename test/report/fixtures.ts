@@ -29,6 +29,8 @@ export interface FixtureRollout {
   failureKind?: string;
   milestones?: string[];
   reward?: number;
+  /** Baseline runs tag each outcome with the seed of the search it belongs to. */
+  seed?: number;
 }
 
 /** Writes a run directory the way training and baselines do; `clockOffset` mimics epoch-second timestamps. */
@@ -48,7 +50,7 @@ export function writeRun(
     for (const r of opts.rollouts) {
       const id = store.startRollout({ taskId: r.taskId, kind: r.kind ?? "scratch", parentId: null, policyVersion: version, actionJson: "{}", startedAt: off + r.startedAt });
       const reward = r.reward ?? (r.validSubmission ? (r.score ?? 0) + 2 : 0.1 * (r.milestones?.length ?? 0) || -10);
-      const outcome: RolloutOutcome = {
+      const outcome: RolloutOutcome & { seed?: number } = {
         reward,
         wallSec: r.wallSec,
         validSubmission: r.validSubmission,
@@ -57,6 +59,7 @@ export function writeRun(
         failureKind: r.failureKind ?? (r.validSubmission ? "none" : "runtime_error"),
         milestones: r.milestones ?? [],
         output: "",
+        ...(r.seed !== undefined ? { seed: r.seed } : {}),
       };
       store.finishRollout(id, { reward, outcomeJson: JSON.stringify(outcome), wallSec: r.wallSec, finishedAt: off + r.startedAt + r.wallSec });
       pending.push(id);

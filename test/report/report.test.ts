@@ -162,6 +162,35 @@ describe("reading damaged or partial runs", () => {
   });
 });
 
+describe("a baseline run holding several seeds", () => {
+  it("is split into one search per seed, each on its own clock; the evaluation counts once", async () => {
+    const root = tempDir("report-seeds-");
+    const dir = join(root, "random");
+    const seed0: FixtureRollout[] = [
+      { taskId: "task-auc", startedAt: 0, wallSec: 10, validSubmission: true, score: 0.6, seed: 0 },
+      { taskId: "task-auc", startedAt: 10, wallSec: 10, validSubmission: true, score: 0.7, seed: 0 },
+    ];
+    // The second search starts its clock from 0 again, after the first one.
+    const seed1: FixtureRollout[] = [
+      { taskId: "task-auc", startedAt: 0, wallSec: 5, validSubmission: true, score: 0.9, seed: 1 },
+      { taskId: "task-auc", startedAt: 5, wallSec: 15, validSubmission: false, score: null, seed: 1 },
+    ];
+    writeRun(dir, { method: "random", rollouts: [...seed0, ...seed1], elapsedSec: 40 });
+    writeEval(dir, "random", [{ taskId: "task-auc", lowerIsBetter: false, scores: [[0.7], [0.9]] }]);
+    const r = await buildReport({ dirs: [dir], out: join(root, "out"), taskLookup: lookup });
+    const row = r.model.training[0]!.rows[0]!;
+    assert.equal(row.runs, 2, "two searches");
+    assert.ok(Math.abs(row.best.mean! - 0.8) < 1e-12, "mean of the two searches' bests (0.7, 0.9)");
+    const ev = r.model.evaluation[0]!.rows[0]!;
+    assert.equal(ev.runs, 1);
+    assert.equal(ev.attempts, 2);
+    assert.equal(r.model.runs.length, 1, "the runs table lists the directory once");
+    assert.ok(!r.model.runs[0]!.notes.some((n) => n.includes("timestamps span")), "per-seed spans add up to the elapsed time");
+    const svg = readFileSync(join(root, "out", "best-so-far.svg"), "utf8");
+    assert.match(svg, /thin lines: single runs/, "the two searches are drawn as separate runs with their mean");
+  });
+});
+
 describe("the CLI", () => {
   const bin = join(repoRoot(), "bin", "mlerl");
 
