@@ -1,6 +1,6 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { repoRoot } from "../../src/paths.js";
@@ -14,6 +14,16 @@ const root = tempDir("mlerl-lm-policy-");
 const bin = join(repoRoot(), "bin", "mlerl");
 function mlerl(args: string[]) {
   return spawnSync(bin, ["--data-dir", join(root, "data"), ...args], { encoding: "utf8", timeout: 120_000 });
+}
+
+/** For runs that talk to a fake server in this process: spawnSync would block the server's event loop. */
+function mlerlAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, ["--data-dir", join(root, "data"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+    child.once("exit", (status) => resolve({ status, stderr }));
+  });
 }
 
 let fakeTrainer: FakeOpenAI;
@@ -77,7 +87,7 @@ test("a trainer that is not there, or that cannot reach the sampler, stops the r
   assert.equal(dead.status, 2, dead.stderr);
   assert.match(dead.stderr, new RegExp(`trainer at ${url} is not reachable \\(ECONNREFUSED\\)`));
   assert.doesNotMatch(dead.stderr, /^\s+at /m);
-  const apart = mlerl(["train", "--policy", "openai", "--base-url", "http://127.0.0.1:9", "--trainer-url", fakeTrainer.url, "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "apart")]);
+  const apart = await mlerlAsync(["train", "--policy", "openai", "--base-url", "http://127.0.0.1:9", "--trainer-url", fakeTrainer.url, "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "apart")]);
   assert.equal(apart.status, 2, apart.stderr);
   assert.match(apart.stderr, /publishes its adapters nowhere/);
   for (const d of ["dead", "apart"]) {
