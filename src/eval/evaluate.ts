@@ -63,6 +63,12 @@ export async function openEvalPolicy(source: PolicySource): Promise<OpenedPolicy
   try {
     const config = storedConfig(store);
     if (!config) throw new UserError(`--run ${runDir}: the run has no stored config`, "pass a run directory written by `mlerl train`");
+    if (config.policy === "openai") {
+      throw new UserError(
+        `--run ${runDir}: an LM run's policy lives on its trainer server, which \`mlerl eval --run\` does not drive`,
+        "evaluate it through the library: evaluatePolicy({ policy: { kind: \"sampler\", sampler: new OpenAISampler(...), method: \"rl\" }, ... })",
+      );
+    }
     if (config.policy !== "fragment") {
       throw new UserError(`--run ${runDir}: a ${config.policy} policy cannot be evaluated in the environment (it was trained with --executor ${config.executor})`, "evaluate a run of the built-in fragment policy trained on real tasks");
     }
