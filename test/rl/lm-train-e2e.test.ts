@@ -9,6 +9,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../src/paths.js";
+import { OpenAISampler } from "../../src/policy/openai.js";
+import { requirePrepared } from "../../src/tasks/registry.js";
 import { TokenPayload } from "../../src/rl/policy-adapter.js";
 import type { UpdateStats } from "../../src/rl/loop.js";
 import { RunStore } from "../../src/store/run-store.js";
@@ -153,4 +155,21 @@ test("a real LM trains through the trainer server: exact behaviour logprobs, lea
     .map((f) => (JSON.parse(readFileSync(f, "utf8")) as { instrumentNote: string | null }).instrumentNote);
   assert.ok(notes.length >= ROLLOUTS);
   assert.ok(notes.every((n) => n === null || /^lm output rejected \(.+\); used ast/.test(n)), notes.join("\n"));
+  assert.ok(notes.some((n) => n !== null), "the LM instrumenter was consulted");
+
+  // Phase 4: the sampler on both endpoints against the trained adapter: it reports the trainer's version, and its
+  // logprobs still equal the learner's (the adapter is no longer the identity here).
+  const { spec, paths } = requirePrepared(TASK, dataDir);
+  const finalVersion = trainer.version();
+  assert.ok(finalVersion > 1);
+  for (const api of ["chat", "completions"] as const) {
+    const sampler = new OpenAISampler({ baseUrl: second.url, model: "policy", api, maxTokens: 16, publicDirOf: () => paths.publicDir, timeLimitSec: 20, version: () => trainer.version() });
+    const [c] = await sampler.sample([{ task: spec, kind: "scratch" }], { seed: 11 });
+    assert.equal(c!.version, finalVersion, `${api}: served by the current adapter`);
+    assert.equal(c!.tokens.length, c!.logprobs.length);
+    const row = (await trainer.forwardBackward([datumFromCompletion(c!, 0)], { name: "importance_sampling" })).logprobs[0]!;
+    const diff = Math.max(...completionLogprobs(row, c!).map((lp, j) => Math.abs(lp - c!.logprobs[j]!)));
+    assert.ok(diff < 2e-4, `${api}: sampler and learner disagree by ${diff} at version ${finalVersion}`);
+    t.diagnostic(`${api} at version ${finalVersion}: ${c!.promptTokens.length} prompt + ${c!.tokens.length} tokens, max |Δ logprob| ${diff.toExponential(2)}`);
+  }
 });
