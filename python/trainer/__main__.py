@@ -54,7 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     model = args.model
     if Path(model).exists():
         model = str(Path(model).resolve())
-    engine = Engine(model, LoraSettings(args.lora_r, args.lora_alpha, args.lora_targets), seed=args.seed, device=device, dtype=args.dtype, max_batch_tokens=args.max_batch_tokens)
+    if Path(model).is_dir() and not (Path(model) / "config.json").is_file():
+        print(f"error: {model} has no config.json, so it is not a Hugging Face model directory", file=sys.stderr, flush=True)
+        return 2
+    try:
+        engine = Engine(model, LoraSettings(args.lora_r, args.lora_alpha, args.lora_targets), seed=args.seed, device=device, dtype=args.dtype, max_batch_tokens=args.max_batch_tokens)
+    except Exception as e:  # whatever the libraries raise, the user needs one line, not their stack
+        first = (str(e).strip().splitlines() or [""])[0]
+        print(f"error: cannot load the model {model}: {type(e).__name__}: {first}", file=sys.stderr, flush=True)
+        return 2
     if args.load:
         from .protocol import ProtocolError
 

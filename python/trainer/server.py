@@ -205,7 +205,10 @@ def make_handler(app: App, quiet: bool):
 
 
 def serve(app: App, host: str, port: int, quiet: bool = False) -> None:
-    httpd = ThreadingHTTPServer((host, port), make_handler(app, quiet))
+    try:
+        httpd = ThreadingHTTPServer((host, port), make_handler(app, quiet))
+    except OSError as e:
+        raise SystemExit(f"error: cannot listen on {host}:{port}: {e.strerror or e} (is another server using that port? pick another with --port)")
     httpd.daemon_threads = True
     bound_host, bound_port = httpd.server_address[:2]
     # One machine-readable line on stdout once requests are answered; starters read the port from it (port 0 = any).

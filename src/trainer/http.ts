@@ -105,6 +105,9 @@ function networkCause(e: unknown): string {
   return last;
 }
 
+/** Causes that mean no server listens there (as opposed to one that went away mid-request). */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ETIMEDOUT"]);
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -241,7 +244,8 @@ export class HttpTrainer implements Trainer {
           continue;
         }
         const tries = spec.idempotent ? ` after ${attempt + 1} attempts` : "";
-        throw new TrainerHttpError(`trainer at ${this.url} is not reachable (${cause}) for ${endpoint}${tries}`, START_HINT(this.url), this.url, endpoint);
+        const what = UNREACHABLE.has(cause) ? "is not reachable" : "dropped the connection (it may have crashed or been stopped)";
+        throw new TrainerHttpError(`trainer at ${this.url} ${what} (${cause}) for ${endpoint}${tries}`, START_HINT(this.url), this.url, endpoint);
       }
       let json: unknown;
       try {

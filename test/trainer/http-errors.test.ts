@@ -67,7 +67,8 @@ test("idempotent calls are retried after a dropped connection; forward_backward 
     assert.equal(h.version, 3);
     assert.equal(t.version(), 3);
     assert.equal(hits.get("/health"), 2);
-    await rejected(t.forwardBackward([datum], { name: "ppo" }));
+    const dropped = await rejected(t.forwardBackward([datum], { name: "ppo" }));
+    assert.match(dropped.message, new RegExp(`trainer at ${url.replace(/[.]/g, "\\.")} dropped the connection .* for POST /forward_backward$`));
     assert.equal(hits.get("/forward_backward"), 1);
     await rejected(t.optimStep({ learningRate: 0.1 }));
     assert.equal(hits.get("/optim_step"), 1);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../../src/paths.js";
 import { requireTrainerPython } from "../../src/runtime/trainer-venv.js";
-import { HttpTrainer, TrainerHttpError, ensureTinyModel } from "../../src/trainer/http.js";
+import { HttpTrainer, TrainerHttpError, ensureTinyModel, startTrainerServer } from "../../src/trainer/http.js";
 
 const mlerl = join(repoRoot(), "bin", "mlerl");
 
@@ -41,6 +41,20 @@ test("`mlerl trainer serve` refuses a model directory that does not exist", () =
   assert.match(r.stderr, /--model \.\/no\/such\/model: no such directory/);
   assert.match(r.stderr, /fix: /);
   assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace");
+});
+
+test("startTrainerServer on a directory that holds no model fails with the server's own last words", { timeout: 120_000 }, async () => {
+  const empty = mkdtempSync(join(tmpdir(), "mlerl-not-a-model-"));
+  try {
+    await assert.rejects(startTrainerServer({ model: empty, threads: 1 }), (e: Error & { hint?: string }) => {
+      assert.match(e.message, new RegExp(`the trainer server for ${empty} exited \\(code \\d+\\) before listening; its last output:`));
+      assert.match(e.message, /error: .* has no config\.json, so it is not a Hugging Face model directory/, "the server's reason is quoted");
+      assert.match(e.hint ?? "", /--model/);
+      return true;
+    });
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test("`mlerl trainer serve --vllm-url` hot-loads every adapter version into vLLM and reports a failed load", { timeout: 180_000 }, async () => {
