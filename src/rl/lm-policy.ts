@@ -68,7 +68,7 @@ export function requireLmFields(config: TrainConfig): { baseUrl: string; trainer
  * The sampler's model name for a policy version. On the reference trainer, "policy" always is the current
  * adapter; on vLLM each version has its own adapter name.
  */
-export function modelForVersion(config: TrainConfig, caps: TrainerCapabilities): (version: number) => string {
+export function modelForVersion(config: TrainConfig, caps: TrainerCapabilities, warn: (line: string) => void = () => {}): (version: number) => string {
   const { baseUrl, trainerUrl } = requireLmFields(config);
   if (sameServer(baseUrl, trainerUrl)) {
     const model = config.model ?? DEFAULT_OPENAI.model;
@@ -81,16 +81,18 @@ export function modelForVersion(config: TrainConfig, caps: TrainerCapabilities):
     );
   }
   if (!sameServer(caps.vllm, baseUrl)) {
-    throw new UserError(`the trainer at ${trainerUrl} publishes adapters to ${caps.vllm}, but --base-url is ${baseUrl}`, `sample from the server the trainer publishes to (--base-url ${caps.vllm}), or restart the trainer with --vllm-url ${serverRoot(baseUrl)}`);
+    // The same vLLM can have another name from the trainer's machine, so this is only a warning; a wrong
+    // server shows up at the first request as an unknown model "<name>-v0".
+    warn(`warning: the trainer at ${trainerUrl} publishes adapters to ${caps.vllm}, and mlerl samples from ${baseUrl}: make sure that is the same server`);
   }
   const prefix = config.model ?? caps.adapterName ?? DEFAULT_OPENAI.model;
   return (version) => `${prefix}-v${version}`;
 }
 
 /** Everything about the servers that can be checked before a run is stored: fields, the trainer, the layout. */
-export async function preflightLm(config: TrainConfig): Promise<void> {
+export async function preflightLm(config: TrainConfig, log: (line: string) => void = () => {}): Promise<void> {
   const { trainerUrl } = requireLmFields(config);
-  modelForVersion(config, (await connectTrainer(trainerUrl)).caps);
+  modelForVersion(config, (await connectTrainer(trainerUrl)).caps, log);
 }
 
 /** The instrumenter for a real-LM run: AST alone, or the frozen LM checked against it. */
@@ -174,6 +176,7 @@ export async function openLmPolicy(opts: {
   const { config } = opts;
   const { baseUrl, trainerUrl } = requireLmFields(config);
   const connected = await connectTrainer(trainerUrl);
+  // Warnings were given by the preflight.
   const modelOf = modelForVersion(config, connected.caps);
   const trainer = new NamedTrainer(connected.trainer, connected.trainer.url);
   if (opts.checkpoint) {

@@ -93,7 +93,7 @@ export async function train(opts: {
       for (const id of config.tasks) tasks.set(id, requirePrepared(id, opts.dataDir));
     }
     // A real LM's servers are checked before anything is stored, like the tasks.
-    if (config.policy === "openai") await preflightLm(config);
+    if (config.policy === "openai") await preflightLm(config, log);
     // Stored only once the tasks are known to be usable, so a typo leaves no half-made run behind.
     if (!existing) {
       store.setMeta("config", JSON.stringify(config));

@@ -56,7 +56,10 @@ test("one server or two: the sampler's model name for each policy version", () =
   const named = modelForVersion(TrainConfig.parse({ ...base, model: "p", baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), caps);
   assert.equal(named(2), "p-v2");
   assert.throws(() => modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), { ...caps, vllm: null }), (e: unknown) => e instanceof UserError && /publishes its adapters nowhere/.test(e.message) && /--vllm-url http:\/\/127\.0\.0\.1:8000/.test(e.hint ?? ""));
-  assert.throws(() => modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:9000", trainerUrl: "http://127.0.0.1:8600" }), caps), (e: unknown) => e instanceof UserError && /publishes adapters to http:\/\/127\.0\.0\.1:8000/.test(e.message));
+  const warnings: string[] = [];
+  const elsewhere = modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://vllm-host:8000", trainerUrl: "http://127.0.0.1:8600" }), caps, (l) => warnings.push(l));
+  assert.equal(elsewhere(1), "mlerl-v1");
+  assert.match(warnings.join("\n"), /publishes adapters to http:\/\/127\.0\.0\.1:8000, and mlerl samples from http:\/\/vllm-host:8000/, "another name may be the same server: a warning");
 });
 
 test("inconsistent real-LM flags are user errors that name the fix", () => {
