@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { evalJsonPath, evaluatePolicy, openEvalPolicy } from "../../src/eval/evaluate.js";
-import { EvalResult } from "../../src/eval/result.js";
+import { EvalResult, type EvalAttempt } from "../../src/eval/result.js";
 import { samplerSolver, samplingSeed } from "../../src/eval/sampler-solver.js";
 import { FragmentPolicy } from "../../src/policy/fragmentPolicy.js";
 import { TrainConfig } from "../../src/rl/train-config.js";
@@ -40,7 +40,7 @@ test("the kept solution is the one with the better printed validation metric, ev
     assert.equal(d.scratch.validationMetric, 0.5);
     assert.equal(d.improve.validationMetric, 0.01);
     assert.equal(d.selection, "improve");
-    const a = task.attempts.find((x) => x.seed === d.seed && x.sample === d.sample);
+    const a: EvalAttempt | undefined = task.attempts.find((x) => x.seed === d.seed && x.sample === d.sample);
     assert.ok(a);
     assert.equal(a.selected, "improve");
     assert.equal(a.valid, true);
