@@ -174,11 +174,19 @@ export function ensureTinyModel(opts: TinyModelOptions = {}): TinyModelInfo {
   }
   const info = { ...TinyInfo.parse(JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}")), out: dir };
   writeFileSync(join(tmp, TINY_STAMP), JSON.stringify(info) + "\n");
-  if (existsSync(stamp) && opts.out === undefined) {
-    rmSync(tmp, { recursive: true, force: true }); // another process finished first
-  } else {
+  if (opts.out !== undefined) {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
+  } else {
+    // The cache directory is never deleted once complete (a server may be reading it): if another process
+    // renamed its build into place first, the rename fails and this build is dropped.
+    if (existsSync(dir) && !existsSync(stamp)) rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(tmp, dir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(stamp)) throw e;
+    }
   }
   return { ...info, dir };
 }
