@@ -34,6 +34,12 @@ export interface LoopConfig {
   keepCheckpoints: number;
   /** Write each program as a file beside the store (off for large simulations). */
   writePrograms: boolean;
+  /**
+   * Seconds of the run's clock already spent by earlier sessions: stored times are on the run's own clock
+   * (0 = run start, continuing across resumes, virtual when simulated), so plots against time mean the same
+   * thing for every run.
+   */
+  clockOffsetSec?: number;
 }
 
 export const DEFAULT_LOOP: Omit<LoopConfig, "taskIds"> = {
@@ -136,6 +142,7 @@ export async function runLoop(
   let learner: Promise<void> | null = null;
   let learnerError: unknown = null;
   const t0 = clock.now();
+  const runTime = () => (config.clockOffsetSec ?? 0) + (clock.now() - t0);
   const execAbort = new AbortController();
   // Every in-flight execution listens on this signal; a thousand slots is normal, not a leak.
   setMaxListeners(0, execAbort.signal);
@@ -163,7 +170,7 @@ export async function runLoop(
           notify();
           return;
         }
-        const ok = store.finishRollout(id, { reward: outcome.reward, outcomeJson: JSON.stringify(outcome), wallSec: outcome.wallSec, finishedAt: Date.now() / 1000 });
+        const ok = store.finishRollout(id, { reward: outcome.reward, outcomeJson: JSON.stringify(outcome), wallSec: outcome.wallSec, finishedAt: runTime() });
         if (ok) {
           finishedTotal += 1;
           queue.push({ id, taskId, kind, action, reward: outcome.reward, wallSec: outcome.wallSec });
@@ -222,7 +229,7 @@ export async function runLoop(
       baselines: estimator.snapshot(),
       extra: result.extra ?? {},
     };
-    store.recordUpdate({ version: result.version, createdAt: Date.now() / 1000, stats: { ...stats }, checkpoint: dir, rolloutIds: stats.rolloutIds });
+    store.recordUpdate({ version: result.version, createdAt: runTime(), stats: { ...stats }, checkpoint: dir, rolloutIds: stats.rolloutIds });
     updates += 1;
     pruneCheckpoints(store, config.keepCheckpoints);
     events.onUpdate?.(stats);
@@ -253,7 +260,7 @@ export async function runLoop(
       const parent = rng.next() < config.improveProb ? pool.pick(taskId, rng) : undefined;
       const ctx: PromptContext = parent ? { taskId, kind: "improve", parent } : { taskId, kind: "scratch" };
       const action = await policy.sample(ctx);
-      const id = store.startRollout({ taskId, kind: ctx.kind, parentId: parent?.rolloutId ?? null, policyVersion: action.policyVersion, actionJson: JSON.stringify(action), startedAt: Date.now() / 1000 });
+      const id = store.startRollout({ taskId, kind: ctx.kind, parentId: parent?.rolloutId ?? null, policyVersion: action.policyVersion, actionJson: JSON.stringify(action), startedAt: runTime() });
       if (config.writePrograms) store.writeArtifacts(id, { "program.py": action.code });
       startedTotal += 1;
       events.onStart?.({ id, taskId, kind: ctx.kind, inFlight, finishedUntrained: load.finishedUntrained });

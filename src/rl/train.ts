@@ -124,6 +124,7 @@ export async function train(opts: {
       advantage: { ...DEFAULT_LOOP.advantage, normalize: config.normalizeAdvantages },
       seed: config.seed,
       writePrograms: !simulate,
+      clockOffsetSec: runClockAt(store),
       ...(config.maxRollouts !== undefined ? { maxRollouts: config.maxRollouts } : {}),
       ...(config.maxMinutes !== undefined ? { maxSeconds: Math.max(0, config.maxMinutes * 60 - elapsedBefore(store)) } : {}),
     };
@@ -144,6 +145,16 @@ export async function train(opts: {
   } finally {
     store.close();
   }
+}
+
+/**
+ * Where the run's clock stands when a session starts: after a clean stop, the time recorded then; after a kill -9,
+ * which recorded nothing, at least the last time stored with a rollout, so stored times never run backwards.
+ */
+function runClockAt(store: RunStore): number {
+  let t = elapsedBefore(store);
+  for (const r of store.rollouts()) t = Math.max(t, r.startedAt, r.finishedAt ?? 0);
+  return t;
 }
 
 /** Seconds of training already spent by earlier sessions of this run (a wall-clock budget spans resumes). */
