@@ -9,9 +9,9 @@
  * minutes of wall-clock from the seed's start (programs still running at the deadline are stopped and count as
  * killed). Rollout times are seconds since the seed's start; the outcome JSON carries `seed` and `step`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { openEnvironment, TRAINING_DEFAULTS, type Environment, type ExecutorKind } from "../eval/environment.js";
 import { writeEvalJson } from "../eval/evaluate.js";
@@ -51,6 +51,11 @@ export interface BaselineOptions {
   policySeed?: number;
   aide?: AideConfig;
   label?: string;
+  /**
+   * Start again when runDir holds an interrupted run of the same baseline (run.sqlite but no eval.json): its
+   * database and programs are discarded. A finished run or another method's run is never touched.
+   */
+  restart?: boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -75,7 +80,7 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   if (seeds.length === 0) throw new UserError("at least one seed is needed", "e.g. --seeds 3");
   if (opts.taskIds.length === 0) throw new UserError("no task to search", "name tasks with --task ID...");
   const runDir = resolve(opts.runDir);
-  if (existsSync(`${runDir}/run.sqlite`)) throw new UserError(`${runDir} already holds a run`, "pick a new --run-dir");
+  if (existsSync(join(runDir, "run.sqlite"))) clearInterrupted(runDir, opts.method, opts.restart === true);
   const executors = opts.executors ?? availableParallelism();
   const timeoutSec = opts.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
   const policySeed = opts.policySeed ?? 0;
@@ -157,6 +162,23 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
     ownPolicy?.dispose();
     await env.close();
   }
+}
+
+/** Refuses a run dir that holds a run, unless it is an interrupted run of this baseline and restarting was asked for. */
+function clearInterrupted(runDir: string, method: BaselineMethod, restart: boolean): void {
+  const store = new RunStore(runDir);
+  let stored: string | undefined;
+  try {
+    stored = store.getMeta("method");
+  } finally {
+    store.close();
+  }
+  const interrupted = stored === method && !existsSync(join(runDir, "eval.json"));
+  if (!restart || !interrupted) {
+    const why = interrupted ? "an interrupted run of this baseline" : stored === method ? "a finished run of this baseline" : `a run of method '${stored ?? "unknown"}'`;
+    throw new UserError(`${runDir} already holds ${why}`, interrupted ? "start it again with --restart, or pick a new --run-dir" : "pick a new --run-dir");
+  }
+  for (const f of ["run.sqlite", "run.sqlite-wal", "run.sqlite-shm", "rollouts"]) rmSync(join(runDir, f), { recursive: true, force: true });
 }
 
 /**

@@ -110,3 +110,21 @@ test("user mistakes: no budget, a run dir that already holds a run", async () =>
   new RunStore(runDir).close();
   await assert.rejects(runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: { executions: 1 } }), (e: unknown) => e instanceof UserError && /already holds a run/.test(e.message));
 });
+
+test("an interrupted baseline starts again only when asked; a finished one is never overwritten", async () => {
+  const runDir = join(tempDir("mlerl-baseline-restart-"), "run");
+  const store = new RunStore(runDir);
+  store.setMeta("method", "aide");
+  store.startRollout({ taskId: TASK, kind: "scratch", parentId: null, policyVersion: 0, actionJson: "{}", startedAt: 0 });
+  store.close();
+  const sampler = new ScriptedSampler(() => constantProgram("mean", 0.5));
+  const opts = { method: "aide" as const, taskIds: [TASK], dataDir, runDir, budget: { executions: 1 }, executors: 1, timeoutSec: 20, sampler };
+  await assert.rejects(runBaseline(opts), (e: unknown) => e instanceof UserError && /interrupted run/.test(e.message) && /--restart/.test(e.hint ?? ""));
+  await assert.rejects(runBaseline({ ...opts, method: "random", restart: true }), (e: unknown) => e instanceof UserError && /method 'aide'/.test(e.message));
+  const result = await runBaseline({ ...opts, restart: true });
+  const { rows } = readRun(runDir);
+  assert.equal(rows.length, 1, "the interrupted run's rollout is gone");
+  assert.equal(rows[0]!.status, "finished");
+  assert.equal(result.tasks[0]!.attempts[0]!.validationMetric, 0.5);
+  await assert.rejects(runBaseline({ ...opts, restart: true }), (e: unknown) => e instanceof UserError && /a finished run/.test(e.message));
+});

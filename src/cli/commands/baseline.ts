@@ -19,6 +19,7 @@ interface BaselineOptions {
   timeout: string;
   policySeed: string;
   runDir?: string;
+  restart?: boolean;
   json?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerBaseline(program: Command): void {
     .option("--timeout <seconds>", "per-program deadline", "45")
     .option("--policy-seed <s>", "aide: init seed of the untrained policy that writes the programs", "0")
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/<method>-<time>)")
+    .option("--restart", "start again when --run-dir holds an interrupted run of this baseline (no eval.json yet)")
     .option("--json", "print eval.json's content instead of the table")
     .action(async (method: string, opts: BaselineOptions, cmd: Command) => {
       if (!(METHODS as readonly string[]).includes(method)) throw new UserError(`unknown baseline '${method}'`, `use one of: ${METHODS.join(", ")}`);
@@ -74,6 +76,7 @@ export function registerBaseline(program: Command): void {
           executor: opts.executor,
           timeoutSec: intFlag("--timeout", opts.timeout, 1),
           policySeed: intFlag("--policy-seed", opts.policySeed, 0),
+          restart: opts.restart === true,
           log,
           signal: ac.signal,
         });
