@@ -2,6 +2,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { main } from "../../src/cli/main.js";
 import { UserError } from "../../src/errors.js";
 import { repoRoot } from "../../src/paths.js";
 import { modelForVersion, sameServer } from "../../src/rl/lm-policy.js";
@@ -62,7 +63,7 @@ test("one server or two: the sampler's model name for each policy version", () =
   assert.match(warnings.join("\n"), /publishes adapters to http:\/\/127\.0\.0\.1:8000, and mlerl samples from http:\/\/vllm-host:8000/, "another name may be the same server: a warning");
 });
 
-test("inconsistent real-LM flags are user errors that name the fix", () => {
+test("inconsistent real-LM flags are user errors that name the fix", async () => {
   const cases: [string[], RegExp][] = [
     [["--policy", "openai"], /--policy openai needs --base-url/],
     [["--policy", "openai", "--base-url", "http://127.0.0.1:8600", "--trainer", "inprocess"], /--policy openai needs --trainer http/],
@@ -75,12 +76,27 @@ test("inconsistent real-LM flags are user errors that name the fix", () => {
     [["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--instrumenter", "lm", "--no-instrumentation"], /conflicts with --no-instrumentation/],
   ];
   for (const [args, message] of cases) {
-    const r = mlerl(["train", "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "never"), ...args]);
+    const r = await inProcess(["--data-dir", join(root, "data"), "train", "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "never"), ...args]);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
     assert.match(r.stderr, /fix: /);
   }
 });
+
+/** The CLI in this process (flag checks need no child process); what it writes to stderr is captured. */
+async function inProcess(argv: string[]): Promise<{ status: number; stderr: string }> {
+  let stderr = "";
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { status: await main(argv), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
 
 test("a trainer that is not there, or that cannot reach the sampler, stops the run before anything is stored", async () => {
   const gone = await FakeOpenAI.start();
