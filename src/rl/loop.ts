@@ -259,7 +259,15 @@ export async function runLoop(
       const taskId = config.taskIds[startedTotal % config.taskIds.length]!;
       const parent = rng.next() < config.improveProb ? pool.pick(taskId, rng) : undefined;
       const ctx: PromptContext = parent ? { taskId, kind: "improve", parent } : { taskId, kind: "scratch" };
-      const action = await policy.sample(ctx);
+      let action: SampledAction;
+      try {
+        action = await policy.sample(ctx);
+      } catch (e) {
+        // A sampler that fails (e.g. its server went away) stops the run like a failed update: running
+        // executions are interrupted and stay resumable, and the error reaches the caller.
+        learnerError = e;
+        break;
+      }
       const id = store.startRollout({ taskId, kind: ctx.kind, parentId: parent?.rolloutId ?? null, policyVersion: action.policyVersion, actionJson: JSON.stringify(action), startedAt: runTime() });
       if (config.writePrograms) store.writeArtifacts(id, { "program.py": action.code });
       startedTotal += 1;
@@ -279,7 +287,7 @@ export async function runLoop(
   }
 
   // Stop: running executions are interrupted (they resume later), a running update is allowed to finish.
-  if (stoppedBy !== "rollouts") execAbort.abort();
+  if (stoppedBy !== "rollouts" || learnerError !== null) execAbort.abort();
   while (inFlight > 0) await new Promise<void>((r) => (wake = r));
   while (learner) await learner;
   signal?.removeEventListener("abort", onAbort);

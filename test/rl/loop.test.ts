@@ -127,3 +127,37 @@ test("a run killed with SIGKILL resumes with no rollout lost or counted twice", 
   assert.match(out, /"rollouts":120/);
   store.close();
 });
+
+test("a sampler that fails mid-run stops the loop with its error, and the run resumes with nothing lost or doubled", async () => {
+  const m = model();
+  const clock = new VirtualClock();
+  const dir = tmp("mlerl-loop-samplefail-");
+  const store = new RunStore(dir);
+  const bandit = new BanditPolicy(Object.keys(m.actions), { lr: 0.3, clip: 0.2, seed: 2 });
+  let calls = 0;
+  const failing = {
+    version: () => bandit.version(),
+    sample: async (ctx: Parameters<typeof bandit.sample>[0]) => {
+      if (++calls === 60) throw new Error("sampling server went away");
+      return bandit.sample(ctx);
+    },
+    update: (b: Parameters<typeof bandit.update>[0]) => bandit.update(b),
+    save: (d: string) => bandit.save(d),
+  };
+  const cfg = { ...DEFAULT_LOOP, taskIds: ["t"], executors: 8, batchSize: 8, maxStaleness: 1, improveProb: 0, durationAware: true, maxRollouts: 120, seed: 2, keepCheckpoints: 1, writePrograms: false };
+  await assert.rejects(clock.drive(runLoop({ policy: failing, runner: new SimulatedRunner(m, clock, 2), store, clock }, cfg)), /sampling server went away/);
+  const before = store.rollouts();
+  assert.equal(before.length, 59, "every sampled action was recorded before the failure");
+  const clock2 = new VirtualClock();
+  const resumed = await clock2.drive(runLoop({ policy: bandit, runner: new SimulatedRunner(m, clock2, 3), store, clock: clock2 }, cfg));
+  const after = store.rollouts();
+  assert.equal(after.length, 120);
+  assert.ok(after.every((r) => r.status !== "running"));
+  assert.equal(new Set(after.map((r) => r.id)).size, 120);
+  assert.equal(resumed.rollouts, 120, "the resumed session counts the earlier finished rollouts once");
+  for (const r of before.filter((x) => x.status !== "running")) {
+    const same = after.find((x) => x.id === r.id)!;
+    assert.equal(same.reward, r.reward, "a rollout finished before the failure was not run again");
+  }
+  store.close();
+});
