@@ -43,7 +43,7 @@ export const TrainConfig = z.object({
    */
   qualityWeight: z.number().nonnegative().default(4),
   /** β of the per-token exploration bonus (src/rl/exploration.ts); 0 turns it off. */
-  explorationBonus: z.number().nonnegative().default(0.05),
+  explorationBonus: z.number().nonnegative().default(0),
   /** Per-program deadline in seconds. */
   timeoutSec: z.number().positive(),
   /** For `--executor simulate`: the actions' durations and rewards. */

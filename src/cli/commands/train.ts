@@ -192,7 +192,7 @@ export function registerTrain(program: Command): void {
     .option("--valid-bonus <r>", "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)", "2")
     .option("--score-floor <s>", "lowest direction-corrected score a valid submission counts at, or `none` (the paper's rule)", "-1")
     .option("--quality <w>", "a valid submission earns valid-bonus + w × its position between the task's median (0) and gold (1) scores; 0 = the raw score", "4")
-    .option("--explore <beta>", "per-token exploration bonus: β × (surprisal − batch mean) added to each token's advantage; 0 = none", "0.05")
+    .option("--explore <beta>", "per-token exploration bonus: β × (surprisal − batch mean) added to each token's advantage (e.g. 0.05); 0 = none", "0")
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/train-<time>)")
     .option("--resume <dir>", "continue a stopped run exactly where it left off (its stored config wins over flags)")
     .option("--json", "print a JSON summary at the end")
