@@ -1,4 +1,4 @@
-import { resolve, join } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { ablationPlan, runAblation, type AblationBudget } from "../../experiment/ablate.js";
@@ -6,7 +6,7 @@ import { ablationTable } from "../../experiment/ablation-table.js";
 import { evaluatePolicy } from "../../eval/evaluate.js";
 import { METHOD_VARIANTS, type MethodVariant } from "../../rl/method.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
-import { dataDirOf } from "../options.js";
+import { dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
 
 interface AblateOptions {
   task?: string[];
@@ -18,12 +18,6 @@ interface AblateOptions {
   executor: string;
   outDir?: string;
   json?: boolean;
-}
-
-function positive(flag: string, value: string, int: boolean): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new UserError(`${flag} must be a positive ${int ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} 2`);
-  return n;
 }
 
 export function registerAblate(program: Command): void {
@@ -47,24 +41,19 @@ export function registerAblate(program: Command): void {
       for (const v of variants) if (!(v in METHOD_VARIANTS)) throw new UserError(`--variant ${v} is not a variant`, `choose from ${Object.keys(METHOD_VARIANTS).join(", ")}`);
       if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
       if (opts.minutes !== undefined && opts.rollouts !== undefined) throw new UserError("--minutes and --rollouts both given", "an ablation compares runs on one budget: pass one of them");
-      const budget: AblationBudget = opts.rollouts !== undefined ? { rollouts: positive("--rollouts", opts.rollouts, true) } : { minutes: positive("--minutes", opts.minutes ?? "4", false) };
-      const seeds = positive("--seeds", opts.seeds, true);
-      const samples = positive("--eval-samples", opts.evalSamples, true);
-      const outDir = resolve(opts.outDir ?? join("runs", `ablate-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+      const budget: AblationBudget = opts.rollouts !== undefined ? { rollouts: positiveFlag("--rollouts", opts.rollouts, { int: true }) } : { minutes: positiveFlag("--minutes", opts.minutes ?? "4") };
+      const seeds = positiveFlag("--seeds", opts.seeds, { int: true });
+      const samples = positiveFlag("--eval-samples", opts.evalSamples, { int: true });
+      const outDir = opts.outDir ? resolve(opts.outDir) : defaultRunDir("ablate");
       const plan = ablationPlan({ outDir, tasks, seeds, variants, budget, base: { executor: opts.executor } });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`ablation study: ${plan.length} runs (${variants.join(", ")} × ${seeds} seeds) in ${outDir}`);
-      const ac = new AbortController();
-      const onSigint = () => {
-        log("stopping after the current run's clean stop; run the same command with --out-dir to resume");
-        ac.abort();
-      };
-      process.once("SIGINT", onSigint);
+      const stop = interruptOnSigint(() => log("stopping after the current run's clean stop (Ctrl-C again to quit at once); run the same command with --out-dir to resume"));
       try {
         const runs = await runAblation({
           plan,
           dataDir,
-          signal: ac.signal,
+          signal: stop.signal,
           log,
           evaluate: (item, signal) =>
             evaluatePolicy({ policy: { kind: "run", runDir: item.runDir }, taskIds: tasks, dataDir, samples, seeds: [item.seed], executor: opts.executor as "sandbox" | "unsandboxed", log, ...(signal ? { signal } : {}) }),
@@ -73,7 +62,7 @@ export function registerAblate(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify({ outDir, runs: runs.length, table }, null, 2)}\n`);
         else process.stdout.write(`${table.markdown}\nruns in ${outDir}; report: mlerl report ${outDir}/*/seed-*\n`);
       } finally {
-        process.removeListener("SIGINT", onSigint);
+        stop.dispose();
       }
     });
 }

@@ -6,7 +6,7 @@ import { runBaseline, type BaselineMethod } from "../../baselines/search-run.js"
 import { evalJsonPath } from "../../eval/evaluate.js";
 import { formatEvalTable } from "../../eval/table.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
-import { dataDirOf } from "../options.js";
+import { dataDirOf, defaultRunDir, interruptOnSigint } from "../options.js";
 import { intFlag } from "./eval.js";
 
 interface BaselineOptions {
@@ -53,14 +53,9 @@ export function registerBaseline(program: Command): void {
         if (!(minutes > 0) || !Number.isFinite(minutes)) throw new UserError(`--budget-minutes must be a positive number, got '${opts.budgetMinutes}'`, "e.g. --budget-minutes 5");
       }
       const seeds = intFlag("--seeds", opts.seeds, 1);
-      const runDir = resolve(opts.runDir ?? join("runs", `${method}-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+      const runDir = opts.runDir ? resolve(opts.runDir) : defaultRunDir(method);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const ac = new AbortController();
-      const onSigint = () => {
-        log("stopping: interrupting running programs (eval.json is not written) ...");
-        ac.abort();
-      };
-      process.once("SIGINT", onSigint);
+      const stop = interruptOnSigint(() => log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."));
       try {
         const result = await runBaseline({
           method: method as BaselineMethod,
@@ -78,12 +73,12 @@ export function registerBaseline(program: Command): void {
           policySeed: intFlag("--policy-seed", opts.policySeed, 0),
           restart: opts.restart === true,
           log,
-          signal: ac.signal,
+          signal: stop.signal,
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else process.stdout.write(`${formatEvalTable(result)}\n\nrun dir: ${runDir}\neval.json: ${evalJsonPath(runDir)}\n`);
       } finally {
-        process.removeListener("SIGINT", onSigint);
+        stop.dispose();
       }
     });
 }

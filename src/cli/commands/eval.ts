@@ -8,7 +8,7 @@ import { formatEvalTable } from "../../eval/table.js";
 import { storedConfig } from "../../rl/train.js";
 import { RunStore } from "../../store/run-store.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
-import { dataDirOf } from "../options.js";
+import { dataDirOf, interruptOnSigint } from "../options.js";
 
 interface EvalOptions {
   run?: string;
@@ -77,12 +77,7 @@ export function registerEval(program: Command): void {
       if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
       const seeds = intFlag("--seeds", opts.seeds, 1);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const ac = new AbortController();
-      const onSigint = () => {
-        log("stopping: interrupting running programs (eval.json is not written) ...");
-        ac.abort();
-      };
-      process.once("SIGINT", onSigint);
+      const stop = interruptOnSigint(() => log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."));
       try {
         const result = await evaluatePolicy({
           policy: source,
@@ -96,13 +91,13 @@ export function registerEval(program: Command): void {
           ...(opts.out !== undefined ? { outDir: resolve(opts.out) } : {}),
           ...(opts.method !== undefined ? { method: opts.method } : {}),
           log,
-          signal: ac.signal,
+          signal: stop.signal,
         });
         const out = resolve(opts.out ?? (source.kind === "run" ? source.runDir : "."));
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else process.stdout.write(`${formatEvalTable(result)}\n\neval.json: ${evalJsonPath(out)}\n`);
       } finally {
-        process.removeListener("SIGINT", onSigint);
+        stop.dispose();
       }
     });
 }

@@ -7,7 +7,8 @@ import { evaluatePolicy } from "../../eval/evaluate.js";
 import { pipelinePlan, runPipeline, type BaselineMethod } from "../../experiment/pipeline.js";
 import { buildReport } from "../../report/build.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
-import { dataDirOf } from "../options.js";
+import { dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
+import { reportTaskLookup } from "./report.js";
 
 interface PipelineOptions {
   task?: string[];
@@ -17,12 +18,6 @@ interface PipelineOptions {
   baselines: string;
   executor: string;
   out?: string;
-}
-
-function positive(flag: string, value: string, int: boolean): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new UserError(`${flag} must be a positive ${int ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} 2`);
-  return n;
 }
 
 export function registerPipeline(program: Command): void {
@@ -44,39 +39,24 @@ export function registerPipeline(program: Command): void {
       const executor = opts.executor;
       const baselines = opts.baselines === "none" ? [] : opts.baselines.split(",").map((s) => s.trim());
       for (const b of baselines) if (b !== "aide" && b !== "random") throw new UserError(`--baselines: unknown baseline '${b}'`, "use aide, random, aide,random or none");
-      const outDir = resolve(opts.out ?? join("runs", `main-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+      const outDir = opts.out ? resolve(opts.out) : defaultRunDir("main");
       const plan = pipelinePlan({
         outDir,
         tasks,
-        trainMinutes: positive("--train-minutes", opts.trainMinutes, false),
-        evalSamples: positive("--eval-samples", opts.evalSamples, true),
-        evalSeeds: positive("--eval-seeds", opts.evalSeeds, true),
+        trainMinutes: positiveFlag("--train-minutes", opts.trainMinutes),
+        evalSamples: positiveFlag("--eval-samples", opts.evalSamples, { int: true }),
+        evalSeeds: positiveFlag("--eval-seeds", opts.evalSeeds, { int: true }),
         baselines: baselines as BaselineMethod[],
         executor,
       });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`main job in ${outDir} (run the same command with --out ${outDir} to continue it if stopped)`);
-      const ac = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) process.exit(130);
-        log("stopping cleanly (Ctrl-C again to quit at once); continue later with the same --out");
-        ac.abort();
-      };
-      process.on("SIGINT", onSigint);
-      const taskLookup = (id: string) => {
-        try {
-          const spec = getTask(id, dataDir);
-          return { metric: spec.metric, lowerIsBetter: spec.lowerIsBetter };
-        } catch {
-          return null;
-        }
-      };
+      const stop = interruptOnSigint(() => log("stopping cleanly (Ctrl-C again to quit at once); continue later with the same --out"));
       try {
         const result = await runPipeline({
           plan,
           dataDir,
-          signal: ac.signal,
+          signal: stop.signal,
           log,
           steps: {
             evaluate: (runDir, signal) => evaluatePolicy({ policy: { kind: "run", runDir }, taskIds: tasks, dataDir, samples: plan.evalSamples, seeds: plan.evalSeeds, executor, log, ...(signal ? { signal } : {}) }),
@@ -85,7 +65,7 @@ export function registerPipeline(program: Command): void {
               if (existsSync(join(runDir, "run.sqlite"))) renameSync(runDir, `${runDir}.stopped-${Date.now()}`);
               return runBaseline({ method, taskIds: tasks, dataDir, runDir, seeds: plan.evalSeeds, budget: { executions: plan.baselineExecutions }, executor, log, ...(signal ? { signal } : {}) });
             },
-            report: async (dirs, out) => buildReport({ dirs, out, groupBy: "method", taskLookup }),
+            report: async (dirs, out) => buildReport({ dirs, out, groupBy: "method", taskLookup: reportTaskLookup(dataDir) }),
           },
         });
         if (result.stopped) {
@@ -95,7 +75,7 @@ export function registerPipeline(program: Command): void {
         }
         process.stdout.write(`report: ${result.report?.files[0] ?? "(none)"}\n`);
       } finally {
-        process.removeListener("SIGINT", onSigint);
+        stop.dispose();
       }
     });
 }

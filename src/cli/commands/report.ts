@@ -13,6 +13,18 @@ interface ReportOptions {
   json?: boolean;
 }
 
+/** What the report needs of a task, from the registry; null for a task this machine does not know. */
+export function reportTaskLookup(dataDir: string): (taskId: string) => { metric: string; lowerIsBetter: boolean } | null {
+  return (id) => {
+    try {
+      const spec = getTask(id, dataDir);
+      return { metric: spec.metric, lowerIsBetter: spec.lowerIsBetter };
+    } catch {
+      return null;
+    }
+  };
+}
+
 export function registerReport(program: Command): void {
   program
     .command("report")
@@ -26,14 +38,7 @@ export function registerReport(program: Command): void {
     .action(async (dirs: string[], opts: ReportOptions, cmd: Command) => {
       if (opts.groupBy !== "method" && opts.groupBy !== "label") throw new UserError(`--group-by must be method or label, got '${opts.groupBy}'`, "e.g. --group-by label to compare runs of one method with different labels");
       const dataDir = dataDirOf(cmd);
-      const taskLookup = (id: string) => {
-        try {
-          const spec = getTask(id, dataDir);
-          return { metric: spec.metric, lowerIsBetter: spec.lowerIsBetter };
-        } catch {
-          return null;
-        }
-      };
+      const taskLookup = reportTaskLookup(dataDir);
       const out = resolve(opts.out);
       const result = await buildReport({ dirs, out, groupBy: opts.groupBy as GroupBy, taskLookup });
       if (opts.json) {

@@ -7,7 +7,7 @@ import { RunStore } from "../../store/run-store.js";
 import { TrainConfig, DEFAULT_SIM_MODEL } from "../../rl/train-config.js";
 import { TrainProgress, medalLevel, type TaskInfo } from "../../rl/progress.js";
 import { SimulationModel } from "../../sandbox/simulated.js";
-import { dataDirOf } from "../options.js";
+import { dataDirOf, defaultRunDir, interruptOnSigint } from "../options.js";
 import { apiRoot } from "../../policy/openai-client.js";
 import { trainerRoot } from "../../trainer/http.js";
 import { availableParallelism } from "node:os";
@@ -199,7 +199,8 @@ export function registerTrain(program: Command): void {
     .action(async (opts: TrainOptions, cmd: Command) => {
       const dataDir = dataDirOf(cmd);
       const resume = opts.resume !== undefined;
-      const runDir = resolve(opts.resume ?? opts.runDir ?? join("runs", `train-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+      const given = opts.resume ?? opts.runDir;
+      const runDir = given !== undefined ? resolve(given) : defaultRunDir("train");
       const config = resume ? undefined : configFrom(opts);
       const known = config ?? readStoredConfig(runDir);
       const infos = new Map<string, TaskInfo>();
@@ -210,15 +211,7 @@ export function registerTrain(program: Command): void {
       }
       const progress = new TrainProgress(infos, known.executors);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const ac = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts += 1;
-        if (interrupts > 1) process.exit(130);
-        log("stopping: interrupting running programs, finishing the current update (Ctrl-C again to quit at once) ...");
-        ac.abort();
-      };
-      process.on("SIGINT", onSigint);
+      const stop = interruptOnSigint(() => log("stopping: interrupting running programs, finishing the current update (Ctrl-C again to quit at once) ..."));
       log(`run dir: ${runDir}`);
       const events = progress.events();
       const onUpdate = events.onUpdate;
@@ -229,10 +222,10 @@ export function registerTrain(program: Command): void {
       const ticker = setInterval(() => log(progress.line()), 30_000);
       let result;
       try {
-        result = await train({ runDir, config, dataDir, resume, signal: ac.signal, events, log });
+        result = await train({ runDir, config, dataDir, resume, signal: stop.signal, events, log });
       } finally {
         clearInterval(ticker);
-        process.removeListener("SIGINT", onSigint);
+        stop.dispose();
       }
       for (const l of progress.bestLines()) log(l);
       const { summary, loop } = result;
