@@ -1,23 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Completion, SampleOptions, SampleRequest, Sampler } from "../../src/policy/types.js";
 import { prepareTasks } from "../../src/tasks/registry.js";
 
 export const TASK = "mini-nomad2018-predict-transparent-conductors";
 const TARGETS = ["formation_energy_ev_natom", "bandgap_energy_ev"];
 
-const made: string[] = [];
-process.on("exit", () => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh directory under the system temp dir, removed when the test process exits. */
-export function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
+import { tempDir } from "../agent/tmp.js";
+export { tempDir };
 
 /** A data dir with the nomad mini task prepared (shared by a test file's tests). */
 export async function preparedDataDir(): Promise<string> {

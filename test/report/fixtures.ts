@@ -1,22 +1,12 @@
 /** Real run directories for report tests: run.sqlite written through RunStore, eval.json through the eval schema. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { EvalResult, taskResult, type EvalAttempt, type EvalThresholds } from "../../src/eval/result.js";
 import type { RolloutOutcome } from "../../src/rl/ports.js";
 import { RunStore } from "../../src/store/run-store.js";
-
-const made: string[] = [];
-process.on("exit", () => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
-
-export function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
+import { tempDir } from "../agent/tmp.js";
+export { tempDir };
 
 export interface FixtureRollout {
   taskId: string;
