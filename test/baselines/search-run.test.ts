@@ -5,19 +5,15 @@ import { join } from "node:path";
 import { runBaseline } from "../../src/baselines/search-run.js";
 import { UserError } from "../../src/errors.js";
 import { EvalResult } from "../../src/eval/result.js";
+import type { RolloutOutcome } from "../../src/rl/ports.js";
 import type { RolloutRow } from "../../src/store/run-store.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { CRASHING_PROGRAM, ScriptedSampler, TASK, constantProgram, preparedDataDir, tempDir } from "../eval/fixtures.js";
 
 const dataDir = await preparedDataDir();
 
-interface StoredOutcome {
-  reward: number;
-  wallSec: number;
-  validSubmission: boolean;
-  score: number | null;
-  validationMetric: number | null;
-  failureKind: string;
+/** What a baseline stores per execution: the loop's outcome plus the search's seed and step. */
+interface StoredOutcome extends Omit<RolloutOutcome, "milestones" | "output"> {
   seed: number;
   step: string;
 }

@@ -1,5 +1,4 @@
-import { existsSync, renameSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { runBaseline } from "../../baselines/search-run.js";
@@ -60,11 +59,9 @@ export function registerPipeline(program: Command): void {
           log,
           steps: {
             evaluate: (runDir, signal) => evaluatePolicy({ policy: { kind: "run", runDir }, taskIds: tasks, dataDir, samples: plan.evalSamples, seeds: plan.evalSeeds, executor, log, ...(signal ? { signal } : {}) }),
-            baseline: (method, runDir, signal) => {
-              // A search stopped half-way cannot continue its tree; it is kept aside and started again.
-              if (existsSync(join(runDir, "run.sqlite"))) renameSync(runDir, `${runDir}.stopped-${Date.now()}`);
-              return runBaseline({ method, taskIds: tasks, dataDir, runDir, seeds: plan.evalSeeds, budget: { executions: plan.baselineExecutions }, executor, log, ...(signal ? { signal } : {}) });
-            },
+            // A search stopped half-way cannot continue its tree: the baseline's own restart starts it again.
+            baseline: (method, runDir, signal) =>
+              runBaseline({ method, taskIds: tasks, dataDir, runDir, seeds: plan.evalSeeds, budget: { executions: plan.baselineExecutions }, executor, restart: true, log, ...(signal ? { signal } : {}) }),
             report: async (dirs, out) => buildReport({ dirs, out, groupBy: "method", taskLookup: reportTaskLookup(dataDir) }),
           },
         });
