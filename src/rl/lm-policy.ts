@@ -20,7 +20,7 @@ import { HttpTrainer } from "../trainer/http.js";
 import type { Trainer } from "../trainer/types.js";
 import { SamplerTrainerPolicy } from "./policy-adapter.js";
 import type { PolicyPort } from "./ports.js";
-import type { TrainConfig } from "./train-config.js";
+import { samplersOf, type TrainConfig } from "./train-config.js";
 
 /** What this module reads from GET /capabilities (other fields are the trainer's business). */
 export const TrainerCapabilities = z.object({
@@ -190,7 +190,7 @@ export async function openLmPolicy(opts: {
     model: modelOf,
     api: config.api ?? DEFAULT_OPENAI.api,
     maxTokens: config.maxTokens ?? DEFAULT_OPENAI.maxTokens,
-    concurrency: Math.max(1, config.executors),
+    concurrency: samplersOf(config),
     publicDirOf: (task) => {
       const t = opts.tasks.get(task.id);
       if (!t) throw new Error(`no prepared task ${task.id}`);

@@ -15,6 +15,11 @@ export interface LoopConfig {
   taskIds: string[];
   /** Concurrent executions (default: one per core). */
   executors: number;
+  /**
+   * Concurrent sample requests. Generation may run ahead of execution by `samplers − 1` programs, so a real LM's
+   * generation time does not leave executors idle; sampled-but-waiting programs count as in flight for pacing.
+   */
+  samplers: number;
   /** Finished rollouts per update (B). */
   batchSize: number;
   /** S: how many policy versions a rollout may lag behind, enforced by pacing. */
@@ -44,6 +49,7 @@ export interface LoopConfig {
 
 export const DEFAULT_LOOP: Omit<LoopConfig, "taskIds"> = {
   executors: 2,
+  samplers: 1,
   batchSize: 16,
   maxStaleness: 1,
   improveProb: 0.5,
@@ -240,8 +246,37 @@ export async function runLoop(
   maybeLearn();
 
   let stoppedBy: LoopSummary["stoppedBy"] = "rollouts";
+  const samplers = Math.max(1, config.samplers);
+  let sampling = 0;
+  let stopping = false;
+  const ready: Array<{ taskId: string; kind: PromptKind; parentId: number | null; action: SampledAction }> = [];
   const outOfTime = () => config.maxSeconds !== undefined && clock.now() - t0 >= config.maxSeconds;
+  // Programs asked for but not yet executing (being generated, or waiting for an executor).
+  const pending = () => sampling + ready.length;
+  const enoughRequested = () => config.maxRollouts !== undefined && startedTotal + pending() >= config.maxRollouts;
   const enoughStarted = () => config.maxRollouts !== undefined && startedTotal >= config.maxRollouts;
+
+  const requestSample = () => {
+    const taskId = config.taskIds[(startedTotal + pending()) % config.taskIds.length]!;
+    const parent = rng.next() < config.improveProb ? pool.pick(taskId, rng) : undefined;
+    const ctx: PromptContext = parent ? { taskId, kind: "improve", parent } : { taskId, kind: "scratch" };
+    sampling += 1;
+    policy.sample(ctx).then(
+      (action) => {
+        sampling -= 1;
+        // A program that arrives after the stop was never started, so dropping it loses nothing.
+        if (!stopping) ready.push({ taskId, kind: ctx.kind, parentId: parent?.rolloutId ?? null, action });
+        notify();
+      },
+      (e: unknown) => {
+        sampling -= 1;
+        // A sampler that fails (e.g. its server went away) stops the run like a failed update: running
+        // executions are interrupted and stay resumable, and the error reaches the caller.
+        learnerError ??= e;
+        notify();
+      },
+    );
+  };
 
   while (learnerError === null) {
     if (signal?.aborted) {
@@ -252,28 +287,22 @@ export async function runLoop(
       stoppedBy = "time";
       break;
     }
-    if (enoughStarted() && inFlight === 0) break;
-    const load = { finishedUntrained: queue.length + (learner ? config.batchSize : 0), inFlight };
-    if (!enoughStarted() && inFlight < config.executors && mayStart(load, config.batchSize, config.maxStaleness)) {
-      maxPacingLoad = Math.max(maxPacingLoad, load.finishedUntrained + load.inFlight + 1);
-      const taskId = config.taskIds[startedTotal % config.taskIds.length]!;
-      const parent = rng.next() < config.improveProb ? pool.pick(taskId, rng) : undefined;
-      const ctx: PromptContext = parent ? { taskId, kind: "improve", parent } : { taskId, kind: "scratch" };
-      let action: SampledAction;
-      try {
-        action = await policy.sample(ctx);
-      } catch (e) {
-        // A sampler that fails (e.g. its server went away) stops the run like a failed update: running
-        // executions are interrupted and stay resumable, and the error reaches the caller.
-        learnerError = e;
-        break;
-      }
-      const id = store.startRollout({ taskId, kind: ctx.kind, parentId: parent?.rolloutId ?? null, policyVersion: action.policyVersion, actionJson: JSON.stringify(action), startedAt: runTime() });
-      if (config.writePrograms) store.writeArtifacts(id, { "program.py": action.code });
+    if (enoughStarted() && inFlight === 0 && pending() === 0) break;
+    const next = inFlight < config.executors ? ready.shift() : undefined;
+    if (next) {
+      const id = store.startRollout({ taskId: next.taskId, kind: next.kind, parentId: next.parentId, policyVersion: next.action.policyVersion, actionJson: JSON.stringify(next.action), startedAt: runTime() });
+      if (config.writePrograms) store.writeArtifacts(id, { "program.py": next.action.code });
       startedTotal += 1;
-      events.onStart?.({ id, taskId, kind: ctx.kind, inFlight, finishedUntrained: load.finishedUntrained });
-      launch(id, taskId, ctx.kind, action);
+      events.onStart?.({ id, taskId: next.taskId, kind: next.kind, inFlight: inFlight + pending(), finishedUntrained: queue.length + (learner ? config.batchSize : 0) });
+      launch(id, next.taskId, next.kind, next.action);
       continue;
+    }
+    const load = { finishedUntrained: queue.length + (learner ? config.batchSize : 0), inFlight: inFlight + pending() };
+    if (!enoughRequested() && sampling < samplers && inFlight + pending() < config.executors + samplers - 1 && mayStart(load, config.batchSize, config.maxStaleness)) {
+      maxPacingLoad = Math.max(maxPacingLoad, load.finishedUntrained + load.inFlight + 1);
+      requestSample();
+      // With one sampler the loop waits for the program, as a synchronous actor would; more samplers run ahead.
+      if (samplers > 1) continue;
     }
     const waitFor = new Promise<void>((r) => (wake = r));
     const remaining = config.maxSeconds !== undefined ? Math.max(0, config.maxSeconds - (clock.now() - t0)) : undefined;
@@ -286,9 +315,10 @@ export async function runLoop(
     }
   }
 
+  stopping = true;
   // Stop: running executions are interrupted (they resume later), a running update is allowed to finish.
   if (stoppedBy !== "rollouts" || learnerError !== null) execAbort.abort();
-  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+  while (inFlight > 0 || sampling > 0) await new Promise<void>((r) => (wake = r));
   while (learner) await learner;
   signal?.removeEventListener("abort", onAbort);
   if (learnerError !== null) throw learnerError;

@@ -21,6 +21,8 @@ export const TrainConfig = z.object({
   maxRollouts: z.number().int().positive().optional(),
   maxMinutes: z.number().positive().optional(),
   executors: z.number().int().positive(),
+  /** Concurrent sample requests (default: 1 for the built-in policy, one per executor for a real LM). */
+  samplers: z.number().int().positive().optional(),
   batchSize: z.number().int().positive(),
   maxStaleness: z.number().int().nonnegative(),
   improveProb: z.number().min(0).max(1),
@@ -50,6 +52,14 @@ export const TrainConfig = z.object({
   simModel: SimulationModel.optional(),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
+
+/**
+ * How many programs are generated at once. The built-in policy samples in milliseconds, so one is enough and keeps
+ * runs reproducible; a real LM takes seconds to minutes per program, so by default each executor gets a request.
+ */
+export function samplersOf(config: Pick<TrainConfig, "samplers" | "policy" | "executors">): number {
+  return config.samplers ?? (config.policy === "openai" ? config.executors : 1);
+}
 
 /** Fast-but-worse, slow-but-better and failing actions: the situation duration weighting is for. */
 export const DEFAULT_SIM_MODEL: SimulationModel = {

@@ -16,7 +16,7 @@ import { DEFAULT_LOOP, runLoop, type LoopEvents, type LoopSummary } from "./loop
 import { SamplerTrainerPolicy } from "./policy-adapter.js";
 import type { PolicyPort, RolloutRunner } from "./ports.js";
 import { summarizeRun, type RunSummary } from "./summary.js";
-import { DEFAULT_SIM_MODEL, TrainConfig } from "./train-config.js";
+import { DEFAULT_SIM_MODEL, samplersOf, TrainConfig } from "./train-config.js";
 import { methodOf } from "./method.js";
 import { lmInstrumenterFor, openLmPolicy, preflightLm } from "./lm-policy.js";
 
@@ -117,6 +117,7 @@ export async function train(opts: {
       ...DEFAULT_LOOP,
       taskIds: config.tasks,
       executors: config.executors,
+      samplers: samplersOf(config),
       batchSize: config.batchSize,
       maxStaleness: config.maxStaleness,
       improveProb: config.improveProb,

@@ -161,3 +161,46 @@ test("a sampler that fails mid-run stops the loop with its error, and the run re
   }
   store.close();
 });
+
+test("concurrent samplers keep executors busy while programs are generated, within the pacing bound", async () => {
+  const m = model();
+  const run = async (samplers: number) => {
+    const clock = new VirtualClock();
+    const store = new RunStore(tmp("mlerl-loop-samplers-"));
+    const bandit = new BanditPolicy(Object.keys(m.actions), { lr: 0.3, clip: 0.2, seed: 4 });
+    let generating = 0;
+    let maxGenerating = 0;
+    // Generation takes 6 s of virtual time, as a real LM's does: comparable to the executions themselves.
+    const slowLm = {
+      version: () => bandit.version(),
+      sample: async (ctx: Parameters<typeof bandit.sample>[0]) => {
+        generating += 1;
+        maxGenerating = Math.max(maxGenerating, generating);
+        await clock.sleep(6);
+        generating -= 1;
+        return bandit.sample(ctx);
+      },
+      update: (b: Parameters<typeof bandit.update>[0]) => bandit.update(b),
+      save: (d: string) => bandit.save(d),
+    };
+    const loads: number[] = [];
+    const cfg = { ...DEFAULT_LOOP, taskIds: ["t"], executors: 8, samplers, batchSize: 8, maxStaleness: 1, improveProb: 0, durationAware: true, maxRollouts: 200, seed: 4, keepCheckpoints: 1, writePrograms: false };
+    const summary = await clock.drive(runLoop({ policy: slowLm, runner: new SimulatedRunner(m, clock, 4), store, clock }, cfg, undefined, { onStart: (s) => loads.push(s.finishedUntrained + s.inFlight + 1) }));
+    const rows = store.rollouts();
+    store.close();
+    return { summary, rows, maxGenerating, loads };
+  };
+  const one = await run(1);
+  const eight = await run(8);
+  assert.equal(one.maxGenerating, 1);
+  assert.equal(eight.maxGenerating, 8, "eight requests were in progress at once");
+  for (const r of [one, eight]) {
+    assert.equal(r.rows.length, 200, "exactly the requested rollouts were started");
+    assert.equal(new Set(r.rows.map((x) => x.id)).size, 200);
+    assert.ok(r.rows.every((x) => x.status !== "running"));
+    assert.ok(Math.max(...r.loads) <= 16, `pacing load ${Math.max(...r.loads)} > (S+1)·B = 16`);
+    assert.ok(r.summary.maxPacingLoad <= 16);
+  }
+  assert.ok(eight.summary.utilisation > 2 * one.summary.utilisation, `utilisation: 8 samplers ${eight.summary.utilisation.toFixed(3)}, 1 sampler ${one.summary.utilisation.toFixed(3)}`);
+  assert.ok(eight.summary.elapsedSec < one.summary.elapsedSec / 2, `elapsed: 8 samplers ${eight.summary.elapsedSec.toFixed(0)} s, 1 sampler ${one.summary.elapsedSec.toFixed(0)} s`);
+});

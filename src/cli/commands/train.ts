@@ -19,6 +19,7 @@ interface TrainOptions {
   rollouts?: string;
   minutes?: string;
   executors?: string;
+  samplers?: string;
   executor: string;
   simModel?: string;
   batch: string;
@@ -91,6 +92,7 @@ function configFrom(opts: TrainOptions): TrainConfig {
     maxRollouts: rollouts,
     maxMinutes: minutes,
     executors: opts.executors === undefined ? (simulate ? 64 : availableParallelism()) : num("--executors", opts.executors, { int: true, min: 1 }),
+    ...(opts.samplers !== undefined ? { samplers: num("--samplers", opts.samplers, { int: true, min: 1 }) } : {}),
     batchSize: num("--batch", opts.batch, { int: true, min: 1 }),
     maxStaleness: num("--max-staleness", opts.maxStaleness, { int: true, min: 0 }),
     improveProb: num("--improve-prob", opts.improveProb, { min: 0, max: 1 }),
@@ -175,6 +177,7 @@ export function registerTrain(program: Command): void {
     .option("--rollouts <n>", "stop after this many finished rollouts")
     .option("--minutes <m>", "stop after this many minutes of training (default 10 when --rollouts is not given)")
     .option("--executors <k>", "concurrent executions (default: one per core; 64 when simulating)")
+    .option("--samplers <n>", "concurrent sample requests; generation runs ahead of execution by n − 1 programs (default: 1 for the built-in policy, one per executor for --policy openai)")
     .option("--executor <kind>", "sandbox | unsandboxed (no isolation; trusted code only) | simulate (durations and rewards from a model, virtual time)", "sandbox")
     .option("--sim-model <file>", "JSON model of the simulated actions (with --executor simulate)")
     .option("--batch <B>", "finished rollouts per update", "8")
