@@ -214,7 +214,7 @@ export async function runLoop(
     const versionBefore = policy.version();
     const advantages = estimator.compute(batch.map((b) => ({ taskId: b.taskId, kind: b.kind, reward: b.reward })));
     const weights = durationWeights(batch.map((b) => b.wallSec), config.durationAware);
-    const items = batch.map((b, i) => ({ action: b.action, advantage: advantages[i]! * weights[i]! }));
+    const items = batch.map((b, i) => ({ action: b.action, advantage: advantages[i]! * weights[i]!, weight: weights[i]! }));
     const result = await policy.update(items);
     const dir = join(store.runDir, "checkpoints", `v${String(result.version).padStart(6, "0")}`);
     mkdirSync(dir, { recursive: true });

@@ -72,7 +72,7 @@ export class SamplerTrainerPolicy implements PolicyPort {
 
   async update(batch: readonly TrainItem[]): Promise<UpdateResult> {
     const payloads = batch.map((item) => TokenPayload.parse(item.action.payload));
-    const perToken = tokenAdvantages(payloads.map((p, i) => ({ logprobs: p.logprobs, advantage: batch[i]!.advantage })), this.opts.explorationBonus ?? 0);
+    const perToken = tokenAdvantages(payloads.map((p, i) => ({ logprobs: p.logprobs, advantage: batch[i]!.advantage, weight: batch[i]!.weight ?? 1 })), this.opts.explorationBonus ?? 0);
     const datums = payloads.map((p, i) => datumFromCompletion(p, perToken[i]!));
     // PPO reuses a batch for a few steps; the clipped ratio against the behaviour logprobs keeps them honest.
     const epochs = Math.max(1, this.opts.epochs ?? 1);

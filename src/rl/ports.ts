@@ -34,6 +34,8 @@ export interface TrainItem {
   action: SampledAction;
   /** Final per-sequence advantage: (reward − baseline) [/ std] × duration weight. */
   advantage: number;
+  /** The duration weight already folded into `advantage` (1 when absent); other per-rollout terms use it too. */
+  weight?: number;
 }
 
 export interface UpdateResult {
