@@ -22,6 +22,7 @@ export const TRAINING_DEFAULTS = {
   validBonus: TrainConfig.shape.validBonus.parse(undefined),
   scoreFloor: TrainConfig.shape.scoreFloor.parse(undefined),
   qualityWeight: TrainConfig.shape.qualityWeight.parse(undefined),
+  qualityFloor: TrainConfig.shape.qualityFloor.parse(undefined),
   timeoutSec: 45,
 } as const;
 
@@ -35,6 +36,7 @@ export interface EnvironmentOptions {
   timeoutSec: number;
   reward?: Partial<RewardConfig>;
   qualityWeight?: number;
+  qualityFloor?: number;
   log?: (line: string) => void;
 }
 
@@ -63,6 +65,7 @@ export async function openEnvironment(opts: EnvironmentOptions): Promise<Environ
     limits: { timeoutSec: opts.timeoutSec },
     reward: opts.reward ?? {},
     qualityWeight: opts.qualityWeight ?? 0,
+    ...(opts.qualityFloor !== undefined ? { qualityFloor: opts.qualityFloor } : {}),
   });
   const never = new AbortController().signal;
   return {

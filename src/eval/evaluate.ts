@@ -150,6 +150,7 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
       timeoutSec: opts.timeoutSec ?? config.timeoutSec,
       reward,
       qualityWeight: config.qualityWeight,
+      qualityFloor: config.qualityFloor,
       log,
     });
     try {

@@ -44,6 +44,8 @@ export const TrainConfig = z.object({
    * its position between the task's median (0) and gold (1) thresholds. 0 scores the raw metric instead.
    */
   qualityWeight: z.number().nonnegative().default(4),
+  /** Lowest point of the quality scale, in median-to-gold spans below the median. */
+  qualityFloor: z.number().max(0).default(-0.25),
   /** β of the per-token exploration bonus (src/rl/exploration.ts); 0 turns it off. */
   explorationBonus: z.number().nonnegative().default(0),
   /** Per-program deadline in seconds. */

@@ -18,6 +18,8 @@ export class EnvironmentRunner implements RolloutRunner {
       reward?: Partial<RewardConfig>;
       /** Weight of the per-task quality scale (see qualityScaleOf); undefined or 0 keeps raw scores. */
       qualityWeight?: number;
+      /** Lowest point of that scale, in median-to-gold spans below the median (default −0.25). */
+      qualityFloor?: number;
     },
   ) {}
 
@@ -50,7 +52,7 @@ export class EnvironmentRunner implements RolloutRunner {
 
   private rewardFor(spec: TaskSpec): Partial<RewardConfig> {
     const weight = this.opts.qualityWeight ?? 0;
-    const quality = weight > 0 ? qualityScaleOf(spec, weight) : null;
+    const quality = weight > 0 ? qualityScaleOf(spec, weight, this.opts.qualityFloor) : null;
     return quality ? { ...this.opts.reward, quality } : { ...this.opts.reward };
   }
 }

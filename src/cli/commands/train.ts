@@ -37,6 +37,7 @@ interface TrainOptions {
   validBonus: string;
   scoreFloor: string;
   quality: string;
+  qualityFloor: string;
   explore: string;
   baseUrl?: string;
   model?: string;
@@ -54,7 +55,7 @@ interface TrainOptions {
 function num(flag: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   const n = Number(value);
   const bad = !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max);
-  if (bad) throw new UserError(`${flag} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}${opts.max !== undefined ? ` ≤ ${opts.max}` : ""}, got '${value}'`, `e.g. ${flag} ${opts.min ?? 1}`);
+  if (bad) throw new UserError(`${flag} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}${opts.max !== undefined ? ` ≤ ${opts.max}` : ""}, got '${value}'`, `e.g. ${flag} ${opts.min ?? opts.max ?? 1}`);
   return n;
 }
 
@@ -109,6 +110,7 @@ function configFrom(opts: TrainOptions): TrainConfig {
     validBonus: num("--valid-bonus", opts.validBonus),
     scoreFloor: opts.scoreFloor === "none" ? null : num("--score-floor", opts.scoreFloor),
     qualityWeight: num("--quality", opts.quality, { min: 0 }),
+    qualityFloor: num("--quality-floor", opts.qualityFloor, { max: 0 }),
     explorationBonus: num("--explore", opts.explore, { min: 0 }),
     simModel: simulate ? (opts.simModel ? readSimModel(opts.simModel) : DEFAULT_SIM_MODEL) : undefined,
     ...lm,
@@ -195,6 +197,7 @@ export function registerTrain(program: Command): void {
     .option("--valid-bonus <r>", "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)", "2")
     .option("--score-floor <s>", "lowest direction-corrected score a valid submission counts at, or `none` (the paper's rule)", "-1")
     .option("--quality <w>", "a valid submission earns valid-bonus + w × its position between the task's median (0) and gold (1) scores; 0 = the raw score", "4")
+    .option("--quality-floor <q>", "lowest point of that scale, in median-to-gold spans below the median (≤ 0): how far below the median a valid submission's quality still counts", "-0.25")
     .option("--explore <beta>", "per-token exploration bonus: β × (surprisal − batch mean) added to each token's advantage (e.g. 0.05); 0 = none", "0")
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/train-<time>)")
     .option("--resume <dir>", "continue a stopped run exactly where it left off (its stored config wins over flags)")
