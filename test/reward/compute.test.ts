@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { computeReward, RewardConfig, type RewardInput } from "../../src/reward/index.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { computeReward, qualityScaleOf, RewardConfig, type RewardInput } from "../../src/reward/index.js";
+import { getTask } from "../../src/tasks/registry.js";
 
 const clean = { exitCode: 0, timedOut: false, killed: null, grade: null, milestones: [], wallSec: 3 } satisfies RewardInput;
 const valid = (score: number, lower = false) => ({ valid_submission: true, score, is_lower_better: lower });
@@ -112,4 +116,18 @@ test("on random scores the quality reward is monotone in the score and matches t
     const expected = 2 + q.weight * Math.min(1.5, Math.max(-0.25, (s1 - low) / (high - low)));
     assert.ok(Math.abs(r1 - expected) < 1e-8);
   }
+});
+
+test("a task's quality scale reaches down to its floor: deeper floors tell a poor valid submission from a useless one", () => {
+  const spec = getTask("mini-spooky-author-identification", mkdtempSync(join(tmpdir(), "mlerl-quality-")));
+  const t = spec.thresholds!;
+  const span = t.median - t.gold;
+  const reward = (score: number, floor?: number) => computeReward({ ...clean, grade: valid(score, true) }, { validBonus: 5, quality: qualityScaleOf(spec, 4, floor) }).reward;
+  const poor = t.median + 0.5 * span;
+  const useless = 13.5;
+  assert.equal(reward(poor), reward(useless), "the default floor (−0.25) clamps both");
+  assert.equal(reward(useless), 5 - 4 * 0.25);
+  assert.ok(Math.abs(reward(poor, -1) - (5 - 4 * 0.5)) < 1e-9, "half a span below the median");
+  assert.equal(reward(useless, -1), 5 - 4);
+  assert.equal(reward(t.gold, -1), 9);
 });
