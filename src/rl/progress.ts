@@ -26,25 +26,59 @@ export class TrainProgress {
   private dts: number[] = [];
   private best = new Map<string, number>();
   private lastUpdate: UpdateStats | null = null;
-  private readonly t0 = Date.now();
+  private readonly t0: number;
+  // Executor-milliseconds busy up to `tBusy`, integrated from start and finish events.
+  private busyMs = 0;
+  private tBusy: number;
 
   constructor(
     private readonly tasks: ReadonlyMap<string, TaskInfo>,
     private readonly executors: number,
     private readonly window = 32,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.t0 = now();
+    this.tBusy = this.t0;
+  }
 
   events(): LoopEvents {
     return {
-      onStart: (s) => {
-        this.inFlight = s.inFlight + 1;
+      onStart: () => {
+        this.integrate();
+        this.inFlight = Math.min(this.executors, this.inFlight + 1);
       },
-      onRollout: (row, o) => this.rollout(row.taskId, o),
+      onRollout: (row, o) => {
+        this.integrate();
+        this.rollout(row.taskId, o);
+      },
       onUpdate: (u) => {
         this.lastUpdate = u;
         this.version = u.version;
       },
     };
+  }
+
+  private integrate(): void {
+    const t = this.now();
+    this.busyMs += this.inFlight * (t - this.tBusy);
+    this.tBusy = t;
+  }
+
+  /** Share of executor time spent running programs since the display started. */
+  utilisation(): number {
+    this.integrate();
+    const span = (this.now() - this.t0) * this.executors;
+    return span > 0 ? this.busyMs / span : 0;
+  }
+
+  /** The best valid score so far with its medal level: per task for one or two tasks, else a count. */
+  bestText(): string {
+    if (this.best.size === 0) return "best -";
+    if (this.tasks.size <= 2) return [...this.best].sort(([a], [b]) => a.localeCompare(b)).map(([id, score]) => `best ${this.tasks.size > 1 ? `${id} ` : ""}${score} (${medalLevel(score, this.tasks.get(id))})`).join("  ");
+    const levels = [...this.best].map(([id, score]) => medalLevel(score, this.tasks.get(id)));
+    const medals = levels.filter((l) => l === "gold" || l === "silver" || l === "bronze").length;
+    const aboveMedian = levels.filter((l) => l !== "below median" && l !== "-").length;
+    return `valid on ${this.best.size}/${this.tasks.size} tasks, ${aboveMedian} above median, ${medals} medal${medals === 1 ? "" : "s"}`;
   }
 
   private rollout(taskId: string, o: RolloutOutcome): void {
@@ -63,10 +97,10 @@ export class TrainProgress {
 
   line(): string {
     const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-    const s = Math.round((Date.now() - this.t0) / 1000);
+    const s = Math.round((this.now() - this.t0) / 1000);
     const u = this.lastUpdate;
     const stale = u ? `${u.stalenessMean.toFixed(2)} (max ${u.stalenessMax})` : "-";
-    return `[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] rollouts ${this.rollouts}  reward(avg ${this.window}) ${avg(this.rewards).toFixed(3)}  mean Δt ${avg(this.dts).toFixed(1)} s  busy ${this.inFlight}/${this.executors}  version ${this.version}  staleness ${stale}`;
+    return `[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] rollouts ${this.rollouts}  reward(avg ${this.window}) ${avg(this.rewards).toFixed(3)}  ${this.bestText()}  mean Δt ${avg(this.dts).toFixed(1)} s  executors ${(this.utilisation() * 100).toFixed(0)}% busy (${this.inFlight}/${this.executors} now)  version ${this.version}  staleness ${stale}`;
   }
 
   bestLines(): string[] {
