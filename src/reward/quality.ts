@@ -6,7 +6,7 @@ import type { RewardConfig } from "./config.js";
  * cluster tightly (an AUC of 0.84 vs 0.86) then reward a better model as clearly as tasks with wide score ranges,
  * and the valid bonus no longer drowns the difference. Null when the task has no usable thresholds.
  */
-export function qualityScaleOf(spec: TaskSpec, weight: number, floor = -0.25): RewardConfig["quality"] {
+export function qualityScaleOf(spec: TaskSpec, weight: number, floor = -1): RewardConfig["quality"] {
   const t = spec.thresholds;
   if (!t || !Number.isFinite(t.median) || !Number.isFinite(t.gold) || t.median === t.gold) return null;
   return { low: t.median, high: t.gold, weight, clampLow: floor, clampHigh: 1.5 };

@@ -36,7 +36,7 @@ export const TrainConfig = z.object({
   /** Optimizer steps per batch (PPO epochs). */
   epochs: z.number().int().positive().default(1),
   /** Added to every valid submission's reward (see docs/reward.md: keeps valid work above partial credit). */
-  validBonus: z.number().default(2),
+  validBonus: z.number().default(5),
   /** Lowest direction-corrected score a valid submission counts at; null for none. */
   scoreFloor: z.number().nullable().default(-1),
   /**
@@ -45,9 +45,9 @@ export const TrainConfig = z.object({
    */
   qualityWeight: z.number().nonnegative().default(4),
   /** Lowest point of the quality scale, in median-to-gold spans below the median. */
-  qualityFloor: z.number().max(0).default(-0.25),
+  qualityFloor: z.number().max(0).default(-1),
   /** β of the per-token exploration bonus (src/rl/exploration.ts); 0 turns it off. */
-  explorationBonus: z.number().nonnegative().default(0),
+  explorationBonus: z.number().nonnegative().default(0.05),
   /** Per-program deadline in seconds. */
   timeoutSec: z.number().positive(),
   /** For `--executor simulate`: the actions' durations and rewards. */

@@ -18,7 +18,7 @@ export class EnvironmentRunner implements RolloutRunner {
       reward?: Partial<RewardConfig>;
       /** Weight of the per-task quality scale (see qualityScaleOf); undefined or 0 keeps raw scores. */
       qualityWeight?: number;
-      /** Lowest point of that scale, in median-to-gold spans below the median (default −0.25). */
+      /** Lowest point of that scale, in median-to-gold spans below the median (default −1). */
       qualityFloor?: number;
     },
   ) {}

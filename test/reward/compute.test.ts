@@ -125,9 +125,9 @@ test("a task's quality scale reaches down to its floor: deeper floors tell a poo
   const reward = (score: number, floor?: number) => computeReward({ ...clean, grade: valid(score, true) }, { validBonus: 5, quality: qualityScaleOf(spec, 4, floor) }).reward;
   const poor = t.median + 0.5 * span;
   const useless = 13.5;
-  assert.equal(reward(poor), reward(useless), "the default floor (−0.25) clamps both");
-  assert.equal(reward(useless), 5 - 4 * 0.25);
-  assert.ok(Math.abs(reward(poor, -1) - (5 - 4 * 0.5)) < 1e-9, "half a span below the median");
-  assert.equal(reward(useless, -1), 5 - 4);
-  assert.equal(reward(t.gold, -1), 9);
+  assert.equal(reward(poor, -0.25), reward(useless, -0.25), "a shallow floor (−0.25) clamps both");
+  assert.equal(reward(useless, -0.25), 5 - 4 * 0.25);
+  assert.ok(Math.abs(reward(poor) - (5 - 4 * 0.5)) < 1e-9, "the default floor (−1) still sees half a span below the median");
+  assert.equal(reward(useless), 5 - 4);
+  assert.equal(reward(t.gold), 9);
 });
