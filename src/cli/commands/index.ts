@@ -10,6 +10,7 @@ import { registerReference } from "./reference.js";
 import { registerTrain } from "./train.js";
 import { registerTrainer } from "./trainer.js";
 import { registerAblate } from "./ablate.js";
+import { registerLearningCheck } from "./learning-check.js";
 import { registerPipeline } from "./pipeline.js";
 import { registerReport } from "./report.js";
 import { registerEval } from "./eval.js";
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerTrainer(program);
   registerAblate(program);
+  registerLearningCheck(program);
   registerPipeline(program);
   registerReport(program);
   registerEval(program);
