@@ -41,3 +41,8 @@ export function interruptOnSigint(onFirst: () => void): { signal: AbortSignal; d
   process.on("SIGINT", handler);
   return { signal: ac.signal, dispose: () => process.removeListener("SIGINT", handler) };
 }
+
+/** `--executor` of the commands that run real programs: the sandbox, or no isolation for trusted code. */
+export function assertRealExecutor(value: string): asserts value is "sandbox" | "unsandboxed" {
+  if (value !== "sandbox" && value !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${value}'`, "e.g. --executor sandbox");
+}

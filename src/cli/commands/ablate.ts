@@ -6,7 +6,7 @@ import { ablationTable } from "../../experiment/ablation-table.js";
 import { evaluatePolicy } from "../../eval/evaluate.js";
 import { METHOD_VARIANTS, type MethodVariant } from "../../rl/method.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
-import { dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
+import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
 
 interface AblateOptions {
   task?: string[];
@@ -39,7 +39,7 @@ export function registerAblate(program: Command): void {
       for (const t of tasks) getTask(t, dataDir);
       const variants = (opts.variant ?? Object.keys(METHOD_VARIANTS)) as MethodVariant[];
       for (const v of variants) if (!(v in METHOD_VARIANTS)) throw new UserError(`--variant ${v} is not a variant`, `choose from ${Object.keys(METHOD_VARIANTS).join(", ")}`);
-      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      assertRealExecutor(opts.executor);
       if (opts.minutes !== undefined && opts.rollouts !== undefined) throw new UserError("--minutes and --rollouts both given", "an ablation compares runs on one budget: pass one of them");
       const budget: AblationBudget = opts.rollouts !== undefined ? { rollouts: positiveFlag("--rollouts", opts.rollouts, { int: true }) } : { minutes: positiveFlag("--minutes", opts.minutes ?? "4") };
       const seeds = positiveFlag("--seeds", opts.seeds, { int: true });

@@ -6,7 +6,7 @@ import { runBaseline, type BaselineMethod } from "../../baselines/search-run.js"
 import { evalJsonPath } from "../../eval/evaluate.js";
 import { formatEvalTable } from "../../eval/table.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
-import { dataDirOf, defaultRunDir, interruptOnSigint } from "../options.js";
+import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint } from "../options.js";
 import { intFlag } from "./eval.js";
 
 interface BaselineOptions {
@@ -45,7 +45,7 @@ export function registerBaseline(program: Command): void {
     .option("--json", "print eval.json's content instead of the table")
     .action(async (method: string, opts: BaselineOptions, cmd: Command) => {
       if (!(METHODS as readonly string[]).includes(method)) throw new UserError(`unknown baseline '${method}'`, `use one of: ${METHODS.join(", ")}`);
-      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      assertRealExecutor(opts.executor);
       if (opts.budgetExecutions === undefined && opts.budgetMinutes === undefined) throw new UserError("no budget given", "pass --budget-executions N (per task and seed) and/or --budget-minutes M (per seed)");
       let minutes: number | undefined;
       if (opts.budgetMinutes !== undefined) {

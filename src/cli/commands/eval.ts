@@ -8,7 +8,7 @@ import { formatEvalTable } from "../../eval/table.js";
 import { storedConfig } from "../../rl/train.js";
 import { RunStore } from "../../store/run-store.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
-import { dataDirOf, interruptOnSigint } from "../options.js";
+import { assertRealExecutor, dataDirOf, interruptOnSigint } from "../options.js";
 
 interface EvalOptions {
   run?: string;
@@ -74,7 +74,7 @@ export function registerEval(program: Command): void {
     .action(async (opts: EvalOptions, cmd: Command) => {
       const source = sourceOf(opts);
       if (source.kind !== "run" && opts.out === undefined) throw new UserError("--out DIR is required with --checkpoint or --untrained", "e.g. --out runs/eval-untrained");
-      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      assertRealExecutor(opts.executor);
       const seeds = intFlag("--seeds", opts.seeds, 1);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const stop = interruptOnSigint(() => log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."));

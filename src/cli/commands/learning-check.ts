@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { learningPlan, learningTable, runLearningCheck } from "../../experiment/learning-check.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
-import { dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
+import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
 
 interface LearningCheckOptions {
   task?: string[];
@@ -28,7 +28,7 @@ export function registerLearningCheck(program: Command): void {
       const dataDir = dataDirOf(cmd);
       const tasks = opts.task ?? [...BUILTIN_TASK_IDS];
       const lower = new Map(tasks.map((t) => [t, getTask(t, dataDir).lowerIsBetter]));
-      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      assertRealExecutor(opts.executor);
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed must be a whole number ≥ 0, got '${opts.seed}'`, "e.g. --seed 0");
       const rollouts = positiveFlag("--rollouts", opts.rollouts, { int: true });

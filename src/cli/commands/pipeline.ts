@@ -6,7 +6,7 @@ import { evaluatePolicy } from "../../eval/evaluate.js";
 import { pipelinePlan, runPipeline, type BaselineMethod } from "../../experiment/pipeline.js";
 import { buildReport } from "../../report/build.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
-import { dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
+import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
 import { reportTaskLookup } from "./report.js";
 
 interface PipelineOptions {
@@ -34,7 +34,7 @@ export function registerPipeline(program: Command): void {
       const dataDir = dataDirOf(cmd);
       const tasks = opts.task ?? [...BUILTIN_TASK_IDS];
       for (const t of tasks) getTask(t, dataDir);
-      if (opts.executor !== "sandbox" && opts.executor !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${opts.executor}'`, "e.g. --executor sandbox");
+      assertRealExecutor(opts.executor);
       const executor = opts.executor;
       const baselines = opts.baselines === "none" ? [] : opts.baselines.split(",").map((s) => s.trim());
       for (const b of baselines) if (b !== "aide" && b !== "random") throw new UserError(`--baselines: unknown baseline '${b}'`, "use aide, random, aide,random or none");
