@@ -25,7 +25,7 @@ const dataDir = join(root, "data");
 await prepareTasks([task], dataDir, () => {});
 const prepared = requirePrepared(task, dataDir);
 const instrumenter = new AstInstrumenter();
-const runner = new EnvironmentRunner({ executor: new BwrapExecutor(), instrumenter, tasks: new Map([[task, prepared]]), limits: { timeoutSec: 60 }, reward: { validBonus: 2, scoreFloor: -1 } });
+const runner = new EnvironmentRunner({ executor: new BwrapExecutor(), instrumenter, tasks: new Map([[task, prepared]]), limits: { timeoutSec: 60 }, reward: { validBonus: 2, scoreFloor: -1, qualityWeight: 0, qualityFloor: -1 } });
 
 async function policy() {
   const p = await FragmentPolicy.create({ seed: 1 });

@@ -85,7 +85,7 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   const timeoutSec = opts.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
   const policySeed = opts.policySeed ?? 0;
 
-  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, executor: opts.executor ?? "sandbox", timeoutSec, reward: { validBonus: TRAINING_DEFAULTS.validBonus, scoreFloor: TRAINING_DEFAULTS.scoreFloor }, qualityWeight: TRAINING_DEFAULTS.qualityWeight, qualityFloor: TRAINING_DEFAULTS.qualityFloor, log });
+  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, executor: opts.executor ?? "sandbox", timeoutSec, reward: TRAINING_DEFAULTS, log });
   let ownPolicy: FragmentPolicy | null = null;
   const store = new RunStore(runDir);
   try {

@@ -16,6 +16,13 @@ export function positiveFlag(flag: string, value: string, opts: { int?: boolean 
   return n;
 }
 
+/** An integer flag ≥ min, or a UserError naming the flag. */
+export function intFlag(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
+  return n;
+}
+
 /** A time stamp safe in file names (ISO 8601 with ':' and '.' replaced). */
 export function fileStamp(date = new Date()): string {
   return date.toISOString().replace(/[:.]/g, "-");

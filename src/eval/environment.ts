@@ -6,10 +6,9 @@
  * metric a program prints is read, and selection depends on it.
  */
 import { AstInstrumenter } from "../instrument/index.js";
-import type { RewardConfig } from "../reward/config.js";
 import type { RolloutOutcome } from "../rl/ports.js";
 import { TrainConfig } from "../rl/train-config.js";
-import { EnvironmentRunner } from "../rollout/runner.js";
+import { EnvironmentRunner, type RewardSettings } from "../rollout/runner.js";
 import { createExecutor } from "../sandbox/index.js";
 import { BUILTIN_TASK_IDS, getTask, prepareTasks, requirePrepared } from "../tasks/registry.js";
 import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
@@ -34,9 +33,8 @@ export interface EnvironmentOptions {
   executor: ExecutorKind;
   /** Per-program deadline in seconds. */
   timeoutSec: number;
-  reward?: Partial<RewardConfig>;
-  qualityWeight?: number;
-  qualityFloor?: number;
+  /** The training reward's settings; absent, the paper's rule. */
+  reward?: RewardSettings;
   log?: (line: string) => void;
 }
 
@@ -63,9 +61,7 @@ export async function openEnvironment(opts: EnvironmentOptions): Promise<Environ
     instrumenter,
     tasks,
     limits: { timeoutSec: opts.timeoutSec },
-    reward: opts.reward ?? {},
-    qualityWeight: opts.qualityWeight ?? 0,
-    ...(opts.qualityFloor !== undefined ? { qualityFloor: opts.qualityFloor } : {}),
+    ...(opts.reward ? { reward: opts.reward } : {}),
   });
   const never = new AbortController().signal;
   return {

@@ -13,7 +13,6 @@ import { testTimeSolve, type RunOutcome } from "../agent/test-time.js";
 import { UserError } from "../errors.js";
 import { FragmentPolicy, FragmentSampler } from "../policy/fragmentPolicy.js";
 import type { Sampler } from "../policy/types.js";
-import type { RewardConfig } from "../reward/config.js";
 import { methodOf } from "../rl/method.js";
 import type { RolloutOutcome } from "../rl/ports.js";
 import { storedConfig } from "../rl/train.js";
@@ -142,15 +141,12 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
     if (!opts.outDir && !opened.source.runDir) throw new UserError("no output directory for eval.json", "pass --out DIR");
     if (opened.note) log(opened.note);
     const config = opened.config ?? TRAINING_DEFAULTS;
-    const reward: Partial<RewardConfig> = { validBonus: config.validBonus, scoreFloor: config.scoreFloor };
     const env = await openEnvironment({
       dataDir: opts.dataDir,
       taskIds: opts.taskIds,
       executor: opts.executor ?? "sandbox",
       timeoutSec: opts.timeoutSec ?? config.timeoutSec,
-      reward,
-      qualityWeight: config.qualityWeight,
-      qualityFloor: config.qualityFloor,
+      reward: config,
       log,
     });
     try {

@@ -253,6 +253,8 @@ export async function runLoop(
   const outOfTime = () => config.maxSeconds !== undefined && clock.now() - t0 >= config.maxSeconds;
   // Programs asked for but not yet executing (being generated, or waiting for an executor).
   const pending = () => sampling + ready.length;
+  // The batch being trained counts as finished-but-untrained until its update is recorded.
+  const finishedUntrained = () => queue.length + (learner ? config.batchSize : 0);
   const enoughRequested = () => config.maxRollouts !== undefined && startedTotal + pending() >= config.maxRollouts;
   const enoughStarted = () => config.maxRollouts !== undefined && startedTotal >= config.maxRollouts;
 
@@ -293,11 +295,11 @@ export async function runLoop(
       const id = store.startRollout({ taskId: next.taskId, kind: next.kind, parentId: next.parentId, policyVersion: next.action.policyVersion, actionJson: JSON.stringify(next.action), startedAt: runTime() });
       if (config.writePrograms) store.writeArtifacts(id, { "program.py": next.action.code });
       startedTotal += 1;
-      events.onStart?.({ id, taskId: next.taskId, kind: next.kind, inFlight: inFlight + pending(), finishedUntrained: queue.length + (learner ? config.batchSize : 0) });
+      events.onStart?.({ id, taskId: next.taskId, kind: next.kind, inFlight: inFlight + pending(), finishedUntrained: finishedUntrained() });
       launch(id, next.taskId, next.kind, next.action);
       continue;
     }
-    const load = { finishedUntrained: queue.length + (learner ? config.batchSize : 0), inFlight: inFlight + pending() };
+    const load = { finishedUntrained: finishedUntrained(), inFlight: inFlight + pending() };
     if (!enoughRequested() && sampling < samplers && inFlight + pending() < config.executors + samplers - 1 && mayStart(load, config.batchSize, config.maxStaleness)) {
       maxPacingLoad = Math.max(maxPacingLoad, load.finishedUntrained + load.inFlight + 1);
       requestSample();

@@ -108,7 +108,7 @@ export async function train(opts: {
       const executor = createExecutor({ isolation: config.executor === "sandbox", warn: log });
       const ast = config.instrumentation ? new AstInstrumenter() : null;
       const instrumenter = ast && config.instrumenter === "lm" ? await lmInstrumenterFor(config, ast) : ast;
-      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec }, reward: { validBonus: config.validBonus, scoreFloor: config.scoreFloor }, qualityWeight: config.qualityWeight, qualityFloor: config.qualityFloor });
+      runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits: { timeoutSec: config.timeoutSec }, reward: config });
       closeRunner = async () => instrumenter?.close?.();
     }
     const { policy, close } = await openPolicy(config, store, tasks, log);

@@ -3,9 +3,16 @@ import type { Instrumenter } from "../instrument/index.js";
 import type { RewardConfig } from "../reward/config.js";
 import { qualityScaleOf } from "../reward/quality.js";
 import type { RolloutOutcome, RolloutRequest, RolloutRunner } from "../rl/ports.js";
+import type { TrainConfig } from "../rl/train-config.js";
 import type { ExecLimits, Executor } from "../sandbox/executor.js";
 import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
 import { runRollout } from "./run-rollout.js";
+
+/**
+ * How `mlerl train` rewards a valid submission (see docs/reward.md): a bonus and a score floor, and the per-task
+ * quality scale's weight (0 = raw scores) and floor.
+ */
+export type RewardSettings = Pick<TrainConfig, "validBonus" | "scoreFloor" | "qualityWeight" | "qualityFloor">;
 
 /** The RL loop's runner over the real environment: sandbox, instrumentation, grader, reward rule. */
 export class EnvironmentRunner implements RolloutRunner {
@@ -15,11 +22,8 @@ export class EnvironmentRunner implements RolloutRunner {
       instrumenter: Instrumenter | null;
       tasks: ReadonlyMap<string, { spec: TaskSpec; paths: TaskPaths }>;
       limits?: Partial<ExecLimits>;
-      reward?: Partial<RewardConfig>;
-      /** Weight of the per-task quality scale (see qualityScaleOf); undefined or 0 keeps raw scores. */
-      qualityWeight?: number;
-      /** Lowest point of that scale, in median-to-gold spans below the median (default −1). */
-      qualityFloor?: number;
+      /** The training reward's settings; absent, the paper's rule. */
+      reward?: RewardSettings;
     },
   ) {}
 
@@ -51,8 +55,11 @@ export class EnvironmentRunner implements RolloutRunner {
   }
 
   private rewardFor(spec: TaskSpec): Partial<RewardConfig> {
-    const weight = this.opts.qualityWeight ?? 0;
-    const quality = weight > 0 ? qualityScaleOf(spec, weight, this.opts.qualityFloor) : null;
-    return quality ? { ...this.opts.reward, quality } : { ...this.opts.reward };
+    const s = this.opts.reward;
+    if (!s) return {};
+    const fixed = { validBonus: s.validBonus, scoreFloor: s.scoreFloor };
+    // The quality scale is per task: it is built from each task's own median and gold thresholds.
+    const quality = s.qualityWeight > 0 ? qualityScaleOf(spec, s.qualityWeight, s.qualityFloor) : null;
+    return quality ? { ...fixed, quality } : fixed;
   }
 }

@@ -6,8 +6,7 @@ import { runBaseline, type BaselineMethod } from "../../baselines/search-run.js"
 import { evalJsonPath } from "../../eval/evaluate.js";
 import { formatEvalTable } from "../../eval/table.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
-import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint } from "../options.js";
-import { intFlag } from "./eval.js";
+import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, intFlag } from "../options.js";
 
 interface BaselineOptions {
   task?: string[];

@@ -8,7 +8,7 @@ import { formatEvalTable } from "../../eval/table.js";
 import { storedConfig } from "../../rl/train.js";
 import { RunStore } from "../../store/run-store.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
-import { assertRealExecutor, dataDirOf, interruptOnSigint } from "../options.js";
+import { assertRealExecutor, dataDirOf, interruptOnSigint, intFlag } from "../options.js";
 
 interface EvalOptions {
   run?: string;
@@ -26,12 +26,6 @@ interface EvalOptions {
   json?: boolean;
 }
 
-/** An integer flag ≥ min, or a UserError naming the flag. */
-export function intFlag(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
-  return n;
-}
 
 function sourceOf(opts: EvalOptions): PolicySource {
   const given = [opts.run !== undefined, opts.checkpoint !== undefined, opts.untrained === true].filter(Boolean).length;

@@ -1,9 +1,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
 import { learningPlan, learningTable, runLearningCheck } from "../../experiment/learning-check.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
-import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";
+import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, intFlag, positiveFlag } from "../options.js";
 
 interface LearningCheckOptions {
   task?: string[];
@@ -29,8 +28,7 @@ export function registerLearningCheck(program: Command): void {
       const tasks = opts.task ?? [...BUILTIN_TASK_IDS];
       const lower = new Map(tasks.map((t) => [t, getTask(t, dataDir).lowerIsBetter]));
       assertRealExecutor(opts.executor);
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed must be a whole number ≥ 0, got '${opts.seed}'`, "e.g. --seed 0");
+      const seed = intFlag("--seed", opts.seed, 0);
       const rollouts = positiveFlag("--rollouts", opts.rollouts, { int: true });
       const outDir = opts.outDir ? resolve(opts.outDir) : defaultRunDir("learning");
       const plan = learningPlan({ outDir, tasks, rollouts, seed, base: { executor: opts.executor } });
