@@ -25,22 +25,44 @@ const dataDir = join(root, "data");
 await prepareTasks([task], dataDir, () => {});
 const prepared = requirePrepared(task, dataDir);
 const instrumenter = new AstInstrumenter();
-const runner = new EnvironmentRunner({ executor: new BwrapExecutor(), instrumenter, tasks: new Map([[task, prepared]]), limits: { timeoutSec: 60 }, reward: { validBonus: 2, scoreFloor: -1, qualityWeight: 0, qualityFloor: -1 } });
+const runner = new EnvironmentRunner({
+  executor: new BwrapExecutor(),
+  instrumenter,
+  tasks: new Map([[task, prepared]]),
+  limits: { timeoutSec: 60 },
+  reward: { validBonus: 2, scoreFloor: -1, qualityWeight: 0, qualityFloor: -1 },
+});
 
 async function policy() {
   const p = await FragmentPolicy.create({ seed: 1 });
-  return new SamplerTrainerPolicy(new FragmentSampler(p), new InProcessTrainer(p), new Map([[task, prepared.spec]]), { loss: { name: "ppo" }, adam: { learningRate: 0.003 }, seed: 1 });
+  return new SamplerTrainerPolicy(new FragmentSampler(p), new InProcessTrainer(p), new Map([[task, prepared.spec]]), {
+    loss: { name: "ppo" },
+    adam: { learningRate: 0.003 },
+    seed: 1,
+  });
 }
 
 const store = new RunStore(join(root, "async"));
-const a = await runLoop({ policy: await policy(), runner, store, clock: new RealClock() }, { ...DEFAULT_LOOP, taskIds: [task], executors, batchSize: batch, improveProb: 0, maxRollouts: rollouts });
+const a = await runLoop(
+  { policy: await policy(), runner, store, clock: new RealClock() },
+  { ...DEFAULT_LOOP, taskIds: [task], executors, batchSize: batch, improveProb: 0, maxRollouts: rollouts },
+);
 store.close();
 let n = 0;
 const syncRunner = { run: (req: Parameters<typeof runner.run>[0]) => runner.run({ ...req, outDir: join(root, "sync", String(n++)) }) };
-const s = await runSyncLoop({ policy: await policy(), runner: syncRunner, clock: new RealClock() }, { taskIds: [task], executors, batchSize: batch, durationAware: true, advantage: DEFAULT_LOOP.advantage, maxRollouts: rollouts });
+const s = await runSyncLoop(
+  { policy: await policy(), runner: syncRunner, clock: new RealClock() },
+  { taskIds: [task], executors, batchSize: batch, durationAware: true, advantage: DEFAULT_LOOP.advantage, maxRollouts: rollouts },
+);
 await instrumenter.close();
 rmSync(root, { recursive: true, force: true });
 console.log(`real executions: ${task}, ${rollouts} rollouts, batch ${batch}, ${executors} executors (bubblewrap sandbox)`);
-console.log(`  async : utilisation ${a.utilisation.toFixed(3)}, ${a.elapsedSec.toFixed(1)} s, ${(a.rollouts / a.elapsedSec * 60).toFixed(1)} rollouts/min`);
-console.log(`  sync  : utilisation ${s.utilisation.toFixed(3)}, ${s.elapsedSec.toFixed(1)} s, ${(s.rollouts / s.elapsedSec * 60).toFixed(1)} rollouts/min`);
-console.log(`  ratio : utilisation ×${(a.utilisation / s.utilisation).toFixed(2)}, throughput ×${(a.rollouts / a.elapsedSec / (s.rollouts / s.elapsedSec)).toFixed(2)} (target: async ≥ 0.9)`);
+console.log(
+  `  async : utilisation ${a.utilisation.toFixed(3)}, ${a.elapsedSec.toFixed(1)} s, ${((a.rollouts / a.elapsedSec) * 60).toFixed(1)} rollouts/min`,
+);
+console.log(
+  `  sync  : utilisation ${s.utilisation.toFixed(3)}, ${s.elapsedSec.toFixed(1)} s, ${((s.rollouts / s.elapsedSec) * 60).toFixed(1)} rollouts/min`,
+);
+console.log(
+  `  ratio : utilisation ×${(a.utilisation / s.utilisation).toFixed(2)}, throughput ×${(a.rollouts / a.elapsedSec / (s.rollouts / s.elapsedSec)).toFixed(2)} (target: async ≥ 0.9)`,
+);

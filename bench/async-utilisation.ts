@@ -31,7 +31,17 @@ async function asyncRun() {
   const s = await clock.drive(
     runLoop(
       { policy: new BanditPolicy(arms, { lr: 0.05, clip: 0.2, seed: 1 }), runner: new SimulatedRunner(model, clock, 1), store, clock },
-      { ...DEFAULT_LOOP, taskIds: ["t"], executors: slots, batchSize: slots, maxStaleness: 1, improveProb: 0, maxSeconds: budget, keepCheckpoints: 1, writePrograms: false },
+      {
+        ...DEFAULT_LOOP,
+        taskIds: ["t"],
+        executors: slots,
+        batchSize: slots,
+        maxStaleness: 1,
+        improveProb: 0,
+        maxSeconds: budget,
+        keepCheckpoints: 1,
+        writePrograms: false,
+      },
     ),
   );
   const cpu = process.cpuUsage(cpu0);
@@ -54,7 +64,13 @@ const a = await asyncRun();
 const s = await syncRun();
 const thrA = a.rollouts / a.elapsedSec;
 const thrS = s.rollouts / s.elapsedSec;
-console.log(`simulated: ${slots} slots, ${budget} simulated seconds each, lognormal durations (σ=1.2); busy time of runs cut at the deadline counts, their results do not`);
-console.log(`  async : utilisation ${a.utilisation.toFixed(3)}, throughput ${thrA.toFixed(1)} rollouts/sim-s, loop cost ${a.cpuMsPerRollout.toFixed(3)} ms CPU/rollout`);
+console.log(
+  `simulated: ${slots} slots, ${budget} simulated seconds each, lognormal durations (σ=1.2); busy time of runs cut at the deadline counts, their results do not`,
+);
+console.log(
+  `  async : utilisation ${a.utilisation.toFixed(3)}, throughput ${thrA.toFixed(1)} rollouts/sim-s, loop cost ${a.cpuMsPerRollout.toFixed(3)} ms CPU/rollout`,
+);
 console.log(`  sync  : utilisation ${s.utilisation.toFixed(3)}, throughput ${thrS.toFixed(1)} rollouts/sim-s`);
-console.log(`  ratio : utilisation ×${(a.utilisation / s.utilisation).toFixed(2)}, throughput ×${(thrA / thrS).toFixed(2)} (targets: async ≥ 0.95, ≥ 2× sync, < 1 ms/rollout)`);
+console.log(
+  `  ratio : utilisation ×${(a.utilisation / s.utilisation).toFixed(2)}, throughput ×${(thrA / thrS).toFixed(2)} (targets: async ≥ 0.95, ≥ 2× sync, < 1 ms/rollout)`,
+);

@@ -96,7 +96,9 @@ def run_cv(train, test, features, kind, params):
   tail.push(`    results = {}`);
   for (const c of configs) {
     for (let k = 0; k < 8; k++) {
-      tail.push(`    params_${c}_${k} = {"n_estimators": ${100 + 50 * k}, "learning_rate": ${(0.1 / (k + 1)).toFixed(4)}, "random_state": SEED}`);
+      tail.push(
+        `    params_${c}_${k} = {"n_estimators": ${100 + 50 * k}, "learning_rate": ${(0.1 / (k + 1)).toFixed(4)}, "random_state": SEED}`,
+      );
       tail.push(`    try:`);
       tail.push(`        results["${c}_${k}"] = run_cv(train, test, features, "${c}", params_${c}_${k})`);
       tail.push(`    except Exception as e:`);
@@ -152,19 +154,32 @@ async function main() {
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   await inst.close();
-  console.log(`instrument: ${lines}-line program, ${first.sites.length} sites, median ${median(times).toFixed(1)} ms over ${N} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); target < 50 ms`);
+  console.log(
+    `instrument: ${lines}-line program, ${first.sites.length} sites, median ${median(times).toFixed(1)} ms over ${N} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); target < 50 ms`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), "mlerl-bench-instr-"));
   try {
     const trivial = join(dir, "trivial.py");
     writeFileSync(trivial, "x = sum(range(1000))\n");
     const heavy = join(dir, "heavy.py");
-    writeFileSync(heavy, "import pandas as pd\nimport lightgbm as lgb\nfrom sklearn.linear_model import LogisticRegression\nm = LogisticRegression().fit([[0], [1]], [0, 1])\nprint(m.predict([[1]]))\n");
+    writeFileSync(
+      heavy,
+      "import pandas as pd\nimport lightgbm as lgb\nfrom sklearn.linear_model import LogisticRegression\nm = LogisticRegression().fit([[0], [1]], [0, 1])\nprint(m.predict([[1]]))\n",
+    );
     const inst2 = new AstInstrumenter(python);
-    const heavySites = (await inst2.instrument("import pandas as pd\nimport lightgbm as lgb\nfrom sklearn.linear_model import LogisticRegression\nm = LogisticRegression().fit([[0], [1]], [0, 1])\nprint(m.predict([[1]]))\n", nonce)).sites;
+    const heavySites = (
+      await inst2.instrument(
+        "import pandas as pd\nimport lightgbm as lgb\nfrom sklearn.linear_model import LogisticRegression\nm = LogisticRegression().fit([[0], [1]], [0, 1])\nprint(m.predict([[1]]))\n",
+        nonce,
+      )
+    ).sites;
     await inst2.close();
     const trivialSites = [{ after: 1, indent: "", kind: "features_built" as const, value: null }];
-    for (const [name, file, sites] of [["trivial program", trivial, trivialSites], ["pandas+sklearn+lightgbm program", heavy, heavySites]] as const) {
+    for (const [name, file, sites] of [
+      ["trivial program", trivial, trivialSites],
+      ["pandas+sklearn+lightgbm program", heavy, heavySites],
+    ] as const) {
       const plain: Array<{ wall: number; cpu: number }> = [];
       const launched: Array<{ wall: number; cpu: number }> = [];
       for (let i = 0; i < RUNS; i++) {

@@ -57,7 +57,9 @@ for (let r = 0; r <= REPS; r++) {
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
-console.log(`fragment LM: ${policy.parameterCount} parameters, vocabulary ${policy.vocab.size} (${policy.vocab.outputSize} outputs), backend ${tf.getBackend()}`);
+console.log(
+  `fragment LM: ${policy.parameterCount} parameters, vocabulary ${policy.vocab.size} (${policy.vocab.outputSize} outputs), backend ${tf.getBackend()}`,
+);
 console.log(`sample ${BATCH} scratch programs:          median ${fmt(median(sampleScratch))} (target < 0.5 s)`);
 console.log(`sample ${BATCH} programs, half improve:    median ${fmt(median(sampleMixed))}`);
 console.log(`update on ${BATCH} programs (${tokens} tokens): median ${fmt(median(update))} (target < 2 s)`);

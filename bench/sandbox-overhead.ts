@@ -34,7 +34,9 @@ function bare(python: string, file: string): Promise<number> {
     child.stdout.resume();
     child.stderr.resume();
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`bare run exited ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`bare run exited ${code}`)),
+    );
   });
 }
 
@@ -78,9 +80,15 @@ function report(plain: number[], sandboxed: number[], describe: string): void {
   const ms = median(sandboxed);
   const overheadMs = (ms - mb) * 1000;
   console.log(`sandbox overhead (${describe}), ${reps} interleaved repetitions of a 1 s program`);
-  console.log(`  bare venv python   median ${(mb * 1000).toFixed(1)} ms   (min ${(Math.min(...plain) * 1000).toFixed(1)}, max ${(Math.max(...plain) * 1000).toFixed(1)})`);
-  console.log(`  bwrap executor     median ${(ms * 1000).toFixed(1)} ms   (min ${(Math.min(...sandboxed) * 1000).toFixed(1)}, max ${(Math.max(...sandboxed) * 1000).toFixed(1)})`);
-  console.log(`  overhead           ${overheadMs.toFixed(1)} ms per execution, ratio ${(ms / mb).toFixed(3)}   (target < 100 ms: ${overheadMs < 100 ? "met" : "NOT met"})`);
+  console.log(
+    `  bare venv python   median ${(mb * 1000).toFixed(1)} ms   (min ${(Math.min(...plain) * 1000).toFixed(1)}, max ${(Math.max(...plain) * 1000).toFixed(1)})`,
+  );
+  console.log(
+    `  bwrap executor     median ${(ms * 1000).toFixed(1)} ms   (min ${(Math.min(...sandboxed) * 1000).toFixed(1)}, max ${(Math.max(...sandboxed) * 1000).toFixed(1)})`,
+  );
+  console.log(
+    `  overhead           ${overheadMs.toFixed(1)} ms per execution, ratio ${(ms / mb).toFixed(3)}   (target < 100 ms: ${overheadMs < 100 ? "met" : "NOT met"})`,
+  );
 }
 
 async function cliComparison(python: string, file: string, dir: string): Promise<void> {
@@ -94,7 +102,11 @@ async function cliComparison(python: string, file: string, dir: string): Promise
     plain.push(await bare(python, file));
     const t0 = process.hrtime.bigint();
     // Exit status 1 is expected: the program writes no submission.
-    const r = spawnSync(bin, ["--data-dir", dataDir, "exec", "--task", EXEC_TASK, "--code", file, "--out", join(dir, `cli-${i}`), "--json"], { encoding: "utf8" });
+    const r = spawnSync(
+      bin,
+      ["--data-dir", dataDir, "exec", "--task", EXEC_TASK, "--code", file, "--out", join(dir, `cli-${i}`), "--json"],
+      { encoding: "utf8" },
+    );
     cli.push(Number(process.hrtime.bigint() - t0) / 1e9);
     if (!r.stdout.includes('"exitCode": 0')) throw new Error(`mlerl exec failed: ${r.stderr}`);
   }
@@ -102,7 +114,9 @@ async function cliComparison(python: string, file: string, dir: string): Promise
   const mc = median(cli);
   console.log(`mlerl exec end to end (node start-up, task lookup, sandbox, grading), ${execReps} repetitions`);
   console.log(`  bare venv python   median ${(mb * 1000).toFixed(1)} ms`);
-  console.log(`  mlerl exec         median ${(mc * 1000).toFixed(1)} ms   difference ${((mc - mb) * 1000).toFixed(1)} ms, ratio ${(mc / mb).toFixed(3)}`);
+  console.log(
+    `  mlerl exec         median ${(mc * 1000).toFixed(1)} ms   difference ${((mc - mb) * 1000).toFixed(1)} ms, ratio ${(mc / mb).toFixed(3)}`,
+  );
 }
 
 await main();

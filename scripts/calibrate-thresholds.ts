@@ -60,7 +60,12 @@ async function main(): Promise<void> {
     for (const solution of SOLUTIONS) {
       const codePath = join(repoRoot(), "tasks", "reference", id, `${solution}.py`);
       const outDir = mkdtempSync(join(tmpdir(), `mlerl-cal-${solution}-`));
-      const res = await executor.run({ code: readFileSync(codePath, "utf8"), publicDir: paths.publicDir, outDir, limits: { timeoutSec, threads: 1 } });
+      const res = await executor.run({
+        code: readFileSync(codePath, "utf8"),
+        publicDir: paths.publicDir,
+        outDir,
+        limits: { timeoutSec, threads: 1 },
+      });
       const report = res.submissionPath ? gradeSubmission(spec, paths, res.submissionPath) : null;
       const score = report?.score ?? null;
       const validation = validationMetric(res.stdout.text);
@@ -77,7 +82,12 @@ async function main(): Promise<void> {
     if (!better(strong, medium) || !better(medium, baseline)) {
       problems.push(`${id}: reference scores are not ordered baseline < medium < strong (${baseline}, ${medium}, ${strong})`);
     }
-    const entry: TaskCalibration = { version: task.version, seed: BUILTIN_SEED, runs, thresholds: thresholdsFromReferences({ baseline, medium, strong }) };
+    const entry: TaskCalibration = {
+      version: task.version,
+      seed: BUILTIN_SEED,
+      runs,
+      thresholds: thresholdsFromReferences({ baseline, medium, strong }),
+    };
     file.tasks[id] = entry;
   }
   const out: CalibrationFile = { ...file, rule: THRESHOLD_RULE, calibratedAt: new Date().toISOString(), executor: executor.describe() };

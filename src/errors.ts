@@ -3,7 +3,10 @@
  * never a stack trace; anything else that escapes is a bug and is shown with its stack.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = "UserError";
   }

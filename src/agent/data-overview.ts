@@ -34,7 +34,11 @@ export const DataOverviewOptions = z.object({
   /** Files previewed in all. */
   maxPreviews: z.number().int().min(0).default(8),
   /** Files exactly counted (rows/lines) up to this size; larger ones are estimated from their head. */
-  maxCountBytes: z.number().int().min(0).default(256 * 1024 * 1024),
+  maxCountBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   /** Files listed but never previewed (the description is already in the prompt). */
   skipPreview: z.array(z.string()).default(["description.md"]),
   /** Where the agent sees the directory. */
@@ -47,9 +51,37 @@ type Opts = z.output<typeof DataOverviewOptions>;
 const MAX_WALK_ENTRIES = 50_000;
 const HEAD_BYTES = 256 * 1024;
 const BINARY_EXT = new Set([
-  ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz", ".zip", ".gz", ".bz2", ".xz",
-  ".7z", ".tar", ".parquet", ".feather", ".pkl", ".pickle", ".h5", ".hdf5", ".wav", ".mp3", ".flac", ".mp4", ".pt",
-  ".pth", ".bin", ".dcm", ".tfrecord",
+  ".jpg",
+  ".jpeg",
+  ".png",
+  ".gif",
+  ".bmp",
+  ".tif",
+  ".tiff",
+  ".webp",
+  ".npy",
+  ".npz",
+  ".zip",
+  ".gz",
+  ".bz2",
+  ".xz",
+  ".7z",
+  ".tar",
+  ".parquet",
+  ".feather",
+  ".pkl",
+  ".pickle",
+  ".h5",
+  ".hdf5",
+  ".wav",
+  ".mp3",
+  ".flac",
+  ".mp4",
+  ".pt",
+  ".pth",
+  ".bin",
+  ".dcm",
+  ".tfrecord",
 ]);
 
 interface FileNode {
@@ -131,7 +163,10 @@ function renderTree(dir: DirNode, opts: Opts, depth: number, out: string[]): voi
       const key = c.kind === "dir" ? "directories" : extname(c.rel) || "(no extension)";
       exts.set(key, (exts.get(key) ?? 0) + 1);
     }
-    const kinds = [...exts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(", ");
+    const kinds = [...exts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${n} ${k}`)
+      .join(", ");
     out.push(`${pad}... and ${rest.length.toLocaleString("en-US")} more (${kinds})`);
   }
 }
@@ -163,7 +198,12 @@ export function describeColumns(header: readonly string[], types: readonly strin
     runs.push({ prefix: m ? (m[1] ?? "") : "\u0000", first: h, last: h, next: m ? Number(m[2]) + 1 : NaN, type, n: 1 });
   });
   const parts = runs.map((r) =>
-    r.n >= 3 ? `${cut(r.first, maxName)} … ${cut(r.last, maxName)} (${r.type}, ${r.n} columns)` : [r.first, r.last].slice(0, r.n).map((c) => `${cut(c, maxName)} (${r.type})`).join(", "),
+    r.n >= 3
+      ? `${cut(r.first, maxName)} … ${cut(r.last, maxName)} (${r.type}, ${r.n} columns)`
+      : [r.first, r.last]
+          .slice(0, r.n)
+          .map((c) => `${cut(c, maxName)} (${r.type})`)
+          .join(", "),
   );
   const shown = parts.slice(0, maxListed).join(", ");
   return parts.length > maxListed ? `${shown}, ... ${parts.length - maxListed} more` : shown;
@@ -426,7 +466,10 @@ export async function dataOverview(publicDir: string, options: DataOverviewOptio
   const opts = DataOverviewOptions.parse(options);
   const root = resolve(publicDir);
   if (basename(root) === "private") {
-    throw new UserError(`refusing to describe ${root}: it is a private dir`, "pass the task's public/ dir; private answers are never shown to the agent");
+    throw new UserError(
+      `refusing to describe ${root}: it is a private dir`,
+      "pass the task's public/ dir; private answers are never shown to the agent",
+    );
   }
   let st;
   try {

@@ -133,7 +133,10 @@ export function loadTemplates(overrideDir?: string): Templates {
   };
   if (overrideDir) {
     if (!existsSync(overrideDir) || !statSync(overrideDir).isDirectory()) {
-      throw new UserError(`prompt directory ${overrideDir} does not exist`, "create it, or point to a directory holding scratch.md and/or improve.md");
+      throw new UserError(
+        `prompt directory ${overrideDir} does not exist`,
+        "create it, or point to a directory holding scratch.md and/or improve.md",
+      );
     }
     const files = readdirSync(overrideDir).filter((f) => f.toLowerCase().endsWith(".md"));
     const known = TEMPLATE_NAMES.map((n) => `${n}.md`);
@@ -143,7 +146,10 @@ export function loadTemplates(overrideDir?: string): Templates {
       if (near) throw new UserError(`prompt directory ${overrideDir} has ${f}, which is not a template name`, `rename it to ${near}`);
     }
     if (!files.some((f) => known.includes(f))) {
-      throw new UserError(`prompt directory ${overrideDir} holds no template`, `put scratch.md and/or improve.md in it (copy them from ${defaults})`);
+      throw new UserError(
+        `prompt directory ${overrideDir} holds no template`,
+        `put scratch.md and/or improve.md in it (copy them from ${defaults})`,
+      );
     }
   }
   return { scratch: readTemplate("scratch", pick("scratch")), improve: readTemplate("improve", pick("improve")) };
@@ -170,7 +176,10 @@ export const ScratchInput = z.object({
   lowerIsBetter: z.boolean(),
   dataDir: z.string().min(1).default("/home/data"),
   submissionPath: z.string().min(1).default("/home/submission/submission.csv"),
-  packages: z.array(z.string().min(1)).min(1).default([...DEFAULT_PACKAGES]),
+  packages: z
+    .array(z.string().min(1))
+    .min(1)
+    .default([...DEFAULT_PACKAGES]),
 });
 export type ScratchInput = z.input<typeof ScratchInput>;
 

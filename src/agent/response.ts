@@ -95,7 +95,8 @@ function findBlocks(lines: readonly string[]): Block[] {
 }
 
 // A line that only Python (or a comment/blank) would contain. Scored per line to tell code from prose.
-const STRONG_START = /^(import\s+[A-Za-z_][\w.]*|from\s+[A-Za-z_.][\w.]*\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[(:]|if\s+__name__\s*==|#!|@\w)/;
+const STRONG_START =
+  /^(import\s+[A-Za-z_][\w.]*|from\s+[A-Za-z_.][\w.]*\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[(:]|if\s+__name__\s*==|#!|@\w)/;
 const CODE_LINE = [
   /^\s*#/, // comment
   /^\s*(import|from|def|class|return|if|elif|else|for|while|try|except|finally|with|raise|assert|pass|break|continue|yield|lambda|global|nonlocal|del|async|await)\b/,
@@ -190,7 +191,10 @@ function parseText(text: string): ResponseParse {
       if (longer || (tie && (b.complete || !best.complete))) best = b;
     }
     const before = lines.slice(0, best.open).join("\n").trim();
-    const after = lines.slice(best.close + 1).join("\n").trim();
+    const after = lines
+      .slice(best.close + 1)
+      .join("\n")
+      .trim();
     return {
       ok: true,
       plan: before !== "" ? before : after,

@@ -95,8 +95,7 @@ export interface TestTimeInput<S extends SolveOutput, R extends RunOutcome> {
 }
 
 export type AttemptCode =
-  | { ok: true; plan: string; code: string; source: CodeSource | "direct" }
-  | { ok: false; kind: "no_code"; message: string };
+  { ok: true; plan: string; code: string; source: CodeSource | "direct" } | { ok: false; kind: "no_code"; message: string };
 
 export interface Attempt<S, R> {
   kind: AttemptKind;
@@ -159,18 +158,49 @@ export function selectBetter(scratch: Visible, improve: Visible, lowerIsBetter: 
     const a = scratch.validationMetric as number;
     const b = improve.validationMetric as number;
     const dir = lowerIsBetter ? "lower is better" : "higher is better";
-    if (a === b) return { selected: "scratch", reason: "metric_tie_keeps_scratch", explanation: `both printed ${a}; a tie keeps the scratch solution` };
+    if (a === b)
+      return {
+        selected: "scratch",
+        reason: "metric_tie_keeps_scratch",
+        explanation: `both printed ${a}; a tie keeps the scratch solution`,
+      };
     const improveBetter = lowerIsBetter ? b < a : b > a;
     return improveBetter
-      ? { selected: "improve", reason: "improve_metric_better", explanation: `the improvement's validation metric ${b} beats the scratch solution's ${a} (${dir})` }
-      : { selected: "scratch", reason: "scratch_metric_better", explanation: `the scratch solution's validation metric ${a} beats the improvement's ${b} (${dir})` };
+      ? {
+          selected: "improve",
+          reason: "improve_metric_better",
+          explanation: `the improvement's validation metric ${b} beats the scratch solution's ${a} (${dir})`,
+        }
+      : {
+          selected: "scratch",
+          reason: "scratch_metric_better",
+          explanation: `the scratch solution's validation metric ${a} beats the improvement's ${b} (${dir})`,
+        };
   }
-  if (i) return { selected: "improve", reason: "only_improve_eligible", explanation: `only the improvement wrote a valid submission and printed a metric (scratch: valid=${scratch.validSubmission}, metric=${fmt(scratch.validationMetric)})` };
-  if (s) return { selected: "scratch", reason: "only_scratch_eligible", explanation: `only the scratch solution wrote a valid submission and printed a metric (improvement: valid=${improve.validSubmission}, metric=${fmt(improve.validationMetric)})` };
+  if (i)
+    return {
+      selected: "improve",
+      reason: "only_improve_eligible",
+      explanation: `only the improvement wrote a valid submission and printed a metric (scratch: valid=${scratch.validSubmission}, metric=${fmt(scratch.validationMetric)})`,
+    };
+  if (s)
+    return {
+      selected: "scratch",
+      reason: "only_scratch_eligible",
+      explanation: `only the scratch solution wrote a valid submission and printed a metric (improvement: valid=${improve.validSubmission}, metric=${fmt(improve.validationMetric)})`,
+    };
   if (improve.validSubmission && !scratch.validSubmission) {
-    return { selected: "improve", reason: "neither_eligible_improve_has_valid_submission", explanation: "neither printed a usable metric; only the improvement wrote a valid submission" };
+    return {
+      selected: "improve",
+      reason: "neither_eligible_improve_has_valid_submission",
+      explanation: "neither printed a usable metric; only the improvement wrote a valid submission",
+    };
   }
-  return { selected: "scratch", reason: "neither_eligible_keeps_scratch", explanation: "neither wrote a valid submission with a printed metric; the scratch solution is kept" };
+  return {
+    selected: "scratch",
+    reason: "neither_eligible_keeps_scratch",
+    explanation: "neither wrote a valid submission with a printed metric; the scratch solution is kept",
+  };
 }
 
 // Only these fields of a run outcome are read before the choice; `testScore` is not among them.
@@ -217,7 +247,9 @@ function shownReward(v: VisibleOutcome, policy: RewardVisibility): number | null
 }
 
 /** Run the procedure. Errors thrown by `solve` or `run` (infrastructure failures) propagate. */
-export async function testTimeSolve<S extends SolveOutput, R extends RunOutcome>(input: TestTimeInput<S, R>): Promise<TestTimeResult<S, R>> {
+export async function testTimeSolve<S extends SolveOutput, R extends RunOutcome>(
+  input: TestTimeInput<S, R>,
+): Promise<TestTimeResult<S, R>> {
   const base = {
     taskDescription: input.task.description,
     dataOverview: input.dataOverview,
@@ -231,11 +263,22 @@ export async function testTimeSolve<S extends SolveOutput, R extends RunOutcome>
     const sample = await input.solve(previous ? { kind, prompt, previous } : { kind, prompt });
     const parsed = codeOf(sample);
     if (!parsed.ok) {
-      return { attempt: { kind, prompt, sample, parsed, run: null, validationMetric: null, validSubmission: false } as Attempt<S, R>, visible: null };
+      return {
+        attempt: { kind, prompt, sample, parsed, run: null, validationMetric: null, validSubmission: false } as Attempt<S, R>,
+        visible: null,
+      };
     }
     const run = await input.run(parsed.code, { kind });
     const visible = visibleOutcome(run, kind);
-    const a: Attempt<S, R> = { kind, prompt, sample, parsed, run, validationMetric: visible.validationMetric, validSubmission: visible.validSubmission };
+    const a: Attempt<S, R> = {
+      kind,
+      prompt,
+      sample,
+      parsed,
+      run,
+      validationMetric: visible.validationMetric,
+      validSubmission: visible.validSubmission,
+    };
     return { attempt: a, visible };
   };
 
@@ -245,7 +288,11 @@ export async function testTimeSolve<S extends SolveOutput, R extends RunOutcome>
   let improve: Attempt<S, R> | null = null;
   let selection: Selection;
   if (!scratch.attempt.parsed.ok || !scratch.visible) {
-    selection = { selected: "scratch", reason: "improve_skipped_no_scratch_code", explanation: "the scratch response had no code, so there was nothing to improve" };
+    selection = {
+      selected: "scratch",
+      reason: "improve_skipped_no_scratch_code",
+      explanation: "the scratch response had no code, so there was nothing to improve",
+    };
   } else {
     const v = scratch.visible;
     const previousInput: PreviousAttempt = {

@@ -43,7 +43,9 @@ export function aideDecision(state: AideState, random: () => number, config: Aid
   if (drafts < config.numDrafts) return { kind: "draft" };
   if (random() < config.debugProb) {
     const parents = new Set(state.nodes.map((n) => n.parentNode).filter((p): p is number => p !== null));
-    const debuggable = state.nodes.filter((n) => !isGood(n.outcome) && !parents.has(n.id) && !state.pendingParents.has(n.id) && n.debugDepth <= config.maxDebugDepth);
+    const debuggable = state.nodes.filter(
+      (n) => !isGood(n.outcome) && !parents.has(n.id) && !state.pendingParents.has(n.id) && n.debugDepth <= config.maxDebugDepth,
+    );
     if (debuggable.length > 0) {
       const pick = debuggable[Math.min(debuggable.length - 1, Math.floor(random() * debuggable.length))] as SearchNode;
       return { kind: "debug", node: pick.id };
@@ -67,7 +69,18 @@ export function improveRequestFor(task: TaskSpec, node: SearchNode): SampleReque
     reward: 0,
     feedback: { failureKind: o.failureKind, milestones: o.milestones, validationMetric: o.validationMetric },
   });
-  return { task, kind: "improve", previous: { tokens: node.tokens, text: node.code, stageReached: fb.stage, failure: fb.failure, validationScore: o.validationMetric, output: o.output } };
+  return {
+    task,
+    kind: "improve",
+    previous: {
+      tokens: node.tokens,
+      text: node.code,
+      stageReached: fb.stage,
+      failure: fb.failure,
+      validationScore: o.validationMetric,
+      output: o.output,
+    },
+  };
 }
 
 /** One AIDE search of one task and seed. */
@@ -103,7 +116,12 @@ export class AideSearch implements Search {
   async propose(): Promise<ProposedStep> {
     const config = this.opts.config ?? DEFAULT_AIDE;
     // Decided and marked pending before sampling, so proposals made while others are in flight see them.
-    const decision = aideDecision({ nodes: this.nodes, pendingDrafts: this.pendingDrafts, pendingParents: new Set(this.pendingParents.keys()) }, this.random, config, this.opts.task.lowerIsBetter);
+    const decision = aideDecision(
+      { nodes: this.nodes, pendingDrafts: this.pendingDrafts, pendingParents: new Set(this.pendingParents.keys()) },
+      this.random,
+      config,
+      this.opts.task.lowerIsBetter,
+    );
     const parent = decision.kind === "draft" ? null : (this.nodes.find((n) => n.id === decision.node) as SearchNode);
     if (parent) this.pendingParents.set(parent.id, (this.pendingParents.get(parent.id) ?? 0) + 1);
     else this.pendingDrafts += 1;

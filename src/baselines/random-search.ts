@@ -25,12 +25,15 @@ export function tokensToEnd(stage: Stage | "start"): number {
  */
 export function drawUniformProgram(vocab: Vocabulary, rng: Rng, maxTokens = DEFAULT_POLICY.maxNewTokens): number[] {
   const eos = vocab.id(EOS);
-  if (maxTokens < tokensToEnd("start")) throw new RangeError(`a well-formed program needs at least ${tokensToEnd("start")} tokens, got ${maxTokens}`);
+  if (maxTokens < tokensToEnd("start"))
+    throw new RangeError(`a well-formed program needs at least ${tokensToEnd("start")} tokens, got ${maxTokens}`);
   const tokens: number[] = [];
   let prev = vocab.id(SEP);
   for (;;) {
     const room = maxTokens - tokens.length;
-    const allowed = (allowedAfter(vocab, prev) ?? []).filter((id) => id === eos || 1 + tokensToEnd(vocab.token(id).split(".")[0] as Stage) <= room);
+    const allowed = (allowedAfter(vocab, prev) ?? []).filter(
+      (id) => id === eos || 1 + tokensToEnd(vocab.token(id).split(".")[0] as Stage) <= room,
+    );
     const id = rng.pick(allowed);
     tokens.push(id);
     if (id === eos) return tokens;

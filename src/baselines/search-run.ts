@@ -74,9 +74,12 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   const log = opts.log ?? (() => {});
   const seeds = [...(opts.seeds ?? [0])];
   const { executions, minutes } = opts.budget;
-  if (executions === undefined && minutes === undefined) throw new UserError("a baseline needs a budget", "pass --budget-executions N or --budget-minutes M");
-  if (executions !== undefined && (!Number.isInteger(executions) || executions < 1)) throw new UserError(`the execution budget must be a positive integer, got ${executions}`, "e.g. --budget-executions 20");
-  if (minutes !== undefined && !(minutes > 0)) throw new UserError(`the minutes budget must be positive, got ${minutes}`, "e.g. --budget-minutes 5");
+  if (executions === undefined && minutes === undefined)
+    throw new UserError("a baseline needs a budget", "pass --budget-executions N or --budget-minutes M");
+  if (executions !== undefined && (!Number.isInteger(executions) || executions < 1))
+    throw new UserError(`the execution budget must be a positive integer, got ${executions}`, "e.g. --budget-executions 20");
+  if (minutes !== undefined && !(minutes > 0))
+    throw new UserError(`the minutes budget must be positive, got ${minutes}`, "e.g. --budget-minutes 5");
   if (seeds.length === 0) throw new UserError("at least one seed is needed", "e.g. --seeds 3");
   if (opts.taskIds.length === 0) throw new UserError("no task to search", "name tasks with --task ID...");
   const runDir = resolve(opts.runDir);
@@ -85,7 +88,14 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   const timeoutSec = opts.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
   const policySeed = opts.policySeed ?? 0;
 
-  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, executor: opts.executor ?? "sandbox", timeoutSec, reward: TRAINING_DEFAULTS, log });
+  const env = await openEnvironment({
+    dataDir: opts.dataDir,
+    taskIds: opts.taskIds,
+    executor: opts.executor ?? "sandbox",
+    timeoutSec,
+    reward: TRAINING_DEFAULTS,
+    log,
+  });
   let ownPolicy: FragmentPolicy | null = null;
   const store = new RunStore(runDir);
   try {
@@ -95,7 +105,11 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
       sampler = new FragmentSampler(ownPolicy);
     }
     const samplerName = opts.method === "aide" ? (sampler as Sampler).name : "uniform-grammar";
-    const label = opts.label ?? (opts.method === "aide" ? `AIDE-style tree search (${opts.sampler ? samplerName : "untrained fragment policy"})` : "random search over the fragment grammar");
+    const label =
+      opts.label ??
+      (opts.method === "aide"
+        ? `AIDE-style tree search (${opts.sampler ? samplerName : "untrained fragment policy"})`
+        : "random search over the fragment grammar");
     const config = {
       method: opts.method,
       tasks: opts.taskIds,
@@ -111,23 +125,27 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
     store.setMeta("label", label);
     store.setMeta("config", JSON.stringify(config));
     store.setMeta("clock", "per-seed");
-    log(`${label}: ${opts.taskIds.length} task(s) × ${seeds.length} seed(s), budget ${executions !== undefined ? `${executions} executions` : ""}${executions !== undefined && minutes !== undefined ? " or " : ""}${minutes !== undefined ? `${minutes} min` : ""} per task and seed, ${executors} executor(s), run dir ${runDir}`);
+    log(
+      `${label}: ${opts.taskIds.length} task(s) × ${seeds.length} seed(s), budget ${executions !== undefined ? `${executions} executions` : ""}${executions !== undefined && minutes !== undefined ? " or " : ""}${minutes !== undefined ? `${minutes} min` : ""} per task and seed, ${executors} executor(s), run dir ${runDir}`,
+    );
 
     const started = Date.now();
     const attempts = new Map<string, EvalAttempt[]>(opts.taskIds.map((id) => [id, []]));
     for (const seed of seeds) {
       const searches: Search[] = opts.taskIds.map((taskId) => {
         const task = env.tasks.get(taskId)!.spec;
-        return opts.method === "aide" ? new AideSearch({ task, seed, sampler: sampler as Sampler, config: opts.aide ?? DEFAULT_AIDE }) : new RandomSearch({ task, seed });
+        return opts.method === "aide"
+          ? new AideSearch({ task, seed, sampler: sampler as Sampler, config: opts.aide ?? DEFAULT_AIDE })
+          : new RandomSearch({ task, seed });
       });
       const records = await searchSeed(env, store, searches, { executions, minutes, executors, log, signal: opts.signal });
       for (const s of searches) {
         const spec = env.tasks.get(s.taskId)!.spec;
         const mine = records.filter((r) => r.taskId === s.taskId);
         const best = bestNode(s.nodes, spec.lowerIsBetter);
-        const outcome = best ? mine.find((r) => r.nodeId === best.id)?.outcome ?? null : null;
+        const outcome = best ? (mine.find((r) => r.nodeId === best.id)?.outcome ?? null) : null;
         const valid = outcome?.validSubmission ?? false;
-        const testScore = valid ? outcome?.score ?? null : null;
+        const testScore = valid ? (outcome?.score ?? null) : null;
         attempts.get(s.taskId)!.push({
           seed,
           sample: 0,
@@ -139,7 +157,9 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
           wallSec: mine.reduce((a, r) => a + r.outcome.wallSec, 0),
         });
         const fmt = (x: number | null) => (x === null ? "—" : x.toPrecision(4));
-        log(`seed ${seed} ${s.taskId}: ${mine.length} executions, ${mine.filter((r) => r.outcome.validSubmission).length} valid; selected node ${best?.id ?? "none"} (validation ${fmt(best?.outcome.validationMetric ?? null)}, test ${fmt(testScore)})`);
+        log(
+          `seed ${seed} ${s.taskId}: ${mine.length} executions, ${mine.filter((r) => r.outcome.validSubmission).length} valid; selected node ${best?.id ?? "none"} (validation ${fmt(best?.outcome.validationMetric ?? null)}, test ${fmt(testScore)})`,
+        );
       }
     }
     store.setMeta("elapsed_sec", String((Date.now() - started) / 1000));
@@ -152,7 +172,10 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
       createdAt: new Date().toISOString(),
       tasks: opts.taskIds.map((taskId) => {
         const spec = env.tasks.get(taskId)!.spec;
-        return taskResult({ taskId, metric: spec.metric, lowerIsBetter: spec.lowerIsBetter, thresholds: spec.thresholds ?? null }, attempts.get(taskId) ?? []);
+        return taskResult(
+          { taskId, metric: spec.metric, lowerIsBetter: spec.lowerIsBetter, thresholds: spec.thresholds ?? null },
+          attempts.get(taskId) ?? [],
+        );
       }),
     });
     writeEvalJson(runDir, result);
@@ -175,8 +198,15 @@ function clearInterrupted(runDir: string, method: BaselineMethod, restart: boole
   }
   const interrupted = stored === method && !existsSync(join(runDir, "eval.json"));
   if (!restart || !interrupted) {
-    const why = interrupted ? "an interrupted run of this baseline" : stored === method ? "a finished run of this baseline" : `a run of method '${stored ?? "unknown"}'`;
-    throw new UserError(`${runDir} already holds ${why}`, interrupted ? "start it again with --restart, or pick a new --run-dir" : "pick a new --run-dir");
+    const why = interrupted
+      ? "an interrupted run of this baseline"
+      : stored === method
+        ? "a finished run of this baseline"
+        : `a run of method '${stored ?? "unknown"}'`;
+    throw new UserError(
+      `${runDir} already holds ${why}`,
+      interrupted ? "start it again with --restart, or pick a new --run-dir" : "pick a new --run-dir",
+    );
   }
   for (const f of ["run.sqlite", "run.sqlite-wal", "run.sqlite-shm", "rollouts"]) rmSync(join(runDir, f), { recursive: true, force: true });
 }
@@ -224,25 +254,41 @@ async function searchSeed(
       const id = store.startRollout({
         taskId: s.taskId,
         kind: step.step === "draft" || step.step === "random" ? "scratch" : "improve",
-        parentId: step.parentNode === null ? null : rolloutOf.get(s)?.get(step.parentNode) ?? null,
+        parentId: step.parentNode === null ? null : (rolloutOf.get(s)?.get(step.parentNode) ?? null),
         policyVersion: step.completion?.version ?? 0,
-        actionJson: JSON.stringify({ code: step.code, policyVersion: step.completion?.version ?? 0, payload: { seed: s.seed, step: step.step, parentNode: step.parentNode, tokens: step.tokens } }),
+        actionJson: JSON.stringify({
+          code: step.code,
+          policyVersion: step.completion?.version ?? 0,
+          payload: { seed: s.seed, step: step.step, parentNode: step.parentNode, tokens: step.tokens },
+        }),
         startedAt,
       });
       const outcome = await env.run(s.taskId, step.code, store.rolloutDir(id), stop.signal);
-      store.finishRollout(id, { reward: outcome.reward, outcomeJson: JSON.stringify({ ...outcome, seed: s.seed, step: step.step }), wallSec: outcome.wallSec, finishedAt: now() });
+      store.finishRollout(id, {
+        reward: outcome.reward,
+        outcomeJson: JSON.stringify({ ...outcome, seed: s.seed, step: step.step }),
+        wallSec: outcome.wallSec,
+        finishedAt: now(),
+      });
       const nodeId = s.complete(step, visibleOf(outcome));
       rolloutOf.get(s)?.set(nodeId, id);
       records.push({ taskId: s.taskId, seed: s.seed, nodeId, step, outcome });
-      o.log(`  seed ${s.seed} ${s.taskId} #${s.nodes.length - 1} ${step.step}${step.parentNode !== null ? ` of #${step.parentNode}` : ""}: ${outcome.validSubmission ? `valid, validation ${outcome.validationMetric ?? "—"}` : outcome.failureKind} (${outcome.wallSec.toFixed(1)} s)`);
+      o.log(
+        `  seed ${s.seed} ${s.taskId} #${s.nodes.length - 1} ${step.step}${step.parentNode !== null ? ` of #${step.parentNode}` : ""}: ${outcome.validSubmission ? `valid, validation ${outcome.validationMetric ?? "—"}` : outcome.failureKind} (${outcome.wallSec.toFixed(1)} s)`,
+      );
     }
   };
   try {
-    await runPool(Array.from({ length: o.executors }, (_, i) => i), o.executors, slot);
+    await runPool(
+      Array.from({ length: o.executors }, (_, i) => i),
+      o.executors,
+      slot,
+    );
   } finally {
     if (timer) clearTimeout(timer);
     o.signal?.removeEventListener("abort", onOuterAbort);
   }
-  if (o.signal?.aborted) throw new UserError("baseline stopped", "run it again with a new --run-dir; eval.json is written only when every seed has finished");
+  if (o.signal?.aborted)
+    throw new UserError("baseline stopped", "run it again with a new --run-dir; eval.json is written only when every seed has finished");
   return records;
 }

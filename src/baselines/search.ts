@@ -29,7 +29,13 @@ export interface VisibleOutcome {
 }
 
 export function visibleOf(o: RolloutOutcome): VisibleOutcome {
-  return { validSubmission: o.validSubmission, validationMetric: o.validationMetric, failureKind: o.failureKind, milestones: o.milestones.length, output: o.output };
+  return {
+    validSubmission: o.validSubmission,
+    validationMetric: o.validationMetric,
+    failureKind: o.failureKind,
+    milestones: o.milestones.length,
+    output: o.output,
+  };
 }
 
 /** A finished node of a search: the step that made it and what the agent could see of its run. */
@@ -45,7 +51,8 @@ export interface SearchNode {
 }
 
 /** AIDE's "good" node: a valid submission with a finite printed validation metric. Everything else is buggy. */
-export const isGood = (o: VisibleOutcome): boolean => o.validSubmission && o.validationMetric !== null && Number.isFinite(o.validationMetric);
+export const isGood = (o: VisibleOutcome): boolean =>
+  o.validSubmission && o.validationMetric !== null && Number.isFinite(o.validationMetric);
 
 /**
  * The best node by the agent-visible validation metric (direction-aware; ties keep the earlier node). Without a

@@ -12,14 +12,16 @@ export function dataDirOf(cmd: Command): string {
 /** A positive number from a flag, or a UserError naming the flag. */
 export function positiveFlag(flag: string, value: string, opts: { int?: boolean } = {}): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (opts.int && !Number.isInteger(n))) throw new UserError(`${flag} must be a positive ${opts.int ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} 2`);
+  if (!Number.isFinite(n) || n <= 0 || (opts.int && !Number.isInteger(n)))
+    throw new UserError(`${flag} must be a positive ${opts.int ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} 2`);
   return n;
 }
 
 /** An integer flag ≥ min, or a UserError naming the flag. */
 export function intFlag(flag: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
   return n;
 }
 
@@ -51,5 +53,6 @@ export function interruptOnSigint(onFirst: () => void): { signal: AbortSignal; d
 
 /** `--executor` of the commands that run real programs: the sandbox, or no isolation for trusted code. */
 export function assertRealExecutor(value: string): asserts value is "sandbox" | "unsandboxed" {
-  if (value !== "sandbox" && value !== "unsandboxed") throw new UserError(`--executor must be sandbox or unsandboxed, got '${value}'`, "e.g. --executor sandbox");
+  if (value !== "sandbox" && value !== "unsandboxed")
+    throw new UserError(`--executor must be sandbox or unsandboxed, got '${value}'`, "e.g. --executor sandbox");
 }

@@ -44,20 +44,46 @@ export interface OpenedPolicy {
 /** Loads the policy a source names (the run's latest checkpoint, a checkpoint dir, or a fresh random init). */
 export async function openEvalPolicy(source: PolicySource): Promise<OpenedPolicy> {
   if (source.kind === "sampler") {
-    return { sampler: source.sampler, method: source.method, source: { runDir: source.runDir ?? null, checkpoint: source.checkpoint ?? null }, config: null, note: null, close() {} };
+    return {
+      sampler: source.sampler,
+      method: source.method,
+      source: { runDir: source.runDir ?? null, checkpoint: source.checkpoint ?? null },
+      config: null,
+      note: null,
+      close() {},
+    };
   }
   if (source.kind === "untrained") {
     const policy = await FragmentPolicy.create({ seed: source.seed ?? 0 });
-    return { sampler: new FragmentSampler(policy), method: "untrained", source: { runDir: null, checkpoint: null }, config: null, note: null, close: () => policy.dispose() };
+    return {
+      sampler: new FragmentSampler(policy),
+      method: "untrained",
+      source: { runDir: null, checkpoint: null },
+      config: null,
+      note: null,
+      close: () => policy.dispose(),
+    };
   }
   if (source.kind === "checkpoint") {
     const dir = resolve(source.dir);
-    if (!existsSync(dir)) throw new UserError(`--checkpoint ${dir}: no such directory`, "pass a checkpoint directory written by `mlerl train` (<run>/checkpoints/...) or `mlerl policy init`");
+    if (!existsSync(dir))
+      throw new UserError(
+        `--checkpoint ${dir}: no such directory`,
+        "pass a checkpoint directory written by `mlerl train` (<run>/checkpoints/...) or `mlerl policy init`",
+      );
     const { policy } = await FragmentPolicy.load(dir);
-    return { sampler: new FragmentSampler(policy), method: "checkpoint", source: { runDir: null, checkpoint: dir }, config: null, note: null, close: () => policy.dispose() };
+    return {
+      sampler: new FragmentSampler(policy),
+      method: "checkpoint",
+      source: { runDir: null, checkpoint: dir },
+      config: null,
+      note: null,
+      close: () => policy.dispose(),
+    };
   }
   const runDir = resolve(source.runDir);
-  if (!existsSync(join(runDir, "run.sqlite"))) throw new UserError(`--run ${runDir}: no run.sqlite there`, "pass a run directory written by `mlerl train`");
+  if (!existsSync(join(runDir, "run.sqlite")))
+    throw new UserError(`--run ${runDir}: no run.sqlite there`, "pass a run directory written by `mlerl train`");
   const store = new RunStore(runDir);
   try {
     const config = storedConfig(store);
@@ -65,22 +91,41 @@ export async function openEvalPolicy(source: PolicySource): Promise<OpenedPolicy
     if (config.policy === "openai") {
       throw new UserError(
         `--run ${runDir}: an LM run's policy lives on its trainer server, which \`mlerl eval --run\` does not drive`,
-        "evaluate it through the library: evaluatePolicy({ policy: { kind: \"sampler\", sampler: new OpenAISampler(...), method: \"rl\" }, ... })",
+        'evaluate it through the library: evaluatePolicy({ policy: { kind: "sampler", sampler: new OpenAISampler(...), method: "rl" }, ... })',
       );
     }
     if (config.policy !== "fragment") {
-      throw new UserError(`--run ${runDir}: a ${config.policy} policy cannot be evaluated in the environment (it was trained with --executor ${config.executor})`, "evaluate a run of the built-in fragment policy trained on real tasks");
+      throw new UserError(
+        `--run ${runDir}: a ${config.policy} policy cannot be evaluated in the environment (it was trained with --executor ${config.executor})`,
+        "evaluate a run of the built-in fragment policy trained on real tasks",
+      );
     }
     const method = store.getMeta("method") ?? methodOf(config);
     const latest = store.latestUpdate();
     if (latest?.checkpoint && existsSync(latest.checkpoint)) {
       const { policy } = await FragmentPolicy.load(latest.checkpoint);
-      return { sampler: new FragmentSampler(policy), method, source: { runDir, checkpoint: latest.checkpoint }, config, note: null, close: () => policy.dispose() };
+      return {
+        sampler: new FragmentSampler(policy),
+        method,
+        source: { runDir, checkpoint: latest.checkpoint },
+        config,
+        note: null,
+        close: () => policy.dispose(),
+      };
     }
     // Same init as the training run's first policy, so an evaluation of a run without updates is still that run's policy.
     const policy = await FragmentPolicy.create({ seed: config.seed });
-    const note = latest ? `the run's latest checkpoint ${latest.checkpoint ?? "(none recorded)"} is missing: evaluating its initial policy` : "the run has no update yet: evaluating its initial policy";
-    return { sampler: new FragmentSampler(policy), method, source: { runDir, checkpoint: null }, config, note, close: () => policy.dispose() };
+    const note = latest
+      ? `the run's latest checkpoint ${latest.checkpoint ?? "(none recorded)"} is missing: evaluating its initial policy`
+      : "the run has no update yet: evaluating its initial policy";
+    return {
+      sampler: new FragmentSampler(policy),
+      method,
+      source: { runDir, checkpoint: null },
+      config,
+      note,
+      close: () => policy.dispose(),
+    };
   } finally {
     store.close();
   }
@@ -118,7 +163,13 @@ interface AttemptDetail {
   selection: string;
   reason: string;
   scratch: { validationMetric: number | null; valid: boolean; testScore: number | null; failureKind: string | null; wallSec: number };
-  improve: { validationMetric: number | null; valid: boolean; testScore: number | null; failureKind: string | null; wallSec: number } | null;
+  improve: {
+    validationMetric: number | null;
+    valid: boolean;
+    testScore: number | null;
+    failureKind: string | null;
+    wallSec: number;
+  } | null;
 }
 
 interface Job {
@@ -132,7 +183,8 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
   const log = opts.log ?? (() => {});
   const samples = opts.samples ?? 1;
   const seeds = [...(opts.seeds ?? [0])];
-  if (!Number.isInteger(samples) || samples < 1) throw new UserError(`samples must be a positive integer, got ${samples}`, "e.g. --samples 3");
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new UserError(`samples must be a positive integer, got ${samples}`, "e.g. --samples 3");
   if (seeds.length === 0) throw new UserError("at least one seed is needed", "e.g. --seeds 3");
   if (opts.taskIds.length === 0) throw new UserError("no task to evaluate on", "name tasks with --task ID...");
   const opened = await openEvalPolicy(opts.policy);
@@ -175,60 +227,86 @@ async function evaluateIn(
   for (const [id, t] of env.tasks) overviews.set(id, await dataOverview(t.paths.publicDir));
 
   const jobs: Job[] = [];
-  for (const taskId of opts.taskIds) for (const seed of opts.seeds) for (let sample = 0; sample < opts.samples; sample++) jobs.push({ taskId, seed, sample });
-  log(`evaluating ${opened.method} (${opened.source.checkpoint ?? "initial policy"}) on ${opts.taskIds.length} task(s) × ${opts.seeds.length} seed(s) × ${opts.samples} sample(s) in ${env.describe()}`);
+  for (const taskId of opts.taskIds)
+    for (const seed of opts.seeds) for (let sample = 0; sample < opts.samples; sample++) jobs.push({ taskId, seed, sample });
+  log(
+    `evaluating ${opened.method} (${opened.source.checkpoint ?? "initial policy"}) on ${opts.taskIds.length} task(s) × ${opts.seeds.length} seed(s) × ${opts.samples} sample(s) in ${env.describe()}`,
+  );
   let done = 0;
-  const attempts = await runPool(jobs, opts.concurrency ?? availableParallelism(), async (job): Promise<{ taskId: string; attempt: EvalAttempt }> => {
-    if (opts.signal?.aborted) throw new UserError("evaluation stopped", "run it again; eval.json is written only when every attempt has finished");
-    const task = env.tasks.get(job.taskId)!;
-    const outcomes: Partial<Record<"scratch" | "improve", RolloutOutcome>> = {};
-    const dir = join(workDir, job.taskId, `s${job.seed}-n${job.sample}`);
-    const result = await testTimeSolve({
-      task: testTimeTaskOf(task.spec),
-      dataOverview: overviews.get(job.taskId) ?? "",
-      timeLimitSec,
-      templates,
-      stripMarkers: (s) => s, // the environment's output has its markers removed already
-      solve: samplerSolver(opened.sampler, task.spec, (kind) => samplingSeed(job.taskId, job.seed, job.sample, kind)),
-      run: async (code, { kind }): Promise<RunOutcome> => {
-        const o = await env.run(job.taskId, code, join(dir, kind), opts.signal);
-        outcomes[kind] = o;
-        return { output: o.output, validationMetric: o.validationMetric, validSubmission: o.validSubmission, testScore: o.score, reward: o.reward, summary: o.failureKind, feedback: feedbackOf(o) };
-      },
-    });
-    const chosen = result.selection.selected === "improve" ? result.improve : result.scratch;
-    const ran = chosen?.run != null;
-    const valid = chosen?.validSubmission ?? false;
-    const testScore = valid ? result.selectedTestScore : null;
-    const wallSec = (outcomes.scratch?.wallSec ?? 0) + (outcomes.improve?.wallSec ?? 0);
-    const thresholds = task.spec.thresholds ?? null;
-    const attempt: EvalAttempt = {
-      seed: job.seed,
-      sample: job.sample,
-      selected: ran ? result.selection.selected : null,
-      testScore,
-      validationMetric: chosen?.validationMetric ?? null,
-      valid,
-      medal: valid ? medalOf(testScore, thresholds, task.spec.lowerIsBetter) : null,
-      wallSec,
-    };
-    const side = (o: RolloutOutcome | undefined) =>
-      o ? { validationMetric: o.validationMetric, valid: o.validSubmission, testScore: o.score, failureKind: o.failureKind, wallSec: o.wallSec } : null;
-    const detail: AttemptDetail = {
-      taskId: job.taskId,
-      seed: job.seed,
-      sample: job.sample,
-      selection: result.selection.selected,
-      reason: result.selection.reason,
-      scratch: side(outcomes.scratch) ?? { validationMetric: null, valid: false, testScore: null, failureKind: null, wallSec: 0 },
-      improve: side(outcomes.improve),
-    };
-    appendFileSync(detailsPath, `${JSON.stringify(detail)}\n`);
-    done += 1;
-    const fmt = (x: number | null) => (x === null ? "—" : x.toPrecision(4));
-    log(`[${done}/${jobs.length}] ${job.taskId} seed ${job.seed} sample ${job.sample}: kept ${result.selection.selected} (${result.selection.reason}); valid ${valid}, validation ${fmt(attempt.validationMetric)}, test ${fmt(testScore)}, ${wallSec.toFixed(1)} s`);
-    return { taskId: job.taskId, attempt };
-  });
+  const attempts = await runPool(
+    jobs,
+    opts.concurrency ?? availableParallelism(),
+    async (job): Promise<{ taskId: string; attempt: EvalAttempt }> => {
+      if (opts.signal?.aborted)
+        throw new UserError("evaluation stopped", "run it again; eval.json is written only when every attempt has finished");
+      const task = env.tasks.get(job.taskId)!;
+      const outcomes: Partial<Record<"scratch" | "improve", RolloutOutcome>> = {};
+      const dir = join(workDir, job.taskId, `s${job.seed}-n${job.sample}`);
+      const result = await testTimeSolve({
+        task: testTimeTaskOf(task.spec),
+        dataOverview: overviews.get(job.taskId) ?? "",
+        timeLimitSec,
+        templates,
+        stripMarkers: (s) => s, // the environment's output has its markers removed already
+        solve: samplerSolver(opened.sampler, task.spec, (kind) => samplingSeed(job.taskId, job.seed, job.sample, kind)),
+        run: async (code, { kind }): Promise<RunOutcome> => {
+          const o = await env.run(job.taskId, code, join(dir, kind), opts.signal);
+          outcomes[kind] = o;
+          return {
+            output: o.output,
+            validationMetric: o.validationMetric,
+            validSubmission: o.validSubmission,
+            testScore: o.score,
+            reward: o.reward,
+            summary: o.failureKind,
+            feedback: feedbackOf(o),
+          };
+        },
+      });
+      const chosen = result.selection.selected === "improve" ? result.improve : result.scratch;
+      const ran = chosen?.run != null;
+      const valid = chosen?.validSubmission ?? false;
+      const testScore = valid ? result.selectedTestScore : null;
+      const wallSec = (outcomes.scratch?.wallSec ?? 0) + (outcomes.improve?.wallSec ?? 0);
+      const thresholds = task.spec.thresholds ?? null;
+      const attempt: EvalAttempt = {
+        seed: job.seed,
+        sample: job.sample,
+        selected: ran ? result.selection.selected : null,
+        testScore,
+        validationMetric: chosen?.validationMetric ?? null,
+        valid,
+        medal: valid ? medalOf(testScore, thresholds, task.spec.lowerIsBetter) : null,
+        wallSec,
+      };
+      const side = (o: RolloutOutcome | undefined) =>
+        o
+          ? {
+              validationMetric: o.validationMetric,
+              valid: o.validSubmission,
+              testScore: o.score,
+              failureKind: o.failureKind,
+              wallSec: o.wallSec,
+            }
+          : null;
+      const detail: AttemptDetail = {
+        taskId: job.taskId,
+        seed: job.seed,
+        sample: job.sample,
+        selection: result.selection.selected,
+        reason: result.selection.reason,
+        scratch: side(outcomes.scratch) ?? { validationMetric: null, valid: false, testScore: null, failureKind: null, wallSec: 0 },
+        improve: side(outcomes.improve),
+      };
+      appendFileSync(detailsPath, `${JSON.stringify(detail)}\n`);
+      done += 1;
+      const fmt = (x: number | null) => (x === null ? "—" : x.toPrecision(4));
+      log(
+        `[${done}/${jobs.length}] ${job.taskId} seed ${job.seed} sample ${job.sample}: kept ${result.selection.selected} (${result.selection.reason}); valid ${valid}, validation ${fmt(attempt.validationMetric)}, test ${fmt(testScore)}, ${wallSec.toFixed(1)} s`,
+      );
+      return { taskId: job.taskId, attempt };
+    },
+  );
 
   const result: EvalResult = EvalResult.parse({
     kind: "eval",

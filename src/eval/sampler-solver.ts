@@ -32,7 +32,11 @@ export function samplingSeed(taskId: string, seed: number, sample: number, kind:
 }
 
 /** One solver per attempt (it remembers that attempt's scratch completion for the improve request). */
-export function samplerSolver(sampler: Sampler, task: TaskSpec, seedOf: (kind: "scratch" | "improve") => number): (req: SolveRequest) => Promise<SamplerSolveOutput> {
+export function samplerSolver(
+  sampler: Sampler,
+  task: TaskSpec,
+  seedOf: (kind: "scratch" | "improve") => number,
+): (req: SolveRequest) => Promise<SamplerSolveOutput> {
   let scratch: Completion | null = null;
   return async (req) => {
     let completion: Completion | undefined;
@@ -49,7 +53,20 @@ export function samplerSolver(sampler: Sampler, task: TaskSpec, seedOf: (kind: "
         feedback: prev.feedback,
       });
       [completion] = await sampler.sample(
-        [{ task, kind: "improve", previous: { tokens: scratch.tokens, text: prev.code, stageReached: fb.stage, failure: fb.failure, validationScore: prev.validationMetric, output: prev.output } }],
+        [
+          {
+            task,
+            kind: "improve",
+            previous: {
+              tokens: scratch.tokens,
+              text: prev.code,
+              stageReached: fb.stage,
+              failure: fb.failure,
+              validationScore: prev.validationMetric,
+              output: prev.output,
+            },
+          },
+        ],
         { seed: seedOf("improve") },
       );
     } else {

@@ -17,7 +17,13 @@ export function formatEvalTable(result: EvalResult): string {
     String(t.attempts.length),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  const title = `${result.method}: ${result.seeds.length} seed(s) × ${result.samples} sample(s) per task` + (result.source.checkpoint ? ` (checkpoint ${result.source.checkpoint})` : "");
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const title =
+    `${result.method}: ${result.seeds.length} seed(s) × ${result.samples} sample(s) per task` +
+    (result.source.checkpoint ? ` (checkpoint ${result.source.checkpoint})` : "");
   return [title, line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

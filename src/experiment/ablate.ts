@@ -27,11 +27,21 @@ export interface AblationPlanItem {
 }
 
 /** Pure: which runs the study consists of, in the order they are run (seeds interleaved, so a cut study is balanced). */
-export function ablationPlan(opts: { outDir: string; tasks: string[]; seeds: number; variants: readonly MethodVariant[]; budget: AblationBudget; base?: Partial<TrainConfig> }): AblationPlanItem[] {
+export function ablationPlan(opts: {
+  outDir: string;
+  tasks: string[];
+  seeds: number;
+  variants: readonly MethodVariant[];
+  budget: AblationBudget;
+  base?: Partial<TrainConfig>;
+}): AblationPlanItem[] {
   const plan: AblationPlanItem[] = [];
   for (let seed = 0; seed < opts.seeds; seed++) {
     for (const variant of opts.variants) {
-      const budget = opts.budget.rollouts !== undefined ? { maxRollouts: opts.budget.rollouts, maxMinutes: undefined } : { maxMinutes: opts.budget.minutes ?? 5 };
+      const budget =
+        opts.budget.rollouts !== undefined
+          ? { maxRollouts: opts.budget.rollouts, maxMinutes: undefined }
+          : { maxMinutes: opts.budget.minutes ?? 5 };
       const config = defaultTrainConfig({ ...opts.base, tasks: opts.tasks, seed, ...budget, ...METHOD_VARIANTS[variant] });
       plan.push({ variant, seed, runDir: join(opts.outDir, variant, `seed-${seed}`), config });
     }
@@ -84,8 +94,17 @@ export async function runAblation(opts: {
     const tag = `[${i + 1}/${opts.plan.length}] ${item.variant} seed ${item.seed}`;
     if (state !== "done") {
       log(`${tag}: ${state === "partial" ? "resuming" : "training"} (${item.runDir})`);
-      const r = await train({ runDir: item.runDir, config: item.config, dataDir: opts.dataDir, resume: state === "partial", ...(opts.signal ? { signal: opts.signal } : {}), log });
-      log(`${tag}: ${r.summary.rollouts} rollouts, reward ${r.summary.first.meanReward.toFixed(2)} → ${r.summary.last.meanReward.toFixed(2)}, valid ${(r.summary.first.validShare * 100).toFixed(0)}% → ${(r.summary.last.validShare * 100).toFixed(0)}%`);
+      const r = await train({
+        runDir: item.runDir,
+        config: item.config,
+        dataDir: opts.dataDir,
+        resume: state === "partial",
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        log,
+      });
+      log(
+        `${tag}: ${r.summary.rollouts} rollouts, reward ${r.summary.first.meanReward.toFixed(2)} → ${r.summary.last.meanReward.toFixed(2)}, valid ${(r.summary.first.validShare * 100).toFixed(0)}% → ${(r.summary.last.validShare * 100).toFixed(0)}%`,
+      );
       if (opts.signal?.aborted) break;
     }
     let ev = readEval(item.runDir);

@@ -31,7 +31,10 @@ export function tableOf(runs: readonly { variant: string; eval: AblationRun["eva
   for (const task of tasks) {
     cells[task] = {};
     for (const v of variants) {
-      const mine = runs.filter((r) => r.variant === v).map((r) => r.eval?.tasks.find((t) => t.taskId === task)).filter((t) => t !== undefined);
+      const mine = runs
+        .filter((r) => r.variant === v)
+        .map((r) => r.eval?.tasks.find((t) => t.taskId === task))
+        .filter((t) => t !== undefined);
       const means = mine.map((t) => t.mean).filter((m): m is number => m !== null);
       const { mean, std } = meanStd(means);
       const valid = mine.length ? mine.reduce((a, t) => a + t.validRate, 0) / mine.length : null;
@@ -41,10 +44,24 @@ export function tableOf(runs: readonly { variant: string; eval: AblationRun["eva
   const dt: AblationTable["dt"] = {};
   for (const v of variants) {
     const sums = runs.filter((r) => r.variant === v && r.summary && r.summary.rollouts > 0).map((r) => r.summary!);
-    if (sums.length) dt[v] = { first: sums.reduce((a, s) => a + s.first.meanDt, 0) / sums.length, last: sums.reduce((a, s) => a + s.last.meanDt, 0) / sums.length };
+    if (sums.length)
+      dt[v] = {
+        first: sums.reduce((a, s) => a + s.first.meanDt, 0) / sums.length,
+        last: sums.reduce((a, s) => a + s.last.meanDt, 0) / sums.length,
+      };
   }
   const head = `| task | ${variants.join(" | ")} |\n|---|${variants.map(() => "---").join("|")}|`;
-  const rows = tasks.map((t) => `| ${t} | ${variants.map((v) => { const c = cells[t]![v]!; return c.mean === null ? "-" : `${fmt(c.mean)} ± ${fmt(c.std)} (valid ${c.validRate === null ? "-" : (c.validRate * 100).toFixed(0)}%)`; }).join(" | ")} |`);
+  const rows = tasks.map(
+    (t) =>
+      `| ${t} | ${variants
+        .map((v) => {
+          const c = cells[t]![v]!;
+          return c.mean === null
+            ? "-"
+            : `${fmt(c.mean)} ± ${fmt(c.std)} (valid ${c.validRate === null ? "-" : (c.validRate * 100).toFixed(0)}%)`;
+        })
+        .join(" | ")} |`,
+  );
   const dtRow = `| mean Δt of sampled programs, first → last fifth of training | ${variants.map((v) => (dt[v] ? `${dt[v]!.first.toFixed(2)} s → ${dt[v]!.last.toFixed(2)} s` : "-")).join(" | ")} |`;
   return { tasks, variants, cells, dt, markdown: [head, ...rows, dtRow].join("\n") + "\n" };
 }

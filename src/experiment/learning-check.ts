@@ -58,7 +58,13 @@ export function learningRows(store: RunStore, taskId: string): LearningRow[] {
     .sort((a, b) => a.id - b.id)
     .map((r) => {
       const o = JSON.parse(r.outcomeJson!) as RolloutOutcome;
-      return { id: r.id, finishedAt: r.finishedAt ?? 0, reward: o.reward, valid: o.validSubmission && o.score !== null, score: o.validSubmission ? o.score : null };
+      return {
+        id: r.id,
+        finishedAt: r.finishedAt ?? 0,
+        reward: o.reward,
+        valid: o.validSubmission && o.score !== null,
+        score: o.validSubmission ? o.score : null,
+      };
     });
 }
 
@@ -79,12 +85,23 @@ function side(rows: readonly LearningRow[], lowerIsBetter: boolean): RunSide {
 }
 
 /** Pure: the three criteria on the first n rollouts started on each side, n being the shorter run's count. */
-export function learningVerdict(trained: readonly LearningRow[], untrained: readonly LearningRow[], lowerIsBetter: boolean): LearningVerdict {
+export function learningVerdict(
+  trained: readonly LearningRow[],
+  untrained: readonly LearningRow[],
+  lowerIsBetter: boolean,
+): LearningVerdict {
   const n = Math.min(trained.length, untrained.length);
   const t = side(trained.slice(0, n), lowerIsBetter);
   const u = side(untrained.slice(0, n), lowerIsBetter);
   const bestBeats = t.best !== null && (u.best === null || (lowerIsBetter ? t.best < u.best : t.best > u.best));
-  return { n, trained: t, untrained: u, rewardUp: t.last.meanReward > t.first.meanReward, validUp: t.last.validShare > t.first.validShare, bestBeats };
+  return {
+    n,
+    trained: t,
+    untrained: u,
+    rewardUp: t.last.meanReward > t.first.meanReward,
+    validUp: t.last.validShare > t.first.validShare,
+    bestBeats,
+  };
 }
 
 export interface LearningPlanItem {
@@ -95,13 +112,26 @@ export interface LearningPlanItem {
 }
 
 /** Pure: per task, a default training run and the untrained policy's run on the same seed and rollout count. */
-export function learningPlan(opts: { outDir: string; tasks: readonly string[]; rollouts: number; seed: number; base?: Partial<TrainConfig> }): LearningPlanItem[] {
+export function learningPlan(opts: {
+  outDir: string;
+  tasks: readonly string[];
+  rollouts: number;
+  seed: number;
+  base?: Partial<TrainConfig>;
+}): LearningPlanItem[] {
   return opts.tasks.flatMap((taskId) =>
     (["trained", "untrained"] as const).map((kind) => ({
       taskId,
       kind,
       runDir: join(opts.outDir, taskId, kind),
-      config: defaultTrainConfig({ ...opts.base, tasks: [taskId], seed: opts.seed, maxRollouts: opts.rollouts, maxMinutes: undefined, ...(kind === "untrained" ? UNTRAINED : {}) }),
+      config: defaultTrainConfig({
+        ...opts.base,
+        tasks: [taskId],
+        seed: opts.seed,
+        maxRollouts: opts.rollouts,
+        maxMinutes: undefined,
+        ...(kind === "untrained" ? UNTRAINED : {}),
+      }),
     })),
   );
 }
@@ -124,7 +154,14 @@ export async function runLearningCheck(opts: {
       continue;
     }
     log(`${tag}: ${state === "partial" ? "resuming" : "training"} (${item.runDir})`);
-    await train({ runDir: item.runDir, config: item.config, dataDir: opts.dataDir, resume: state === "partial", ...(opts.signal ? { signal: opts.signal } : {}), log });
+    await train({
+      runDir: item.runDir,
+      config: item.config,
+      dataDir: opts.dataDir,
+      resume: state === "partial",
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      log,
+    });
   }
   const out: Array<{ taskId: string; verdict: LearningVerdict }> = [];
   for (const taskId of [...new Set(opts.plan.map((p) => p.taskId))]) {
@@ -148,7 +185,10 @@ export async function runLearningCheck(opts: {
 export function learningTable(results: ReadonlyArray<{ taskId: string; verdict: LearningVerdict }>): string {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const mark = (ok: boolean) => (ok ? "yes" : "NO");
-  const lines = ["| task | n | reward first → last fifth | valid first → last fifth | best: trained vs untrained | reward up | valid up | best beats |", "|---|---|---|---|---|---|---|---|"];
+  const lines = [
+    "| task | n | reward first → last fifth | valid first → last fifth | best: trained vs untrained | reward up | valid up | best beats |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
   for (const { taskId, verdict: v } of results) {
     lines.push(
       `| ${taskId} | ${v.n} | ${v.trained.first.meanReward.toFixed(2)} → ${v.trained.last.meanReward.toFixed(2)} | ${pct(v.trained.first.validShare)} → ${pct(v.trained.last.validShare)} | ${v.trained.best ?? "–"} vs ${v.untrained.best ?? "–"} | ${mark(v.rewardUp)} | ${mark(v.validUp)} | ${mark(v.bestBeats)} |`,

@@ -26,7 +26,15 @@ export interface PipelinePlan {
 }
 
 /** Pure: the plan of a pipeline from its budget, with the per-step run directories. */
-export function pipelinePlan(opts: { outDir: string; tasks: string[]; trainMinutes: number; evalSamples: number; evalSeeds: number; baselines?: BaselineMethod[]; executor?: "sandbox" | "unsandboxed" }): PipelinePlan & { dirs: { rl: string; report: string } & Record<BaselineMethod, string> } {
+export function pipelinePlan(opts: {
+  outDir: string;
+  tasks: string[];
+  trainMinutes: number;
+  evalSamples: number;
+  evalSeeds: number;
+  baselines?: BaselineMethod[];
+  executor?: "sandbox" | "unsandboxed";
+}): PipelinePlan & { dirs: { rl: string; report: string } & Record<BaselineMethod, string> } {
   return {
     outDir: opts.outDir,
     tasks: opts.tasks,
@@ -36,7 +44,12 @@ export function pipelinePlan(opts: { outDir: string; tasks: string[]; trainMinut
     baselineExecutions: 2 * opts.evalSamples,
     baselines: opts.baselines ?? ["aide", "random"],
     executor: opts.executor ?? "sandbox",
-    dirs: { rl: join(opts.outDir, "rl"), aide: join(opts.outDir, "aide"), random: join(opts.outDir, "random"), report: join(opts.outDir, "report") },
+    dirs: {
+      rl: join(opts.outDir, "rl"),
+      aide: join(opts.outDir, "aide"),
+      random: join(opts.outDir, "random"),
+      report: join(opts.outDir, "report"),
+    },
   };
 }
 
@@ -70,7 +83,12 @@ export async function runPipeline(opts: {
   const rlState = runState(plan.dirs.rl);
   if (rlState !== "done") {
     log(`== 1/4 training the built-in policy on ${plan.tasks.length} tasks for ${plan.trainMinutes} min (${plan.dirs.rl}) ==`);
-    const config = defaultTrainConfig({ tasks: plan.tasks, maxMinutes: plan.trainMinutes, executor: plan.executor, ...opts.trainOverrides });
+    const config = defaultTrainConfig({
+      tasks: plan.tasks,
+      maxMinutes: plan.trainMinutes,
+      executor: plan.executor,
+      ...opts.trainOverrides,
+    });
     await train({ runDir: plan.dirs.rl, config, dataDir: opts.dataDir, resume: rlState === "partial", ...(signal ? { signal } : {}), log });
     if (stopped()) return result;
   }

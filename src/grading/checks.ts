@@ -43,7 +43,9 @@ export function requireExactColumns(sub: Table, names: readonly string[]): void 
   const parts: string[] = [];
   if (missing.length) parts.push(`missing column ${quoteList(missing)}`);
   if (extra.length) {
-    const hint = extra.some((n) => n.startsWith("Unnamed: ")) ? " (an unnamed column usually means the index was written: use index=False)" : "";
+    const hint = extra.some((n) => n.startsWith("Unnamed: "))
+      ? " (an unnamed column usually means the index was written: use index=False)"
+      : "";
     parts.push(`extra column ${quoteList(extra)}${hint}`);
   }
   throw new InvalidSubmission(`the submission must have exactly the columns ${quoteList(names)}: ${parts.join("; ")}`);
@@ -51,7 +53,9 @@ export function requireExactColumns(sub: Table, names: readonly string[]): void 
 
 export function requireRowCount(sub: Table, expected: number): void {
   if (sub.rowCount === expected) return;
-  throw new InvalidSubmission(`the submission has ${sub.rowCount} data rows but the test set has ${expected}: write exactly one row per test id`);
+  throw new InvalidSubmission(
+    `the submission has ${sub.rowCount} data rows but the test set has ${expected}: write exactly one row per test id`,
+  );
 }
 
 /** "row 12 (id 'abc')" — 1-based data row (the header is not counted), with the row's id when known. */
@@ -67,19 +71,34 @@ export function rowLabel(sub: Table, row: number, idColumn?: string): string {
 export function numericColumn(sub: Table, name: string, idColumn?: string): number[] {
   const c = column(sub, name);
   for (let i = 0; i < sub.rowCount; i++) {
-    if (c.missing[i]) throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: the value is missing (${JSON.stringify(c.raw[i])}); every row needs a number`);
+    if (c.missing[i])
+      throw new InvalidSubmission(
+        `column '${name}', ${rowLabel(sub, i, idColumn)}: the value is missing (${JSON.stringify(c.raw[i])}); every row needs a number`,
+      );
     // In a text column most cells may be fine numbers: point at the first one that is not.
     const v = c.kind === "text" ? (parseNumberCell(c.raw[i] as string) ?? Number.NaN) : (c.numbers[i] as number);
-    if (Number.isNaN(v)) throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${JSON.stringify(c.raw[i])} is not a number`);
-    if (!Number.isFinite(v)) throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${c.raw[i]} is not a finite number`);
+    if (Number.isNaN(v))
+      throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${JSON.stringify(c.raw[i])} is not a number`);
+    if (!Number.isFinite(v))
+      throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${c.raw[i]} is not a finite number`);
   }
   return c.numbers.slice();
 }
 
-export function requireInRange(sub: Table, name: string, values: readonly number[], lo: number, hi: number, idColumn: string | undefined, why: string): void {
+export function requireInRange(
+  sub: Table,
+  name: string,
+  values: readonly number[],
+  lo: number,
+  hi: number,
+  idColumn: string | undefined,
+  why: string,
+): void {
   const i = values.findIndex((v) => !(v >= lo && v <= hi));
   if (i < 0) return;
-  throw new InvalidSubmission(`column '${name}', ${rowLabel(sub, i, idColumn)}: ${column(sub, name).raw[i]} is outside [${lo}, ${hi}]; ${why}`);
+  throw new InvalidSubmission(
+    `column '${name}', ${rowLabel(sub, i, idColumn)}: ${column(sub, name).raw[i]} is outside [${lo}, ${hi}]; ${why}`,
+  );
 }
 
 /**
@@ -142,7 +161,8 @@ export function alignById(sub: Table, answers: Table, idColumn: string): Alignme
   const numericView = subIds.kind === "text" && ansIds.kind !== "text";
   for (let i = 0; i < sub.rowCount; i++) {
     const key = numericView && !subIds.missing[i] ? (parseNumberCell(subIds.raw[i] as string) ?? subIds.raw[i]) : cellKey(subIds, i);
-    if (key === undefined) throw new InvalidSubmission(`column '${idColumn}', row ${i + 1}: the id is missing; every row needs one of the test set's ids`);
+    if (key === undefined)
+      throw new InvalidSubmission(`column '${idColumn}', row ${i + 1}: the id is missing; every row needs one of the test set's ids`);
     const p = next.get(key);
     if (p === undefined) {
       unknown.push(`row ${i + 1} has ${JSON.stringify(subIds.raw[i])}`);
@@ -159,10 +179,14 @@ export function alignById(sub: Table, answers: Table, idColumn: string): Alignme
       subIds.kind !== ansIds.kind && !(subIds.kind === "numeric" && ansIds.kind === "bool")
         ? ` (the test ids are ${ansIds.kind === "text" ? "text" : "numbers"}, the submission's are ${subIds.kind === "text" ? "text" : "numbers"})`
         : "";
-    throw new InvalidSubmission(`column '${idColumn}' holds ids that are not in the test set${kindHint}: ${listSome(unknown)}; copy the ids from the test file or the sample submission`);
+    throw new InvalidSubmission(
+      `column '${idColumn}' holds ids that are not in the test set${kindHint}: ${listSome(unknown)}; copy the ids from the test file or the sample submission`,
+    );
   }
   if (excess.size) {
-    const dup = [...excess.values()].map((rows) => `${JSON.stringify(subIds.raw[rows[0] as number])} in rows ${rows.map((r) => r + 1).join(", ")}`);
+    const dup = [...excess.values()].map(
+      (rows) => `${JSON.stringify(subIds.raw[rows[0] as number])} in rows ${rows.map((r) => r + 1).join(", ")}`,
+    );
     throw new InvalidSubmission(`column '${idColumn}' repeats ids: ${listSome(dup)}; write each test id exactly once`);
   }
   const missing: string[] = [];
@@ -170,7 +194,9 @@ export function alignById(sub: Table, answers: Table, idColumn: string): Alignme
     if (row < 0) missing.push(JSON.stringify(ansIds.raw[order[p] as number]));
   });
   if (missing.length) {
-    throw new InvalidSubmission(`the submission has no row for ${missing.length} test id${missing.length > 1 ? "s" : ""} in '${idColumn}': ${listSome(missing)}`);
+    throw new InvalidSubmission(
+      `the submission has no row for ${missing.length} test id${missing.length > 1 ? "s" : ""} in '${idColumn}': ${listSome(missing)}`,
+    );
   }
   return { answers: order, submission: Array.from(matched) };
 }

@@ -49,7 +49,8 @@ function binaryAuc(idColumn: string, target: string): Grader {
       const pairs = alignById(sub, answers, idColumn);
       const yTrue = pick(answersNumbers(answers, target), pairs.answers);
       const auc = rocAuc(yTrue, pick(scores, pairs.submission));
-      if (Number.isNaN(auc)) throw new AnswersError(`${answers.source}: '${target}' does not hold exactly two classes, so ROC AUC is undefined`);
+      if (Number.isNaN(auc))
+        throw new AnswersError(`${answers.source}: '${target}' does not hold exactly two classes, so ROC AUC is undefined`);
       return auc;
     },
   };
@@ -100,16 +101,22 @@ function labelIndices(sub: Table, answers: Table, target: string, idColumn: stri
       // A text column fails as a whole (mixed label types); name its first cell that is not a label.
       const v = pred.kind === "text" ? (parseNumberCell(pred.raw[r] as string) ?? Number.NaN) : (pred.numbers[r] as number);
       if (!Number.isFinite(v) || (integral && !Number.isInteger(v))) {
-        throw new InvalidSubmission(`${where}: ${JSON.stringify(pred.raw[r])} is not a class label; write the predicted class as an integer like ${example}, not a probability or a name`);
+        throw new InvalidSubmission(
+          `${where}: ${JSON.stringify(pred.raw[r])} is not a class label; write the predicted class as an integer like ${example}, not a probability or a name`,
+        );
       }
     } else if (pred.kind === "numeric" && truth.kind === "text") {
-      throw new InvalidSubmission(`column '${target}' holds numbers but the classes are names like ${JSON.stringify(example)}; write the class names`);
+      throw new InvalidSubmission(
+        `column '${target}' holds numbers but the classes are names like ${JSON.stringify(example)}; write the class names`,
+      );
     }
     return id(cellKey(pred, r) as CellKey);
   });
   if (truth.kind !== "text" && pred.kind === "text") {
     const r = pred.raw.findIndex((c, i) => !pred.missing[i] && parseNumberCell(c) === undefined);
-    throw new InvalidSubmission(`column '${target}', ${rowLabel(sub, r, idColumn)}: ${JSON.stringify(pred.raw[r])} is not a class label; write the predicted class as an integer like ${example}`);
+    throw new InvalidSubmission(
+      `column '${target}', ${rowLabel(sub, r, idColumn)}: ${JSON.stringify(pred.raw[r])} is not a class label; write the predicted class as an integer like ${example}`,
+    );
   }
   return { yTrue, yPred, labels: [...index.keys()] };
 }
@@ -148,7 +155,10 @@ function qwkGrader(idColumn: string, target: string): Grader {
         return v;
       });
       const kappa = quadraticWeightedKappa(yPred, pick(truth, pairs.answers));
-      if (Number.isNaN(kappa)) throw new InvalidSubmission(`kappa is undefined: predictions and answers share a single label; predict more than one '${target}' value`);
+      if (Number.isNaN(kappa))
+        throw new InvalidSubmission(
+          `kappa is undefined: predictions and answers share a single label; predict more than one '${target}' value`,
+        );
       return kappa;
     },
   };
@@ -165,7 +175,9 @@ function pearsonGrader(idColumn: string, target: string): Grader {
       const r = pearson(pick(answersNumbers(answers, target), pairs.answers), pred);
       if (Number.isNaN(r)) {
         if (pred.every((v) => v === pred[0])) {
-          throw new InvalidSubmission(`every '${target}' prediction is ${pred[0]}: Pearson r is undefined for constant predictions; predict varying scores`);
+          throw new InvalidSubmission(
+            `every '${target}' prediction is ${pred[0]}: Pearson r is undefined for constant predictions; predict varying scores`,
+          );
         }
         throw new AnswersError(`${answers.source}: '${target}' is constant, so Pearson r is undefined`);
       }
@@ -265,7 +277,9 @@ function logLossGrader(opts: LogLossOptions): Grader {
           const ok = opts.sums === "isclose" ? closeToOne(s) : roundsToOne(s);
           if (!ok) {
             const rule = opts.sums === "isclose" ? "within 1e-5 of 1" : "1 when rounded to 6 decimals";
-            throw new InvalidSubmission(`${rowLabel(sub, i, idColumn)}: the probabilities sum to ${s}, not ${rule}; normalise each row (divide by its sum)`);
+            throw new InvalidSubmission(
+              `${rowLabel(sub, i, idColumn)}: the probabilities sum to ${s}, not ${rule}; normalise each row (divide by its sum)`,
+            );
           }
         }
       };
@@ -297,11 +311,16 @@ function positionalRmsle(targets: readonly string[], idColumn?: string): Grader 
         const values = numericColumn(sub, t, idColumn);
         const neg = values.findIndex((v) => v < 0);
         if (neg >= 0) {
-          throw new InvalidSubmission(`column '${t}', ${rowLabel(sub, neg, idColumn)}: ${column(sub, t).raw[neg]} is negative; RMSLE needs predictions >= 0 (clip them at 0)`);
+          throw new InvalidSubmission(
+            `column '${t}', ${rowLabel(sub, neg, idColumn)}: ${column(sub, t).raw[neg]} is negative; RMSLE needs predictions >= 0 (clip them at 0)`,
+          );
         }
         return values;
       });
-      const score = meanColumnRmsle(targets.map((t) => answersNumbers(answers, t)), predCols);
+      const score = meanColumnRmsle(
+        targets.map((t) => answersNumbers(answers, t)),
+        predCols,
+      );
       if (Number.isNaN(score)) throw new AnswersError(`${answers.source}: a target is <= -1, so RMSLE is undefined`);
       return score;
     },
@@ -321,7 +340,12 @@ export const GRADERS: Readonly<Record<string, Grader>> = {
   "leaf-classification": logLossGrader({ idColumn: "id", columns: "exact", sums: "isclose" }),
   "nomad2018-predict-transparent-conductors": positionalRmsle(["formation_energy_ev_natom", "bandgap_energy_ev"], "id"),
   "spooky-author-identification": logLossGrader({ idColumn: "id", classes: ["EAP", "HPL", "MWS"], columns: "shape", sums: "isclose" }),
-  "lmsys-chatbot-arena": logLossGrader({ idColumn: "id", classes: ["winner_model_a", "winner_model_b", "winner_tie"], columns: "superset", sums: "round6" }),
+  "lmsys-chatbot-arena": logLossGrader({
+    idColumn: "id",
+    classes: ["winner_model_a", "winner_model_b", "winner_tie"],
+    columns: "superset",
+    sums: "round6",
+  }),
 };
 
 /**

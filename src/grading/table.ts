@@ -31,8 +31,25 @@ export interface Table {
 
 /** pandas' default missing-value strings (read_csv na_values defaults). */
 const NA_STRINGS = new Set([
-  "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL",
-  "NaN", "None", "n/a", "nan", "null",
+  "",
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
 ]);
 const TRUE_STRINGS = new Set(["True", "TRUE", "true"]);
 const FALSE_STRINGS = new Set(["False", "FALSE", "false"]);
@@ -75,7 +92,15 @@ export function parseTable(text: string, source: string): Table {
     }
   });
   const columns = new Map<string, TableColumn>();
-  header.forEach((name, j) => columns.set(name, buildColumn(name, rows.map((r) => r[j] ?? ""))));
+  header.forEach((name, j) =>
+    columns.set(
+      name,
+      buildColumn(
+        name,
+        rows.map((r) => r[j] ?? ""),
+      ),
+    ),
+  );
   return { source, header, rowCount: rows.length, columns };
 }
 
@@ -130,7 +155,8 @@ export function cellKey(column: TableColumn, row: number): CellKey | undefined {
   if (column.kind === "text") return column.raw[row] as string;
   const v = column.numbers[row] as number;
   // Integers beyond 2^53 would collide as doubles; pandas keeps them exact as int64.
-  if (!Number.isSafeInteger(v) && /^\s*[+-]?\d+\s*$/.test(column.raw[row] as string)) return `int:${BigInt((column.raw[row] as string).trim())}`;
+  if (!Number.isSafeInteger(v) && /^\s*[+-]?\d+\s*$/.test(column.raw[row] as string))
+    return `int:${BigInt((column.raw[row] as string).trim())}`;
   return v === 0 ? 0 : v;
 }
 

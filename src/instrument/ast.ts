@@ -29,7 +29,11 @@ export class AstInstrumenter implements Instrumenter {
    * (text), and each of them a statement of its own that the launcher accepts (structure). Returns the
    * sites to launch with, or why the output is rejected.
    */
-  async accept(original: string, instrumented: string, nonce: string): Promise<{ ok: true; sites: Site[] } | { ok: false; reason: string }> {
+  async accept(
+    original: string,
+    instrumented: string,
+    nonce: string,
+  ): Promise<{ ok: true; sites: Site[] } | { ok: false; reason: string }> {
     const text = checkInstrumented(original, instrumented, nonce);
     if (!text.ok) return text;
     if (text.sites.length === 0) return text;

@@ -22,9 +22,15 @@ export class CheckedInstrumenter implements Instrumenter {
       const verdict = await this.fallback.accept(code, out.code, nonce);
       if (verdict.ok && out.parsed) {
         // The sites come from the text itself, never from what the primary claims about it.
-        return { code: out.code, sites: verdict.sites, milestones: milestonesOf(verdict.sites), parsed: true, ...(out.note ? { note: out.note } : {}) };
+        return {
+          code: out.code,
+          sites: verdict.sites,
+          milestones: milestonesOf(verdict.sites),
+          parsed: true,
+          ...(out.note ? { note: out.note } : {}),
+        };
       }
-      reason = verdict.ok ? out.note ?? "did not parse" : verdict.reason;
+      reason = verdict.ok ? (out.note ?? "did not parse") : verdict.reason;
     } catch (e) {
       reason = `failed: ${e instanceof Error ? e.message : String(e)}`;
     }

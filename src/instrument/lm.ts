@@ -45,16 +45,26 @@ function readPrompt(path: string): string {
     throw new UserError(`cannot read the instrumenter prompt ${path}`, "check that the file exists and is readable");
   }
   for (const p of ["program", "tag"]) {
-    if (!text.includes(`{{${p}}}`)) throw new UserError(`instrumenter prompt ${path} is missing the placeholder {{${p}}}`, "the prompt must contain {{program}} and {{tag}}");
+    if (!text.includes(`{{${p}}}`))
+      throw new UserError(
+        `instrumenter prompt ${path} is missing the placeholder {{${p}}}`,
+        "the prompt must contain {{program}} and {{tag}}",
+      );
   }
   return text;
 }
 
-const Reply = z.object({
-  choices: z.array(z.object({ text: z.string().optional(), message: z.object({ content: z.string().nullish() }).loose().optional() }).loose()).min(1),
-}).loose();
+const Reply = z
+  .object({
+    choices: z
+      .array(z.object({ text: z.string().optional(), message: z.object({ content: z.string().nullish() }).loose().optional() }).loose())
+      .min(1),
+  })
+  .loose();
 
-const MARKER_WITH_PLACEHOLDER = new RegExp(String.raw`^([ \t]*print\("@@mlerl:)${TAG_PLACEHOLDER}( (?:${MARKER_KINDS.join("|")})"(?:, [A-Za-z_][\w.]*)?\)[ \t]*\r?)$`);
+const MARKER_WITH_PLACEHOLDER = new RegExp(
+  String.raw`^([ \t]*print\("@@mlerl:)${TAG_PLACEHOLDER}( (?:${MARKER_KINDS.join("|")})"(?:, [A-Za-z_][\w.]*)?\)[ \t]*\r?)$`,
+);
 
 /** Puts the nonce into the answer's marker lines, and nowhere else. */
 export function fillTag(text: string, nonce: string): string {
@@ -109,10 +119,17 @@ export class LmInstrumenter implements Instrumenter {
     const body = api === "chat" ? { ...common, messages: [{ role: "user", content: prompt }] } : { ...common, prompt };
     const json = await this.client.post(path, body);
     const reply = Reply.safeParse(json);
-    if (!reply.success) throw new Error(`${this.client.url(path)} sent a reply without choices[0].${api === "chat" ? "message.content" : "text"}`);
+    if (!reply.success)
+      throw new Error(`${this.client.url(path)} sent a reply without choices[0].${api === "chat" ? "message.content" : "text"}`);
     const choice = reply.data.choices[0]!;
     const answer = (api === "chat" ? choice.message?.content : choice.text) ?? "";
-    const candidates = programOf(fillTag(answer.replace(/\r\n?/g, (m) => (code.includes("\r") ? m : "\n")), nonce), code);
+    const candidates = programOf(
+      fillTag(
+        answer.replace(/\r\n?/g, (m) => (code.includes("\r") ? m : "\n")),
+        nonce,
+      ),
+      code,
+    );
     // The first candidate whose text passes is returned; the caller's full check (structure too) decides.
     for (const c of candidates) {
       const check = checkInstrumented(code, c, nonce);
@@ -122,6 +139,12 @@ export class LmInstrumenter implements Instrumenter {
       return { code: c, sites: check.sites, milestones: milestonesOf(check.sites), parsed: true };
     }
     const first = checkInstrumented(code, candidates[0]!, nonce);
-    return { code: candidates[0]!, sites: [], milestones: [], parsed: true, note: first.ok ? undefined : `answer rejected: ${first.reason}` };
+    return {
+      code: candidates[0]!,
+      sites: [],
+      milestones: [],
+      parsed: true,
+      note: first.ok ? undefined : `answer rejected: ${first.reason}`,
+    };
   }
 }

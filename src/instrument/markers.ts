@@ -153,7 +153,6 @@ function parseFloatStrict(s: string | undefined): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-
 const NUMBER = /[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?/g;
 const METRIC_WORD = /(auc|acc(?:uracy)?|log[ _-]?loss|rmsle|rmse|mse|mae|f1|kappa|qwk|jaccard|r2|score|metric|loss)/i;
 

@@ -26,7 +26,8 @@ export function renderInstrumented(original: string, sites: readonly Site[], non
   const lines = splitLines(original);
   const byAfter = new Map<number, Site[]>();
   for (const s of sites) {
-    if (!Number.isInteger(s.after) || s.after < 0 || s.after > lines.length) throw new Error(`site after line ${s.after} is outside the program`);
+    if (!Number.isInteger(s.after) || s.after < 0 || s.after > lines.length)
+      throw new Error(`site after line ${s.after} is outside the program`);
     byAfter.set(s.after, [...(byAfter.get(s.after) ?? []), s]);
   }
   const out: string[] = [];

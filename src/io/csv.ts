@@ -7,7 +7,8 @@ export type Cell = string | number | null | undefined;
 function quote(cell: Cell): string {
   if (cell === null || cell === undefined) return "";
   // Numbers are written with round-trip precision (shortest repr that parses back to the same double).
-  const s = typeof cell === "number" ? (Number.isFinite(cell) ? String(cell) : cell > 0 ? "inf" : Number.isNaN(cell) ? "nan" : "-inf") : cell;
+  const s =
+    typeof cell === "number" ? (Number.isFinite(cell) ? String(cell) : cell > 0 ? "inf" : Number.isNaN(cell) ? "nan" : "-inf") : cell;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -40,6 +40,7 @@ export function quadraticWeightedKappa(y1: readonly number[], y2: readonly numbe
   }
   if (expectedTimesN === 0) return Number.NaN;
   const numerator = observed * n;
-  const ratio = Number.isSafeInteger(numerator) && Number.isSafeInteger(expectedTimesN) ? numerator / expectedTimesN : observed / (expectedTimesN / n);
+  const ratio =
+    Number.isSafeInteger(numerator) && Number.isSafeInteger(expectedTimesN) ? numerator / expectedTimesN : observed / (expectedTimesN / n);
   return 1 - ratio;
 }

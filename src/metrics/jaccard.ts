@@ -5,7 +5,10 @@ const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2
 
 /** Python's `s.lower().split()`: lower-case, then split on runs of whitespace, dropping empty pieces. */
 export function lowerWords(s: string): string[] {
-  return s.toLowerCase().split(PY_WHITESPACE).filter((w) => w.length > 0);
+  return s
+    .toLowerCase()
+    .split(PY_WHITESPACE)
+    .filter((w) => w.length > 0);
 }
 
 /**

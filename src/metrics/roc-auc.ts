@@ -27,7 +27,7 @@ export function rocAuc(yTrue: readonly number[], yScore: readonly number[]): num
   // Ranks are 1-based; a tie group i..j shares rank (i + j + 2) / 2, a half-integer, so the sums stay exact.
   let positiveRankSum = 0;
   let positives = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     const s = yScore[order[i] as number] as number;
     while (j + 1 < n && (yScore[order[j + 1] as number] as number) === s) j++;

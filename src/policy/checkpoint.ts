@@ -49,7 +49,8 @@ function unpack(config: ModelConfig, buf: Buffer, file: string): Map<string, Flo
     out.set(name, copy);
     offset += n * 4;
   }
-  if (offset !== buf.length) throw new UserError(`${file} has ${buf.length - offset} bytes more than the config describes`, "re-save the checkpoint");
+  if (offset !== buf.length)
+    throw new UserError(`${file} has ${buf.length - offset} bytes more than the config describes`, "re-save the checkpoint");
   return out;
 }
 
@@ -71,7 +72,10 @@ export function writeCheckpoint(dir: string, data: CheckpointData): void {
 export function readCheckpoint(dir: string): CheckpointData {
   const manifestPath = join(dir, "policy.json");
   if (!existsSync(manifestPath)) {
-    throw new UserError(`${dir} is not a fragment-policy checkpoint (no policy.json)`, "pass a directory written by `mlerl policy init` or by training");
+    throw new UserError(
+      `${dir} is not a fragment-policy checkpoint (no policy.json)`,
+      "pass a directory written by `mlerl policy init` or by training",
+    );
   }
   let raw: unknown;
   try {
@@ -82,7 +86,10 @@ export function readCheckpoint(dir: string): CheckpointData {
   const parsed = Manifest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`${manifestPath}: field ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`, "re-save the checkpoint with this version of mlerl");
+    throw new UserError(
+      `${manifestPath}: field ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+      "re-save the checkpoint with this version of mlerl",
+    );
   }
   const manifest = parsed.data;
   const weights = unpack(manifest.config, readFileSync(join(dir, "weights.bin")), join(dir, "weights.bin"));

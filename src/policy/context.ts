@@ -58,9 +58,13 @@ export function taskContext(task: TaskSpec): TaskContext {
   const numeric = cols("numeric");
   const categorical = cols("categorical");
   const text = cols("text");
-  if (targets.length === 0) throw new UserError(`${where}: its schema marks no column as target`, "give the target column(s) role `target`");
+  if (targets.length === 0)
+    throw new UserError(`${where}: its schema marks no column as target`, "give the target column(s) role `target`");
   if (numeric.length + categorical.length + text.length === 0) {
-    throw new UserError(`${where}: its schema has no feature columns (numeric, categorical or text)`, "mark the input columns with their roles");
+    throw new UserError(
+      `${where}: its schema has no feature columns (numeric, categorical or text)`,
+      "mark the input columns with their roles",
+    );
   }
   if (schema.targetKind === "span" && text.length === 0) {
     throw new UserError(`${where}: a span task needs a text column to extract spans from`, "mark the input text column with role `text`");

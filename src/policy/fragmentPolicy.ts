@@ -67,7 +67,8 @@ export class FragmentPolicy {
     await initTf();
     const o = { ...DEFAULT_POLICY, ...options };
     const vocab = new Vocabulary();
-    if (o.dModel % o.nHeads !== 0) throw new UserError(`dModel ${o.dModel} is not divisible by nHeads ${o.nHeads}`, "pick a dModel that is a multiple of nHeads");
+    if (o.dModel % o.nHeads !== 0)
+      throw new UserError(`dModel ${o.dModel} is not divisible by nHeads ${o.nHeads}`, "pick a dModel that is a multiple of nHeads");
     const config: ModelConfig = {
       vocabSize: vocab.size,
       outputSize: vocab.outputSize,

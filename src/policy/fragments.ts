@@ -35,54 +35,98 @@ const frag = (name: string, cost: Cost, about: string, render: (ctx: TaskContext
 // ---------------------------------------------------------------- imports, loading, preprocessing
 
 const IMPORTS: Fragment[] = [
-  frag("imports.full", 1, "numpy, pandas, sklearn splitters; warnings off", () =>
-    `import os
+  frag(
+    "imports.full",
+    1,
+    "numpy, pandas, sklearn splitters; warnings off",
+    () =>
+      `import os
 import time
 import warnings
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-warnings.filterwarnings("ignore")`),
-  frag("imports.basic", 1, "numpy, pandas and a hold-out splitter only (no k-fold splitters)", () =>
-    `import numpy as np
+warnings.filterwarnings("ignore")`,
+  ),
+  frag(
+    "imports.basic",
+    1,
+    "numpy, pandas and a hold-out splitter only (no k-fold splitters)",
+    () =>
+      `import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split`),
+from sklearn.model_selection import train_test_split`,
+  ),
 ];
 
 const LOAD: Fragment[] = [
-  frag("load.full", 1, "read the whole train and test tables", () =>
-    `train = pd.read_csv(f"{DATA_DIR}/{TRAIN_FILE}")
+  frag(
+    "load.full",
+    1,
+    "read the whole train and test tables",
+    () =>
+      `train = pd.read_csv(f"{DATA_DIR}/{TRAIN_FILE}")
 test = pd.read_csv(f"{DATA_DIR}/{TEST_FILE}")
-print(f"loaded train {train.shape} test {test.shape}")`),
-  frag("load.half", 1, "read a random half of train (faster, less data)", () =>
-    `train = pd.read_csv(f"{DATA_DIR}/{TRAIN_FILE}").sample(frac=0.5, random_state=SEED).reset_index(drop=True)
+print(f"loaded train {train.shape} test {test.shape}")`,
+  ),
+  frag(
+    "load.half",
+    1,
+    "read a random half of train (faster, less data)",
+    () =>
+      `train = pd.read_csv(f"{DATA_DIR}/{TRAIN_FILE}").sample(frac=0.5, random_state=SEED).reset_index(drop=True)
 test = pd.read_csv(f"{DATA_DIR}/{TEST_FILE}")
-print(f"loaded half of train {train.shape} test {test.shape}")`),
+print(f"loaded half of train {train.shape} test {test.shape}")`,
+  ),
 ];
 
 const PREP: Fragment[] = [
-  frag("prep.fillna", 1, "fill missing values (numeric: train median, text/categorical: empty)", () =>
-    `for frame in (train, test):
+  frag(
+    "prep.fillna",
+    1,
+    "fill missing values (numeric: train median, text/categorical: empty)",
+    () =>
+      `for frame in (train, test):
     for col in NUMERIC:
         frame[col] = frame[col].fillna(train[col].median())
     for col in CATEGORICAL + TEXT:
-        frame[col] = frame[col].fillna("")`),
-  frag("prep.dedup", 1, "drop duplicate training rows", () =>
-    `train = train.drop_duplicates(subset=NUMERIC + CATEGORICAL + TEXT).reset_index(drop=True)`),
-  frag("prep.clip", 1, "clip numeric columns to the train 0.5-99.5 percentiles", () =>
-    `for col in NUMERIC:
+        frame[col] = frame[col].fillna("")`,
+  ),
+  frag(
+    "prep.dedup",
+    1,
+    "drop duplicate training rows",
+    () => `train = train.drop_duplicates(subset=NUMERIC + CATEGORICAL + TEXT).reset_index(drop=True)`,
+  ),
+  frag(
+    "prep.clip",
+    1,
+    "clip numeric columns to the train 0.5-99.5 percentiles",
+    () =>
+      `for col in NUMERIC:
     low, high = train[col].quantile(0.005), train[col].quantile(0.995)
     train[col] = train[col].clip(low, high)
-    test[col] = test[col].clip(low, high)`),
-  frag("prep.sqrt", 1, "square-root transform of non-negative numeric columns (tames counts and histograms)", () =>
-    `for col in NUMERIC:
+    test[col] = test[col].clip(low, high)`,
+  ),
+  frag(
+    "prep.sqrt",
+    1,
+    "square-root transform of non-negative numeric columns (tames counts and histograms)",
+    () =>
+      `for col in NUMERIC:
     if (train[col].dropna() >= 0).all() and (test[col].dropna() >= 0).all():
         train[col] = np.sqrt(train[col].astype(float))
-        test[col] = np.sqrt(test[col].astype(float))`),
-  frag("prep.lower", 1, "lower-case the text columns", () =>
-    `for frame in (train, test):
+        test[col] = np.sqrt(test[col].astype(float))`,
+  ),
+  frag(
+    "prep.lower",
+    1,
+    "lower-case the text columns",
+    () =>
+      `for frame in (train, test):
     for col in TEXT:
-        frame[col] = frame[col].fillna("").astype(str).str.lower()`),
+        frame[col] = frame[col].fillna("").astype(str).str.lower()`,
+  ),
 ];
 
 // ---------------------------------------------------------------- features
@@ -117,22 +161,36 @@ span_keys = ${JSON.stringify(keys)}
 print(f"span rows {X.shape}")`;
 
 const FEATURES: Fragment[] = [
-  frag("features.tabular", 1, "numeric columns plus categorical codes", () =>
-    `y, classes = encode_target(train)
+  frag(
+    "features.tabular",
+    1,
+    "numeric columns plus categorical codes",
+    () =>
+      `y, classes = encode_target(train)
 ${TABULAR_FRAME}
 X = tabular_frame(train).to_numpy(dtype=float)
 X_test = tabular_frame(test).to_numpy(dtype=float)
-print(f"features {X.shape}")`),
-  frag("features.tabular_scaled", 1, "numeric columns plus categorical codes, standardised", () =>
-    `from sklearn.preprocessing import StandardScaler
+print(f"features {X.shape}")`,
+  ),
+  frag(
+    "features.tabular_scaled",
+    1,
+    "numeric columns plus categorical codes, standardised",
+    () =>
+      `from sklearn.preprocessing import StandardScaler
 y, classes = encode_target(train)
 ${TABULAR_FRAME}
 scaler = StandardScaler()
 X = scaler.fit_transform(tabular_frame(train).to_numpy(dtype=float))
 X_test = scaler.transform(tabular_frame(test).to_numpy(dtype=float))
-print(f"features {X.shape}")`),
-  frag("features.tabular_rich", 2, "numeric + one-hot/frequency-encoded categoricals + row statistics", () =>
-    `y, classes = encode_target(train)
+print(f"features {X.shape}")`,
+  ),
+  frag(
+    "features.tabular_rich",
+    2,
+    "numeric + one-hot/frequency-encoded categoricals + row statistics",
+    () =>
+      `y, classes = encode_target(train)
 
 
 def rich_frame(frame):
@@ -157,9 +215,14 @@ def rich_frame(frame):
 
 X = rich_frame(train).to_numpy(dtype=float)
 X_test = rich_frame(test).to_numpy(dtype=float)
-print(f"features {X.shape}")`),
-  frag("features.tabular_text_chars", 2, "numeric + categorical codes + per-character counts (and per-position codes of short strings) of each text column", () =>
-    `from sklearn.feature_extraction.text import CountVectorizer
+print(f"features {X.shape}")`,
+  ),
+  frag(
+    "features.tabular_text_chars",
+    2,
+    "numeric + categorical codes + per-character counts (and per-position codes of short strings) of each text column",
+    () =>
+      `from sklearn.feature_extraction.text import CountVectorizer
 y, classes = encode_target(train)
 ${TABULAR_FRAME}
 blocks, test_blocks = [tabular_frame(train).to_numpy(dtype=float)], [tabular_frame(test).to_numpy(dtype=float)]
@@ -176,7 +239,8 @@ for col in TEXT:
             test_blocks.append(test[col].fillna("").astype(str).str[k].map(lambda c: ord(c) if c else -1).to_numpy(dtype=float).reshape(-1, 1))
 X = np.hstack(blocks)
 X_test = np.hstack(test_blocks)
-print(f"features {X.shape}")`),
+print(f"features {X.shape}")`,
+  ),
   frag("features.tfidf_word", 2, "TF-IDF of word uni- and bigrams of the text columns (binned columns when there is no text)", (ctx) =>
     ctx.output === "span"
       ? spanFeatures("word")
@@ -186,7 +250,8 @@ ${JOINED_TEXT}
 vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50000, sublinear_tf=True)
 X = vectorizer.fit_transform(joined_text(train))
 X_test = vectorizer.transform(joined_text(test))
-print(f"features {X.shape}")`),
+print(f"features {X.shape}")`,
+  ),
   frag("features.tfidf_char", 3, "TF-IDF of character 2-5-grams of the text columns (slower, richer)", (ctx) =>
     ctx.output === "span"
       ? spanFeatures("word_and_chars")
@@ -196,7 +261,8 @@ ${JOINED_TEXT}
 vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=100000, sublinear_tf=True)
 X = vectorizer.fit_transform(joined_text(train))
 X_test = vectorizer.transform(joined_text(test))
-print(f"features {X.shape}")`),
+print(f"features {X.shape}")`,
+  ),
   frag("features.word_counts", 1, "binary word counts of the text columns", (ctx) =>
     ctx.output === "span"
       ? spanFeatures("word")
@@ -206,12 +272,18 @@ ${JOINED_TEXT}
 vectorizer = CountVectorizer(binary=True, min_df=2, max_features=20000)
 X = vectorizer.fit_transform(joined_text(train)).astype(float)
 X_test = vectorizer.transform(joined_text(test)).astype(float)
-print(f"features {X.shape}")`),
-  frag("features.span_words", 1, "per-word rows for span extraction: word identity in its context", () =>
-    `y, classes = encode_target(train)
+print(f"features {X.shape}")`,
+  ),
+  frag(
+    "features.span_words",
+    1,
+    "per-word rows for span extraction: word identity in its context",
+    () =>
+      `y, classes = encode_target(train)
 X, X_test = span_frame(train), span_frame(test)
 span_keys = "word_in_context"
-print(f"span rows {X.shape}")`),
+print(f"span rows {X.shape}")`,
+  ),
 ];
 
 // ---------------------------------------------------------------- models
@@ -321,8 +393,10 @@ const FAMILIES: Family[] = [
     cost: 3,
     about: "XGBoost, 800 rounds depth 6 at learning rate 0.03 (slow, strong)",
     imports: "from xgboost import XGBClassifier, XGBRegressor",
-    classifier: () => `XGBClassifier(n_estimators=800, max_depth=6, learning_rate=0.03, subsample=0.8, colsample_bytree=0.8, tree_method="hist", n_jobs=1, random_state=SEED)`,
-    regressor: () => `XGBRegressor(n_estimators=800, max_depth=6, learning_rate=0.03, subsample=0.8, colsample_bytree=0.8, tree_method="hist", n_jobs=1, random_state=SEED)`,
+    classifier: () =>
+      `XGBClassifier(n_estimators=800, max_depth=6, learning_rate=0.03, subsample=0.8, colsample_bytree=0.8, tree_method="hist", n_jobs=1, random_state=SEED)`,
+    regressor: () =>
+      `XGBRegressor(n_estimators=800, max_depth=6, learning_rate=0.03, subsample=0.8, colsample_bytree=0.8, tree_method="hist", n_jobs=1, random_state=SEED)`,
   },
   {
     name: "model.hist_gb",
@@ -372,44 +446,79 @@ const MODELS: Fragment[] = FAMILIES.map(modelFragment);
 // ---------------------------------------------------------------- validation, fitting, prediction, submission
 
 const VALID: Fragment[] = [
-  frag("valid.holdout", 1, "fit on 80%, score the metric on a 20% hold-out", () =>
-    `X_tr, X_va, y_tr, y_va = train_test_split(X, y, test_size=0.2, random_state=SEED, stratify=stratify_labels(y))
+  frag(
+    "valid.holdout",
+    1,
+    "fit on 80%, score the metric on a 20% hold-out",
+    () =>
+      `X_tr, X_va, y_tr, y_va = train_test_split(X, y, test_size=0.2, random_state=SEED, stratify=stratify_labels(y))
 val_model = make_model()
 val_model.fit(X_tr, y_tr)
 val_score = score(y_va, predict_out(val_model, X_va))
-print(f"validation {METRIC}: {val_score:.6f}")`),
-  frag("valid.cv3", 2, "3-fold cross-validation (3 fits), mean metric", () =>
-    `folds = (StratifiedKFold if stratify_labels(y) is not None else KFold)(n_splits=3, shuffle=True, random_state=SEED)
+print(f"validation {METRIC}: {val_score:.6f}")`,
+  ),
+  frag(
+    "valid.cv3",
+    2,
+    "3-fold cross-validation (3 fits), mean metric",
+    () =>
+      `folds = (StratifiedKFold if stratify_labels(y) is not None else KFold)(n_splits=3, shuffle=True, random_state=SEED)
 fold_scores = []
 for fold_train, fold_valid in folds.split(X, stratify_labels(y)):
     val_model = make_model()
     val_model.fit(take(X, fold_train), y[fold_train])
     fold_scores.append(score(y[fold_valid], predict_out(val_model, take(X, fold_valid))))
 val_score = float(np.mean(fold_scores))
-print(f"validation {METRIC}: {val_score:.6f} (3-fold mean)")`),
+print(f"validation {METRIC}: {val_score:.6f} (3-fold mean)")`,
+  ),
 ];
 
 const FIT: Fragment[] = [
-  frag("fit.full", 1, "fit a fresh model on all training rows", () =>
-    `model = make_model()
-model.fit(X, y)`),
-  frag("fit.reuse_validation", 1, "keep the model fitted during validation (no refit: faster, less data)", () => `model = val_model`, "valid"),
-  frag("fit.half", 1, "fit on a random half of the training rows (faster, worse)", () =>
-    `half = np.random.RandomState(SEED).permutation(len(y))[: max(2, len(y) // 2)]
+  frag(
+    "fit.full",
+    1,
+    "fit a fresh model on all training rows",
+    () =>
+      `model = make_model()
+model.fit(X, y)`,
+  ),
+  frag(
+    "fit.reuse_validation",
+    1,
+    "keep the model fitted during validation (no refit: faster, less data)",
+    () => `model = val_model`,
+    "valid",
+  ),
+  frag(
+    "fit.half",
+    1,
+    "fit on a random half of the training rows (faster, worse)",
+    () =>
+      `half = np.random.RandomState(SEED).permutation(len(y))[: max(2, len(y) // 2)]
 model = make_model()
-model.fit(take(X, half), y[half])`),
+model.fit(take(X, half), y[half])`,
+  ),
 ];
 
 const PREDICT: Fragment[] = [
-  frag("predict.scores", 1, "predictions shaped for the metric (probabilities, labels, values or spans)", () =>
-    `out = predict_out(model, X_test)`),
+  frag(
+    "predict.scores",
+    1,
+    "predictions shaped for the metric (probabilities, labels, values or spans)",
+    () => `out = predict_out(model, X_test)`,
+  ),
   frag("predict.hard", 1, "hard decisions only (labels / one-hot rows / rounded values)", () => `out = predict_hard(model, X_test)`),
-  frag("predict.smoothed", 1, "scores blended with a uniform prior (tempers over-confident probabilities)", () =>
-    `out = predict_out(model, X_test)
+  frag(
+    "predict.smoothed",
+    1,
+    "scores blended with a uniform prior (tempers over-confident probabilities)",
+    () =>
+      `out = predict_out(model, X_test)
 if OUTPUT == "class_proba":
     out = 0.95 * out + 0.05 / out.shape[1]
 elif OUTPUT == "binary_proba":
-    out = 0.95 * out + 0.025`),
+    out = 0.95 * out + 0.025`,
+  ),
 ];
 
 const WRITE_BODY = `values = np.asarray(out)
@@ -422,31 +531,56 @@ for j, col in enumerate(SUBMISSION_COLUMNS[1:]):
         submission[col] = values`;
 
 const WRITE: Fragment[] = [
-  frag("write.submission", 1, "write id + prediction columns to /home/submission/submission.csv", () =>
-    `import os
+  frag(
+    "write.submission",
+    1,
+    "write id + prediction columns to /home/submission/submission.csv",
+    () =>
+      `import os
 os.makedirs(os.path.dirname(SUBMISSION_PATH), exist_ok=True)
 submission = pd.DataFrame({ID_COL: test[ID_COL].to_numpy()})
 ${WRITE_BODY}
 submission.to_csv(SUBMISSION_PATH, index=False)
-print(f"wrote {SUBMISSION_PATH} {submission.shape}")`),
-  frag("write.from_sample", 1, "fill the sample submission's columns in place and write it", () =>
-    `import os
+print(f"wrote {SUBMISSION_PATH} {submission.shape}")`,
+  ),
+  frag(
+    "write.from_sample",
+    1,
+    "fill the sample submission's columns in place and write it",
+    () =>
+      `import os
 os.makedirs(os.path.dirname(SUBMISSION_PATH), exist_ok=True)
 submission = pd.read_csv(f"{DATA_DIR}/{SAMPLE_SUBMISSION_FILE}")
 ${WRITE_BODY}
 submission.to_csv(SUBMISSION_PATH, index=False)
-print(f"wrote {SUBMISSION_PATH} {submission.shape}")`),
-  frag("write.values_only", 1, "write the prediction columns without the id column", () =>
-    `import os
+print(f"wrote {SUBMISSION_PATH} {submission.shape}")`,
+  ),
+  frag(
+    "write.values_only",
+    1,
+    "write the prediction columns without the id column",
+    () =>
+      `import os
 os.makedirs(os.path.dirname(SUBMISSION_PATH), exist_ok=True)
 submission = pd.DataFrame(index=range(len(test)))
 ${WRITE_BODY}
 submission.to_csv(SUBMISSION_PATH, index=False)
-print(f"wrote {SUBMISSION_PATH} {submission.shape}")`),
+print(f"wrote {SUBMISSION_PATH} {submission.shape}")`,
+  ),
 ];
 
 /** The whole library, in token order. */
-export const FRAGMENTS: readonly Fragment[] = [...IMPORTS, ...LOAD, ...PREP, ...FEATURES, ...MODELS, ...VALID, ...FIT, ...PREDICT, ...WRITE];
+export const FRAGMENTS: readonly Fragment[] = [
+  ...IMPORTS,
+  ...LOAD,
+  ...PREP,
+  ...FEATURES,
+  ...MODELS,
+  ...VALID,
+  ...FIT,
+  ...PREDICT,
+  ...WRITE,
+];
 
 const BY_NAME = new Map(FRAGMENTS.map((f) => [f.name, f]));
 

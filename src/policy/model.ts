@@ -159,7 +159,10 @@ export class FragmentLM {
       const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * S, c.dModel]);
       x = tf.add(x, tf.reshape(tf.matMul(merged, this.p(`l${l}.wo`)), [B, S, c.dModel]));
       const h2 = tf.reshape(this.layerNorm(x, `l${l}.ln2`), [B * S, c.dModel]);
-      const ff = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(h2, this.p(`l${l}.w1`)), this.p(`l${l}.b1`))), this.p(`l${l}.w2`)), this.p(`l${l}.b2`));
+      const ff = tf.add(
+        tf.matMul(tf.relu(tf.add(tf.matMul(h2, this.p(`l${l}.w1`)), this.p(`l${l}.b1`))), this.p(`l${l}.w2`)),
+        this.p(`l${l}.b2`),
+      );
       x = tf.add(x, tf.reshape(ff, [B, S, c.dModel]));
     }
     const hf = tf.reshape(this.layerNorm(x, "lnf"), [B * S, c.dModel]);
@@ -192,8 +195,15 @@ export class FragmentLM {
     if (P > this.config.maxLen) throw new Error(`prompt of ${P} tokens exceeds the model's context of ${this.config.maxLen}`);
     const out = tf.tidy(() => {
       const tok = tf.tensor2d(tokens, [B, P], "int32");
-      const pos = tf.tensor2d(tokens.map((_, b) => Array.from({ length: P }, (_, t) => Math.max(0, t - (padding[b] ?? 0)))), [B, P], "int32");
-      const keyMask = tf.tensor2d(tokens.map((_, b) => Array.from({ length: P }, (_, t) => (t < (padding[b] ?? 0) ? MASKED : 0))), [B, P]);
+      const pos = tf.tensor2d(
+        tokens.map((_, b) => Array.from({ length: P }, (_, t) => Math.max(0, t - (padding[b] ?? 0)))),
+        [B, P],
+        "int32",
+      );
+      const keyMask = tf.tensor2d(
+        tokens.map((_, b) => Array.from({ length: P }, (_, t) => (t < (padding[b] ?? 0) ? MASKED : 0))),
+        [B, P],
+      );
       const causal = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([P, P]), -1, 0)), MASKED);
       const bias = tf.add(tf.reshape(causal, [1, 1, P, P]), tf.reshape(keyMask, [B, 1, 1, P]));
       const { x, oneHot } = this.embed(tok, pos);
@@ -213,8 +223,16 @@ export class FragmentLM {
     const t = state.length;
     if (t + 1 > this.config.maxLen) throw new Error(`decoding past the model's context of ${this.config.maxLen}`);
     const out = tf.tidy(() => {
-      const tok = tf.tensor2d(tokens.map((x) => [x]), [B, 1], "int32");
-      const pos = tf.tensor2d(state.padding.map((p) => [t - p]), [B, 1], "int32");
+      const tok = tf.tensor2d(
+        tokens.map((x) => [x]),
+        [B, 1],
+        "int32",
+      );
+      const pos = tf.tensor2d(
+        state.padding.map((p) => [t - p]),
+        [B, 1],
+        "int32",
+      );
       const keyMask = tf.concat([state.keyMask, tf.zeros([B, 1])], 1);
       const { x, oneHot } = this.embed(tok, pos);
       const { logprobs, cache } = this.stack(x, oneHot, tf.reshape(keyMask, [B, 1, 1, t + 1]), state.cache);

@@ -34,13 +34,16 @@ export function apiRoot(baseUrl: string): string {
   } catch {
     throw new UserError(`'${baseUrl}' is not a URL`, "pass the server's address, e.g. --base-url http://127.0.0.1:8000");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UserError(`'${baseUrl}' is not an http(s) URL`, "e.g. --base-url http://127.0.0.1:8000");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UserError(`'${baseUrl}' is not an http(s) URL`, "e.g. --base-url http://127.0.0.1:8000");
   const path = url.pathname.replace(/\/+$/, "");
   url.pathname = path.endsWith("/v1") ? path : `${path}/v1`;
   return url.toString().replace(/\/+$/, "");
 }
 
-const ErrorBody = z.object({ error: z.union([z.string(), z.object({ message: z.string().optional(), type: z.string().optional() }).loose()]) }).loose();
+const ErrorBody = z
+  .object({ error: z.union([z.string(), z.object({ message: z.string().optional(), type: z.string().optional() }).loose()]) })
+  .loose();
 /** FastAPI/pydantic style: {"detail": "..."} or {"detail": [{msg}]}. */
 const DetailBody = z.object({ detail: z.unknown() }).loose();
 
@@ -53,7 +56,8 @@ export function serverMessage(body: string): string {
     return body.trim().slice(0, 300) || "(empty body)";
   }
   const e = ErrorBody.safeParse(json);
-  if (e.success) return typeof e.data.error === "string" ? e.data.error : [e.data.error.type, e.data.error.message].filter(Boolean).join(": ");
+  if (e.success)
+    return typeof e.data.error === "string" ? e.data.error : [e.data.error.type, e.data.error.message].filter(Boolean).join(": ");
   const d = DetailBody.safeParse(json);
   if (d.success) return JSON.stringify(d.data.detail).slice(0, 300);
   return body.trim().slice(0, 300);
@@ -160,7 +164,10 @@ export class OpenAIClient {
             try {
               return JSON.parse(text) as unknown;
             } catch {
-              throw new UserError(`${url} answered with something that is not JSON: ${text.slice(0, 200)}`, "check that --base-url points at an OpenAI-compatible server (vLLM, SGLang, the mlerl trainer)");
+              throw new UserError(
+                `${url} answered with something that is not JSON: ${text.slice(0, 200)}`,
+                "check that --base-url points at an OpenAI-compatible server (vLLM, SGLang, the mlerl trainer)",
+              );
             }
           }
           const said = serverMessage(text);
@@ -173,12 +180,18 @@ export class OpenAIClient {
           const aborted = outer.find((s) => s.aborted);
           if (aborted) throw aborted.reason instanceof Error ? aborted.reason : new Error("aborted");
           if (timeout.aborted) {
-            throw new UserError(`${url} did not answer within ${(this.o.timeoutMs / 1000).toFixed(this.o.timeoutMs < 10_000 ? 1 : 0)} s`, "raise the request timeout, lower --max-tokens, or check that the server is not overloaded");
+            throw new UserError(
+              `${url} did not answer within ${(this.o.timeoutMs / 1000).toFixed(this.o.timeoutMs < 10_000 ? 1 : 0)} s`,
+              "raise the request timeout, lower --max-tokens, or check that the server is not overloaded",
+            );
           }
           transient = `no connection (${networkCause(e)})`;
         }
         if (attempt >= this.o.retries) {
-          throw new UserError(`${url} failed after ${attempt + 1} attempts: ${transient}`, "check that the server is running and reachable at that address (and restart it if it died); a stopped training run continues with `mlerl train --resume DIR`");
+          throw new UserError(
+            `${url} failed after ${attempt + 1} attempts: ${transient}`,
+            "check that the server is running and reachable at that address (and restart it if it died); a stopped training run continues with `mlerl train --resume DIR`",
+          );
         }
         await sleep(this.o.backoffMs * 2 ** attempt, outer.length ? AbortSignal.any(outer) : undefined);
         attempt += 1;
@@ -189,6 +202,7 @@ export class OpenAIClient {
 
 function hintForStatus(status: number): string {
   if (status === 401 || status === 403) return "pass the server's API key (OPENAI_API_KEY)";
-  if (status === 404) return "check --base-url (the server must serve /v1/completions and /v1/chat/completions) and --model (the name the server serves)";
+  if (status === 404)
+    return "check --base-url (the server must serve /v1/completions and /v1/chat/completions) and --model (the name the server serves)";
   return "check --model, --max-tokens and the server's options; the message above is the server's";
 }

@@ -42,31 +42,45 @@ const Common = {
   adapter_version: z.number().int().nonnegative().nullish(),
 };
 
-const CompletionsReply = z.object({
-  ...Common,
-  choices: z.array(
-    z.object({
-      text: z.string(),
-      token_ids: TokenIds.nullish(),
-      prompt_token_ids: TokenIds.nullish(),
-      finish_reason: z.string().nullish(),
-      logprobs: z.object({ token_logprobs: z.array(z.number().nullable()) }).loose().nullish(),
-    }).loose(),
-  ),
-}).loose();
+const CompletionsReply = z
+  .object({
+    ...Common,
+    choices: z.array(
+      z
+        .object({
+          text: z.string(),
+          token_ids: TokenIds.nullish(),
+          prompt_token_ids: TokenIds.nullish(),
+          finish_reason: z.string().nullish(),
+          logprobs: z
+            .object({ token_logprobs: z.array(z.number().nullable()) })
+            .loose()
+            .nullish(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
 
-const ChatReply = z.object({
-  ...Common,
-  choices: z.array(
-    z.object({
-      message: z.object({ content: z.string().nullish() }).loose(),
-      token_ids: TokenIds.nullish(),
-      prompt_token_ids: TokenIds.nullish(),
-      finish_reason: z.string().nullish(),
-      logprobs: z.object({ content: z.array(z.object({ logprob: z.number().nullable() }).loose()).nullish() }).loose().nullish(),
-    }).loose(),
-  ),
-}).loose();
+const ChatReply = z
+  .object({
+    ...Common,
+    choices: z.array(
+      z
+        .object({
+          message: z.object({ content: z.string().nullish() }).loose(),
+          token_ids: TokenIds.nullish(),
+          prompt_token_ids: TokenIds.nullish(),
+          finish_reason: z.string().nullish(),
+          logprobs: z
+            .object({ content: z.array(z.object({ logprob: z.number().nullable() }).loose()).nullish() })
+            .loose()
+            .nullish(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
 
 /** What one reply gives, whichever endpoint it came from. */
 export interface SampledReply {
@@ -81,17 +95,23 @@ export interface SampledReply {
 
 const RETURN_IDS_HINT =
   "RL needs the prompt and sampled token ids: use vLLM >= 0.10.2 (it honours return_token_ids), the mlerl reference trainer, or another server that returns token_ids and prompt_token_ids";
-const LOGPROBS_HINT = "RL needs the log-probability of every sampled token: the server must honour `logprobs` (vLLM: start it with --logprobs-mode processed_logprobs)";
+const LOGPROBS_HINT =
+  "RL needs the log-probability of every sampled token: the server must honour `logprobs` (vLLM: start it with --logprobs-mode processed_logprobs)";
 
 /**
  * Checks and unpacks a reply. Exported for tests; `url` names the endpoint in every error.
  */
 export function readReply(api: OpenAIApi, json: unknown, url: string): SampledReply {
   const fail = (issue: z.core.$ZodIssue | undefined): never => {
-    throw new UserError(`${url} sent a reply this client cannot read: field ${issue?.path.join(".") || "(root)"}: ${issue?.message}`, `check that the server speaks the OpenAI ${api === "chat" ? "chat completions" : "completions"} API (or switch --api)`);
+    throw new UserError(
+      `${url} sent a reply this client cannot read: field ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+      `check that the server speaks the OpenAI ${api === "chat" ? "chat completions" : "completions"} API (or switch --api)`,
+    );
   };
   let reply: { model?: string | undefined; prompt_token_ids?: number[] | null | undefined; adapter_version?: number | null | undefined };
-  let choice: { token_ids?: number[] | null | undefined; prompt_token_ids?: number[] | null | undefined; finish_reason?: string | null | undefined } | undefined;
+  let choice:
+    | { token_ids?: number[] | null | undefined; prompt_token_ids?: number[] | null | undefined; finish_reason?: string | null | undefined }
+    | undefined;
   let raw: (number | null)[] | null | undefined;
   let text = "";
   if (api === "chat") {
@@ -118,11 +138,15 @@ export function readReply(api: OpenAIApi, json: unknown, url: string): SampledRe
   if (!tokens) throw new UserError(`${url} returned no token_ids for the completion`, RETURN_IDS_HINT);
   if (!raw) throw new UserError(`${url} returned no logprobs`, LOGPROBS_HINT);
   if (raw.length !== tokens.length) {
-    throw new UserError(`${url} returned ${tokens.length} token ids but ${raw.length} logprobs`, "the two must describe the same tokens; check the server version and that no stop string was cut from the output");
+    throw new UserError(
+      `${url} returned ${tokens.length} token ids but ${raw.length} logprobs`,
+      "the two must describe the same tokens; check the server version and that no stop string was cut from the output",
+    );
   }
   const logprobs: number[] = [];
   for (const [i, lp] of raw.entries()) {
-    if (lp === null || !Number.isFinite(lp) || lp > 1e-6) throw new UserError(`${url} returned an invalid logprob (${lp}) for token ${i}`, LOGPROBS_HINT);
+    if (lp === null || !Number.isFinite(lp) || lp > 1e-6)
+      throw new UserError(`${url} returned an invalid logprob (${lp}) for token ${i}`, LOGPROBS_HINT);
     logprobs.push(Math.min(0, lp));
   }
   const fromName = reply.model ? ADAPTER_VERSION.exec(reply.model) : null;
@@ -151,7 +175,8 @@ export class OpenAISampler implements Sampler {
   private lastServed = 0;
 
   constructor(private readonly opts: OpenAISamplerOptions) {
-    if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1) throw new UserError(`max tokens must be a positive integer, got ${opts.maxTokens}`, "e.g. --max-tokens 2048");
+    if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1)
+      throw new UserError(`max tokens must be a positive integer, got ${opts.maxTokens}`, "e.g. --max-tokens 2048");
     this.client = new OpenAIClient(opts);
     this.templates = opts.templates ?? loadTemplates();
   }
@@ -184,7 +209,8 @@ export class OpenAISampler implements Sampler {
     const expected = this.version();
     const model = typeof this.opts.model === "string" ? this.opts.model : this.opts.model(expected);
     const common = { model, max_tokens: this.opts.maxTokens, temperature: 1, top_p: 1, seed: seed % 2 ** 31, return_token_ids: true };
-    const body = api === "chat" ? { ...common, messages: [{ role: "user", content: prompt }], logprobs: true } : { ...common, prompt, logprobs: 1 };
+    const body =
+      api === "chat" ? { ...common, messages: [{ role: "user", content: prompt }], logprobs: true } : { ...common, prompt, logprobs: 1 };
     const path = api === "chat" ? "chat/completions" : "completions";
     const reply = readReply(api, await this.client.post(path, body), this.client.url(path));
     const version = reply.servedVersion ?? expected;

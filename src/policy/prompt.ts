@@ -16,7 +16,17 @@ export function descriptorTokens(task: TaskSpec): string[] {
     if (k > 0) out.push(k <= 2 ? "classes:2" : k <= 10 ? "classes:3-10" : "classes:11+");
   }
   const rows = ctx.trainRows;
-  out.push(rows === undefined ? "size:unknown" : rows < 1000 ? "size:<1k" : rows < 10_000 ? "size:1k-10k" : rows < 100_000 ? "size:10k-100k" : "size:100k+");
+  out.push(
+    rows === undefined
+      ? "size:unknown"
+      : rows < 1000
+        ? "size:<1k"
+        : rows < 10_000
+          ? "size:1k-10k"
+          : rows < 100_000
+            ? "size:10k-100k"
+            : "size:100k+",
+  );
   return out;
 }
 
@@ -53,7 +63,13 @@ export function encodePrompt(vocab: Vocabulary, req: SampleRequest, maxPromptTok
     return [...names, SEP].map((t) => vocab.id(t));
   }
   const p = req.previous;
-  names.push(IMPROVE, `reached:${p.stageReached}`, `failure:${p.failure}`, `score:${scoreBucket(req.task.metric, p.validationScore)}`, PREVIOUS);
+  names.push(
+    IMPROVE,
+    `reached:${p.stageReached}`,
+    `failure:${p.failure}`,
+    `score:${scoreBucket(req.task.metric, p.validationScore)}`,
+    PREVIOUS,
+  );
   const head = names.map((t) => vocab.id(t));
   // Only the fragments of the previous program matter; its end token and anything foreign are dropped.
   const previous = p.tokens.filter((id) => vocab.isOutput(id) && id !== 0);

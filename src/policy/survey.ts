@@ -78,7 +78,10 @@ export interface SurveyOptions {
 export async function surveyPolicy(o: SurveyOptions): Promise<SurveyRecord[]> {
   const jobs: Array<{ task: SurveyTask; index: number; text: string; fragments: string[] }> = [];
   for (const [t, task] of o.tasks.entries()) {
-    const samples = await o.sampler.sample(Array.from({ length: o.n }, () => ({ task: task.spec, kind: "scratch" as const })), { seed: o.seed + t });
+    const samples = await o.sampler.sample(
+      Array.from({ length: o.n }, () => ({ task: task.spec, kind: "scratch" as const })),
+      { seed: o.seed + t },
+    );
     samples.forEach((c, index) => {
       const fragments = [...c.text.matchAll(/^# ---- (\S+)$/gm)].map((m) => m[1] as string);
       jobs.push({ task, index, text: c.text, fragments });
@@ -99,9 +102,10 @@ export async function surveyPolicy(o: SurveyOptions): Promise<SurveyRecord[]> {
       else if (!res.submissionPath) outcome = { kind: "no_submission" };
       else {
         const report = gradeSubmission(job.task.spec, job.task.paths, res.submissionPath);
-        outcome = report.valid_submission && report.score !== null
-          ? { kind: "valid", score: report.score }
-          : { kind: "invalid_submission", error: (report.error ?? "invalid").slice(0, 200) };
+        outcome =
+          report.valid_submission && report.score !== null
+            ? { kind: "valid", score: report.score }
+            : { kind: "invalid_submission", error: (report.error ?? "invalid").slice(0, 200) };
       }
       const record = { task: job.task.spec.id, index: job.index, fragments: job.fragments, outcome, wallSec: res.wallSec };
       records.push(record);

@@ -53,8 +53,10 @@ export function initTf(): Promise<string> {
     }
     if (!ok) await tf.setBackend("cpu");
     await tf.ready();
-    for (const l of process.listeners("uncaughtException")) if (!before.uncaughtException.has(l)) process.removeListener("uncaughtException", l);
-    for (const l of process.listeners("unhandledRejection")) if (!before.unhandledRejection.has(l)) process.removeListener("unhandledRejection", l);
+    for (const l of process.listeners("uncaughtException"))
+      if (!before.uncaughtException.has(l)) process.removeListener("uncaughtException", l);
+    for (const l of process.listeners("unhandledRejection"))
+      if (!before.unhandledRejection.has(l)) process.removeListener("unhandledRejection", l);
     return tf.getBackend();
   })();
   return ready;

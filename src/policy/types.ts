@@ -23,9 +23,7 @@ export interface PreviousAttempt {
 }
 
 /** One prompt: solve the task from scratch, or improve a previous attempt. */
-export type SampleRequest =
-  | { task: TaskSpec; kind: "scratch" }
-  | { task: TaskSpec; kind: "improve"; previous: PreviousAttempt };
+export type SampleRequest = { task: TaskSpec; kind: "scratch" } | { task: TaskSpec; kind: "improve"; previous: PreviousAttempt };
 
 /** One sampled program. */
 export interface Completion {

@@ -43,7 +43,9 @@ function plotJobs(groups: readonly MethodGroup[], tasks: readonly TaskInfo[], me
   const jobs: PlotJob[] = [];
 
   const best = bestSoFarSeries(groups, tasks);
-  const noValid = groups.filter((g) => !best.some((p) => p.method === g.name) && g.runs.some((r) => r.rollouts.length > 0)).map((g) => g.name);
+  const noValid = groups
+    .filter((g) => !best.some((p) => p.method === g.name) && g.runs.some((r) => r.rollouts.length > 0))
+    .map((g) => g.name);
   jobs.push({
     entry: {
       file: best.length ? "best-so-far.png" : null,
@@ -55,7 +57,13 @@ function plotJobs(groups: readonly MethodGroup[], tasks: readonly TaskInfo[], me
         ...(noValid.length > 0 && best.length > 0 ? [`No valid submission at all (so no line) for: ${noValid.join(", ")}.`] : []),
       ],
     },
-    spec: best.length ? bestSoFarChart(best, tasks.filter((t) => best.some((p) => p.task === t.taskId)), methods) : null,
+    spec: best.length
+      ? bestSoFarChart(
+          best,
+          tasks.filter((t) => best.some((p) => p.task === t.taskId)),
+          methods,
+        )
+      : null,
   });
 
   const { reward, valid } = rewardSeries(groups);
@@ -86,7 +94,8 @@ function plotJobs(groups: readonly MethodGroup[], tasks: readonly TaskInfo[], me
   const stages = failureStageShares(groups);
   const stageNotes: string[] = [];
   if (outcomes.length === 0) stageNotes.push("No run has finished rollouts.");
-  else if (stages.length > 0 && stages.every((s) => s.category === "no milestone")) stageNotes.push("No failed program reached any milestone: runs without instrumentation (or simulated ones) record none.");
+  else if (stages.length > 0 && stages.every((s) => s.category === "no milestone"))
+    stageNotes.push("No failed program reached any milestone: runs without instrumentation (or simulated ones) record none.");
   jobs.push({
     entry: {
       file: outcomes.length ? "outcomes.png" : null,
@@ -113,9 +122,11 @@ export async function buildReport(opts: BuildOptions): Promise<BuildResult> {
   }
   const notes: string[] = [];
   const unknown = tasks.filter((t) => t.lowerIsBetter === null).map((t) => t.taskId);
-  if (unknown.length > 0) notes.push(`Unknown metric direction for ${unknown.join(", ")} (not in the task registry, no eval.json): higher is taken as better.`);
+  if (unknown.length > 0)
+    notes.push(`Unknown metric direction for ${unknown.join(", ")} (not in the task registry, no eval.json): higher is taken as better.`);
   const notEvaluated = groups.filter((g) => g.runs.every((r) => r.evaluation === null)).map((g) => g.name);
-  if (notEvaluated.length > 0) notes.push(`No eval.json for: ${notEvaluated.join(", ")} — missing from the evaluation table (run \`mlerl eval --run RUN_DIR\`).`);
+  if (notEvaluated.length > 0)
+    notes.push(`No eval.json for: ${notEvaluated.join(", ")} — missing from the evaluation table (run \`mlerl eval --run RUN_DIR\`).`);
 
   const jobs = plotJobs(groups, tasks, methods);
   const images = new Map<string, { png: Buffer; svg: string }>();

@@ -33,7 +33,9 @@ export function taskHeader(task: TaskInfo): string {
 /** Seconds read better than fractions of a minute for short runs. */
 function timeUnit(points: readonly BestPoint[]): { field: "minutes" | "seconds"; title: string; scale: number } {
   const maxMin = Math.max(0, ...points.map((p) => p.minutes));
-  return maxMin < 2 ? { field: "seconds", title: "wall-clock time since run start (s)", scale: 60 } : { field: "minutes", title: "wall-clock time since run start (min)", scale: 1 };
+  return maxMin < 2
+    ? { field: "seconds", title: "wall-clock time since run start (s)", scale: 60 }
+    : { field: "minutes", title: "wall-clock time since run start (min)", scale: 1 };
 }
 
 /** True when some method has more than one run: then single runs are drawn thin and the method's mean thick. */
@@ -50,14 +52,38 @@ const THIN = { opacity: 0.35, strokeWidth: 1.3 };
  * (`meanField` marks the rows to draw thick: precomputed means and methods' only runs; otherwise vega averages
  * the runs at each x).
  */
-function runLines(opts: { x: Record<string, unknown>; y: Record<string, unknown>; methods: readonly string[]; seeds: boolean; mark: Record<string, unknown>; meanField?: string }): Record<string, unknown> {
+function runLines(opts: {
+  x: Record<string, unknown>;
+  y: Record<string, unknown>;
+  methods: readonly string[];
+  seeds: boolean;
+  mark: Record<string, unknown>;
+  meanField?: string;
+}): Record<string, unknown> {
   // The legend shows the thick style whatever layer it comes from.
-  const color = { field: "method", type: "nominal", title: "method", sort: [...opts.methods], legend: { symbolOpacity: 1, symbolStrokeWidth: 3, symbolType: "stroke" } };
-  const single = { mark: { ...opts.mark, strokeWidth: 2 }, encoding: { x: opts.x, y: opts.y, color, detail: { field: "run", type: "nominal" } } };
+  const color = {
+    field: "method",
+    type: "nominal",
+    title: "method",
+    sort: [...opts.methods],
+    legend: { symbolOpacity: 1, symbolStrokeWidth: 3, symbolType: "stroke" },
+  };
+  const single = {
+    mark: { ...opts.mark, strokeWidth: 2 },
+    encoding: { x: opts.x, y: opts.y, color, detail: { field: "run", type: "nominal" } },
+  };
   if (!opts.seeds) return single;
-  const thin = { mark: { ...opts.mark, ...THIN, point: false }, encoding: single.encoding, ...(opts.meanField ? { transform: [{ filter: `!datum.${opts.meanField}` }] } : {}) };
+  const thin = {
+    mark: { ...opts.mark, ...THIN, point: false },
+    encoding: single.encoding,
+    ...(opts.meanField ? { transform: [{ filter: `!datum.${opts.meanField}` }] } : {}),
+  };
   const thick = opts.meanField
-    ? { transform: [{ filter: `datum.${opts.meanField}` }], mark: { ...opts.mark, strokeWidth: 3.2, point: false }, encoding: { x: opts.x, y: opts.y, color, detail: { field: "run", type: "nominal" } } }
+    ? {
+        transform: [{ filter: `datum.${opts.meanField}` }],
+        mark: { ...opts.mark, strokeWidth: 3.2, point: false },
+        encoding: { x: opts.x, y: opts.y, color, detail: { field: "run", type: "nominal" } },
+      }
     : { mark: { ...opts.mark, strokeWidth: 3.2, point: false }, encoding: { x: opts.x, y: { ...opts.y, aggregate: "mean" }, color } };
   return { layer: [thin, thick] };
 }
@@ -75,13 +101,24 @@ export function bestSoFarChart(points: readonly BestPoint[], tasks: readonly Tas
   const columns = panels > 1 ? 2 : 1;
   const width = columns === 1 ? 720 : 350;
   const seeds = points.some((p) => !p.mean);
-  const note = seeds ? "thin lines: single runs; thick: a method's mean over its runs, where every run has a valid program" : lineNote(false);
+  const note = seeds
+    ? "thin lines: single runs; thick: a method's mean over its runs, where every run has a valid program"
+    : lineNote(false);
   return {
     $schema: SCHEMA,
-    title: { text: "Best test score so far against wall-clock time", subtitle: ["hidden test score of the best valid program finished so far", note] },
+    title: {
+      text: "Best test score so far against wall-clock time",
+      subtitle: ["hidden test score of the best valid program finished so far", note],
+    },
     config: CONFIG,
     data: { values },
-    facet: { field: "panel", type: "nominal", title: null, sort: [...header.values()], header: { labelExpr: "split(datum.label, '|')", labelLimit: 1000 } },
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      sort: [...header.values()],
+      header: { labelExpr: "split(datum.label, '|')", labelLimit: 1000 },
+    },
     columns,
     // Flush bounds: vega over-estimates the headers' text width, which would push the columns far apart.
     bounds: "flush",
@@ -110,15 +147,28 @@ export function rewardChart(reward: readonly TrainingPoint[], valid: readonly Tr
     height: 210,
     title: { text: title, fontSize: 14, anchor: "start" },
     data: { values },
-    ...runLines({ x: { field: "rollout", type: "quantitative", title: "rollouts finished" }, y: { field: "value", type: "quantitative", ...y }, methods, seeds, mark: { type: "line" } }),
+    ...runLines({
+      x: { field: "rollout", type: "quantitative", title: "rollouts finished" },
+      y: { field: "value", type: "quantitative", ...y },
+      methods,
+      seeds,
+      mark: { type: "line" },
+    }),
   });
   return {
     $schema: SCHEMA,
-    title: { text: "Reward and valid submissions over training", subtitle: ["trailing moving average over about 1/20 of a run's rollouts", lineNote(seeds)] },
+    title: {
+      text: "Reward and valid submissions over training",
+      subtitle: ["trailing moving average over about 1/20 of a run's rollouts", lineNote(seeds)],
+    },
     config: CONFIG,
     vconcat: [
       panel(reward, "reward (moving average)", { title: "reward", scale: { zero: false } }),
-      panel(valid, "valid-submission share (moving average)", { title: "share of valid submissions", axis: { format: "%" }, scale: { domain: [0, 1] } }),
+      panel(valid, "valid-submission share (moving average)", {
+        title: "share of valid submissions",
+        axis: { format: "%" },
+        scale: { domain: [0, 1] },
+      }),
     ],
   } as TopLevelSpec;
 }
@@ -128,7 +178,10 @@ export function durationChart(points: readonly TrainingPoint[], methods: readonl
   const seeds = hasSeeds(points);
   return {
     $schema: SCHEMA,
-    title: { text: "Execution time of sampled programs over training", subtitle: ["mean Δt per window of about 1/20 of a run's rollouts, in sampling order", lineNote(seeds)] },
+    title: {
+      text: "Execution time of sampled programs over training",
+      subtitle: ["mean Δt per window of about 1/20 of a run's rollouts, in sampling order", lineNote(seeds)],
+    },
     config: CONFIG,
     width: 760,
     height: 280,
@@ -155,13 +208,25 @@ const OUTCOME_COLORS: readonly (readonly [string, string])[] = [
 ];
 
 /** How programs ended (outcome) and, for failed ones, the furthest milestone reached: 100% stacked bars per method. */
-export function outcomeChart(outcomes: readonly ShareRow[], stages: readonly ShareRow[], methods: readonly string[], stageOrder: readonly string[]): TopLevelSpec {
+export function outcomeChart(
+  outcomes: readonly ShareRow[],
+  stages: readonly ShareRow[],
+  methods: readonly string[],
+  stageOrder: readonly string[],
+): TopLevelSpec {
   const rows = Math.max(1, new Set(outcomes.map((o) => o.method)).size);
   const known = OUTCOME_COLORS.map(([c]) => c);
   const extra = [...new Set(outcomes.map((o) => o.category))].filter((c) => !known.includes(c)).sort();
   const outcomeOrder = [...known.filter((c) => outcomes.some((o) => o.category === c)), ...extra];
   const outcomeRange = outcomeOrder.map((c) => OUTCOME_COLORS.find(([k]) => k === c)?.[1] ?? "#17becf");
-  const bar = (values: readonly ShareRow[], title: string, xTitle: string, legend: string, order: readonly string[], scale: Record<string, unknown>) => ({
+  const bar = (
+    values: readonly ShareRow[],
+    title: string,
+    xTitle: string,
+    legend: string,
+    order: readonly string[],
+    scale: Record<string, unknown>,
+  ) => ({
     width: 600,
     height: Math.max(60, 34 * rows),
     title: { text: title, fontSize: 14, anchor: "start" },
@@ -175,14 +240,27 @@ export function outcomeChart(outcomes: readonly ShareRow[], stages: readonly Sha
       order: { field: "rank", type: "quantitative" },
     },
   });
-  const parts = [bar(outcomes, "How programs ended", "share of finished programs", "outcome", outcomeOrder, { domain: outcomeOrder, range: outcomeRange })];
+  const parts = [
+    bar(outcomes, "How programs ended", "share of finished programs", "outcome", outcomeOrder, {
+      domain: outcomeOrder,
+      range: outcomeRange,
+    }),
+  ];
   if (stages.length > 0) {
     const present = stageOrder.filter((s) => stages.some((x) => x.category === s));
-    parts.push(bar(stages, "Failed programs: furthest milestone reached", "share of failed programs", "stage", present, { domain: present, scheme: "viridis" }));
+    parts.push(
+      bar(stages, "Failed programs: furthest milestone reached", "share of failed programs", "stage", present, {
+        domain: present,
+        scheme: "viridis",
+      }),
+    );
   }
   return {
     $schema: SCHEMA,
-    title: { text: "Outcomes and failure stages", subtitle: "all finished rollouts of each method's runs; milestones come from instrumentation markers" },
+    title: {
+      text: "Outcomes and failure stages",
+      subtitle: "all finished rollouts of each method's runs; milestones come from instrumentation markers",
+    },
     config: CONFIG,
     vconcat: parts,
     resolve: { scale: { color: "independent" } },

@@ -68,7 +68,8 @@ export function tasksOf(groups: readonly MethodGroup[], lookup: (taskId: string)
   const info = new Map<string, TaskInfo>();
   for (const g of groups) {
     for (const run of g.runs) {
-      for (const t of run.evaluation?.tasks ?? []) if (!info.has(t.taskId)) info.set(t.taskId, { taskId: t.taskId, metric: t.metric, lowerIsBetter: t.lowerIsBetter });
+      for (const t of run.evaluation?.tasks ?? [])
+        if (!info.has(t.taskId)) info.set(t.taskId, { taskId: t.taskId, metric: t.metric, lowerIsBetter: t.lowerIsBetter });
     }
   }
   for (const g of groups) {

@@ -111,10 +111,16 @@ export function expandRunDirs(dirs: readonly string[]): string[] {
   for (const raw of dirs) {
     const dir = resolve(raw);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new UserError(`${raw}: no such directory`, "pass run directories written by `mlerl train`, `mlerl baseline`, `mlerl ablate` or `mlerl eval --out`");
+      throw new UserError(
+        `${raw}: no such directory`,
+        "pass run directories written by `mlerl train`, `mlerl baseline`, `mlerl ablate` or `mlerl eval --out`",
+      );
     }
     if (!walk(dir, 2)) {
-      throw new UserError(`${raw}: neither it nor its subdirectories hold a run (no run.sqlite or eval.json)`, "pass the --run-dir of a training or baseline run, or the --out directory of `mlerl eval`");
+      throw new UserError(
+        `${raw}: neither it nor its subdirectories hold a run (no run.sqlite or eval.json)`,
+        "pass the --run-dir of a training or baseline run, or the --out directory of `mlerl eval`",
+      );
     }
   }
   return [...new Set(out)];
@@ -141,9 +147,12 @@ function readJsonObject(text: string): Record<string, unknown> | null {
 function readDatabase(dir: string, notes: string[]) {
   const db = new Database(join(dir, "run.sqlite"), { readonly: true, fileMustExist: true });
   try {
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    );
     const meta = new Map<string, string>();
-    if (tables.has("meta")) for (const r of db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[]) meta.set(r.key, r.value);
+    if (tables.has("meta"))
+      for (const r of db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[]) meta.set(r.key, r.value);
     const rawRollouts = tables.has("rollouts") ? db.prepare("SELECT * FROM rollouts ORDER BY id").all() : [];
     const rawUpdates = tables.has("updates") ? db.prepare("SELECT version, stats_json FROM updates ORDER BY version").all() : [];
     if (!tables.has("rollouts")) notes.push("run.sqlite has no rollouts table");
@@ -182,7 +191,13 @@ function readDatabase(dir: string, notes: string[]) {
         badUpdates += 1;
         continue;
       }
-      updates.push({ version: u.version, n: stats.data.n ?? null, meanReward: stats.data.meanReward ?? null, meanDt: stats.data.meanDt ?? null, kl: stats.data.kl ?? null });
+      updates.push({
+        version: u.version,
+        n: stats.data.n ?? null,
+        meanReward: stats.data.meanReward ?? null,
+        meanDt: stats.data.meanDt ?? null,
+        kl: stats.data.kl ?? null,
+      });
     }
     if (badUpdates > 0) notes.push(`${badUpdates} update record(s) could not be read and are left out`);
     return { meta, rollouts, updates };
@@ -227,14 +242,20 @@ export function loadRun(dirIn: string): LoadedRun {
   }
   const evaluation = readEval(dir, notes);
   if (!hasDb && evaluation === null && !existsSync(join(dir, "eval.json"))) {
-    throw new UserError(`${dir}: no run.sqlite or eval.json`, "pass a run directory written by `mlerl train`, `mlerl baseline` or `mlerl eval --out`");
+    throw new UserError(
+      `${dir}: no run.sqlite or eval.json`,
+      "pass a run directory written by `mlerl train`, `mlerl baseline` or `mlerl eval --out`",
+    );
   }
   const configText = meta.get("config");
   const config = configText === undefined ? null : readJsonObject(configText);
-  if (configText !== undefined && config === null) notes.push("meta \"config\" is not a JSON object");
+  if (configText !== undefined && config === null) notes.push('meta "config" is not a JSON object');
   const elapsed = Number(meta.get("elapsed_sec"));
   const method = meta.get("method") ?? evaluation?.method ?? methodFromConfig(config) ?? "unknown";
-  if (!meta.has("method") && hasDb) notes.push(`no "method" in run.sqlite meta; reported as "${method}" (${evaluation ? "from eval.json" : config ? "from its training config" : "nothing else says"})`);
+  if (!meta.has("method") && hasDb)
+    notes.push(
+      `no "method" in run.sqlite meta; reported as "${method}" (${evaluation ? "from eval.json" : config ? "from its training config" : "nothing else says"})`,
+    );
   if (hasDb && rollouts.length === 0) notes.push("no rollouts recorded");
   return {
     dir,

@@ -92,7 +92,9 @@ export function meanCurve(curves: readonly StepCurve[]): TimedScore[] {
   const from = Math.max(...curves.map((c) => c.steps[0]!.t));
   const to = Math.min(...curves.map((c) => c.end));
   if (from > to) return [];
-  const times = [...new Set([from, ...curves.flatMap((c) => c.steps.map((s) => s.t)).filter((t) => t > from && t <= to), to])].sort((a, b) => a - b);
+  const times = [...new Set([from, ...curves.flatMap((c) => c.steps.map((s) => s.t)).filter((t) => t > from && t <= to), to])].sort(
+    (a, b) => a - b,
+  );
   return times.map((t) => ({ t, score: curves.reduce((sum, c) => sum + valueAt(c, t)!, 0) / curves.length }));
 }
 
@@ -110,7 +112,9 @@ export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly 
         const done = finishedInOrder(run);
         const end = Math.max(0, ...done.map((r) => r.finishSec ?? 0));
         const mine = done.filter((r) => r.taskId === task.taskId);
-        const points = mine.filter((r) => r.outcome.validSubmission && r.outcome.score !== null && r.finishSec !== null).map((r) => ({ t: r.finishSec!, score: r.outcome.score! }));
+        const points = mine
+          .filter((r) => r.outcome.validSubmission && r.outcome.score !== null && r.finishSec !== null)
+          .map((r) => ({ t: r.finishSec!, score: r.outcome.score! }));
         const steps = bestSoFar(points, task.lowerIsBetter ?? false);
         const last = steps[steps.length - 1];
         if (mine.length > 0) curves.push({ steps, end });
@@ -121,7 +125,8 @@ export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly 
         if (end > last.t) out.push({ task: task.taskId, method: g.name, run: run.dir, mean, minutes: end / 60, best: last.score });
       }
       if (curves.length > 1) {
-        for (const p of meanCurve(curves)) out.push({ task: task.taskId, method: g.name, run: `${g.name} (mean)`, mean: true, minutes: p.t / 60, best: p.score });
+        for (const p of meanCurve(curves))
+          out.push({ task: task.taskId, method: g.name, run: `${g.name} (mean)`, mean: true, minutes: p.t / 60, best: p.score });
       }
     }
   }
@@ -147,8 +152,14 @@ export function rewardSeries(groups: readonly MethodGroup[]): { reward: Training
     const w = windowFor(Math.max(0, ...g.runs.map((r) => finishedInOrder(r).length)));
     for (const run of g.runs) {
       const done = finishedInOrder(run);
-      const r = movingAverage(done.map((d) => d.outcome.reward), w);
-      const v = movingAverage(done.map((d) => (d.outcome.validSubmission ? 1 : 0)), w);
+      const r = movingAverage(
+        done.map((d) => d.outcome.reward),
+        w,
+      );
+      const v = movingAverage(
+        done.map((d) => (d.outcome.validSubmission ? 1 : 0)),
+        w,
+      );
       r.forEach((value, i) => reward.push({ method: g.name, run: run.dir, rollout: i + 1, value }));
       v.forEach((value, i) => valid.push({ method: g.name, run: run.dir, rollout: i + 1, value }));
     }
@@ -186,7 +197,10 @@ export interface ShareRow {
   share: number;
 }
 
-function shares(groups: readonly MethodGroup[], categoryOf: (r: ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> }) => string | null): ShareRow[] {
+function shares(
+  groups: readonly MethodGroup[],
+  categoryOf: (r: ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> }) => string | null,
+): ShareRow[] {
   const out: ShareRow[] = [];
   for (const g of groups) {
     const counts = new Map<string, number>();
@@ -197,7 +211,8 @@ function shares(groups: readonly MethodGroup[], categoryOf: (r: ReportRollout & 
       }
     }
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    for (const [category, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) out.push({ method: g.name, category, count, share: count / total });
+    for (const [category, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0])))
+      out.push({ method: g.name, category, count, share: count / total });
   }
   return out;
 }

@@ -44,14 +44,18 @@ export function better(a: number, b: number, lowerIsBetter: boolean): boolean {
 
 function bestOf(rows: readonly { method: string; value: number | null }[], lowerIsBetter: boolean): string | null {
   let best: { method: string; value: number } | null = null;
-  for (const r of rows) if (r.value !== null && (best === null || better(r.value, best.value, lowerIsBetter))) best = { method: r.method, value: r.value };
+  for (const r of rows)
+    if (r.value !== null && (best === null || better(r.value, best.value, lowerIsBetter))) best = { method: r.method, value: r.value };
   return best?.method ?? null;
 }
 
 /** One table per evaluated task: method × (mean ± std, valid rate, medal rates, best-of-N). */
 export function evalTables(groups: readonly MethodGroup[]): EvalTaskTable[] {
   const tasks = new Map<string, { metric: string; lowerIsBetter: boolean }>();
-  for (const g of groups) for (const run of g.runs) for (const t of run.evaluation?.tasks ?? []) if (!tasks.has(t.taskId)) tasks.set(t.taskId, { metric: t.metric, lowerIsBetter: t.lowerIsBetter });
+  for (const g of groups)
+    for (const run of g.runs)
+      for (const t of run.evaluation?.tasks ?? [])
+        if (!tasks.has(t.taskId)) tasks.set(t.taskId, { metric: t.metric, lowerIsBetter: t.lowerIsBetter });
   return [...tasks.keys()].sort().map((taskId) => {
     const { metric, lowerIsBetter } = tasks.get(taskId)!;
     const rows: EvalRow[] = [];
@@ -75,9 +79,28 @@ export function evalTables(groups: readonly MethodGroup[]): EvalTaskTable[] {
         continue;
       }
       const s = summarizeAttempts(pooled, lowerIsBetter);
-      rows.push({ method: g.name, runs, seeds: seedIds.size, attempts: pooled.length, score: { mean: s.mean, std: s.std }, validRate: s.validRate, medalRates: s.medalRates, bestOfN: s.bestOfN });
+      rows.push({
+        method: g.name,
+        runs,
+        seeds: seedIds.size,
+        attempts: pooled.length,
+        score: { mean: s.mean, std: s.std },
+        validRate: s.validRate,
+        medalRates: s.medalRates,
+        bestOfN: s.bestOfN,
+      });
     }
-    return { taskId, metric, lowerIsBetter, rows, missing, best: bestOf(rows.map((r) => ({ method: r.method, value: r.score.mean })), lowerIsBetter) };
+    return {
+      taskId,
+      metric,
+      lowerIsBetter,
+      rows,
+      missing,
+      best: bestOf(
+        rows.map((r) => ({ method: r.method, value: r.score.mean })),
+        lowerIsBetter,
+      ),
+    };
   });
 }
 
@@ -124,7 +147,12 @@ export function trainingTables(groups: readonly MethodGroup[], tasks: readonly T
       const all = perRun.flat();
       if (all.length === 0) continue;
       const runBests = perRun
-        .map((rs) => bestScore(rs.filter((r) => r.outcome!.validSubmission && r.outcome!.score !== null).map((r) => r.outcome!.score!), lowerIsBetter))
+        .map((rs) =>
+          bestScore(
+            rs.filter((r) => r.outcome!.validSubmission && r.outcome!.score !== null).map((r) => r.outcome!.score!),
+            lowerIsBetter,
+          ),
+        )
         .filter((b): b is number => b !== null);
       const dts = all.map((r) => r.outcome!.wallSec);
       rows.push({
@@ -145,7 +173,10 @@ export function trainingTables(groups: readonly MethodGroup[], tasks: readonly T
       lowerIsBetter,
       directionAssumed: task.lowerIsBetter === null,
       rows,
-      best: bestOf(rows.map((r) => ({ method: r.method, value: r.best.mean })), lowerIsBetter),
+      best: bestOf(
+        rows.map((r) => ({ method: r.method, value: r.best.mean })),
+        lowerIsBetter,
+      ),
     });
   }
   return out;

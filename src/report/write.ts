@@ -81,7 +81,10 @@ const arrow = (lowerIsBetter: boolean) => (lowerIsBetter ? "↓" : "↑");
 function evaluationSection(model: ReportModel): string[] {
   const out = ["## Evaluation: selected test score", ""];
   if (model.evaluation.length === 0) {
-    out.push("No run has an eval.json, so there is no evaluation table. Evaluate a training run with `mlerl eval --run RUN_DIR`; `mlerl baseline` writes its own.", "");
+    out.push(
+      "No run has an eval.json, so there is no evaluation table. Evaluate a training run with `mlerl eval --run RUN_DIR`; `mlerl baseline` writes its own.",
+      "",
+    );
     return out;
   }
   out.push(
@@ -106,12 +109,27 @@ function evaluationSection(model: ReportModel): string[] {
     "",
   );
   out.push("### Per task: validity, medals and best-of-N", "");
-  out.push("Valid = share of attempts whose selected solution is a valid submission; medal columns = share of attempts earning that medal against the task's thresholds; best-of-N = per seed, the test score of the attempt with the best agent-visible validation metric.", "");
+  out.push(
+    "Valid = share of attempts whose selected solution is a valid submission; medal columns = share of attempts earning that medal against the task's thresholds; best-of-N = per seed, the test score of the attempt with the best agent-visible validation metric.",
+    "",
+  );
   for (const t of model.evaluation) {
     out.push(`#### ${t.taskId} (${t.metric} ${arrow(t.lowerIsBetter)})`, "");
     out.push(
       table(
-        ["method", "runs", "seeds", "attempts", "test score (mean ± std)", "valid", "gold", "silver", "bronze", "any medal", "best-of-N (mean ± std)"],
+        [
+          "method",
+          "runs",
+          "seeds",
+          "attempts",
+          "test score (mean ± std)",
+          "valid",
+          "gold",
+          "silver",
+          "bronze",
+          "any medal",
+          "best-of-N (mean ± std)",
+        ],
         t.rows.map((r) => [
           r.method,
           String(r.runs),
@@ -160,7 +178,10 @@ function trainingSection(model: ReportModel): string[] {
       ]);
     }
   }
-  out.push(table(["task", "metric", "method", "runs", "rollouts", "valid", "best score (mean ± std)", "best of all runs", "mean Δt"], rows), "");
+  out.push(
+    table(["task", "metric", "method", "runs", "rollouts", "valid", "best score (mean ± std)", "best of all runs", "mean Δt"], rows),
+    "",
+  );
   return out;
 }
 
@@ -180,7 +201,15 @@ function runsSection(model: ReportModel): string[] {
   out.push(
     table(
       ["method", "label", "run", "rollouts", "updates", "elapsed", "eval.json"],
-      model.runs.map((r) => [r.method, r.label ?? "", r.dir, String(r.rollouts), String(r.updates), fmtSec(r.elapsedSec), r.evaluated ? "yes" : "no"]),
+      model.runs.map((r) => [
+        r.method,
+        r.label ?? "",
+        r.dir,
+        String(r.rollouts),
+        String(r.updates),
+        fmtSec(r.elapsedSec),
+        r.evaluated ? "yes" : "no",
+      ]),
     ),
     "",
   );
@@ -204,7 +233,12 @@ export function reportMarkdown(model: ReportModel): string {
     for (const n of model.notes) lines.push(`> ${n}`, "");
   }
   lines.push(...evaluationSection(model), ...trainingSection(model), ...plotsSection(model), ...runsSection(model));
-  return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+  return (
+    lines
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
 }
 
 /** Writes report.md and the PNGs (with their SVG sources) into `outDir`; returns the paths written. */

@@ -75,7 +75,14 @@ export function computeReward(raw: RewardInput, configIn: RewardConfigInput = {}
   const milestonesReached = MILESTONES.filter((m) => input.milestones.includes(m));
   const g = input.grade;
   const validSubmission = g !== null && g.valid_submission && g.score !== null && Number.isFinite(g.score);
-  const base = { score: validSubmission ? g!.score : null, validSubmission, milestonesReached, failureKind, validationMetric: input.validationMetric, wallSec: input.wallSec };
+  const base = {
+    score: validSubmission ? g!.score : null,
+    validSubmission,
+    milestonesReached,
+    failureKind,
+    validationMetric: input.validationMetric,
+    wallSec: input.wallSec,
+  };
   const scored = validSubmission && (failureKind === "none" || config.scoreDespiteFailure);
   if (scored) {
     const s = g!.score!;

@@ -10,7 +10,10 @@
  * keeps its full bonus while its penalty shrinks to Δt / mean Δt: with rare tokens it nets out near zero, and the
  * policy drifts into fast crashes.
  */
-export function tokenAdvantages(items: readonly { logprobs: readonly number[]; advantage: number; weight?: number }[], beta: number): number[][] {
+export function tokenAdvantages(
+  items: readonly { logprobs: readonly number[]; advantage: number; weight?: number }[],
+  beta: number,
+): number[][] {
   if (beta === 0) return items.map((it) => it.logprobs.map(() => it.advantage));
   let sum = 0;
   let n = 0;

@@ -23,12 +23,14 @@ import type { PolicyPort } from "./ports.js";
 import { samplersOf, type TrainConfig } from "./train-config.js";
 
 /** What this module reads from GET /capabilities (other fields are the trainer's business). */
-export const TrainerCapabilities = z.object({
-  protocol: z.number().int(),
-  model: z.string(),
-  vllm: z.string().nullish(),
-  adapterName: z.string().nullish(),
-}).loose();
+export const TrainerCapabilities = z
+  .object({
+    protocol: z.number().int(),
+    model: z.string(),
+    vllm: z.string().nullish(),
+    adapterName: z.string().nullish(),
+  })
+  .loose();
 export type TrainerCapabilities = z.infer<typeof TrainerCapabilities>;
 
 export const DEFAULT_OPENAI = { model: "policy", api: "chat", maxTokens: 2048 } as const;
@@ -52,15 +54,31 @@ export function sameServer(a: string, b: string): boolean {
 export async function connectTrainer(trainerUrl: string): Promise<{ trainer: HttpTrainer; caps: TrainerCapabilities }> {
   const trainer = await HttpTrainer.connect(trainerUrl);
   const caps = TrainerCapabilities.safeParse(await trainer.capabilities());
-  if (!caps.success) throw new UserError(`the trainer at ${trainer.url} sent capabilities without a model name`, "check that --trainer-url points at an mlerl trainer server");
+  if (!caps.success)
+    throw new UserError(
+      `the trainer at ${trainer.url} sent capabilities without a model name`,
+      "check that --trainer-url points at an mlerl trainer server",
+    );
   return { trainer, caps: caps.data };
 }
 
 /** Checks the fields `--policy openai` needs, so train() callers get the same messages as the CLI's users. */
 export function requireLmFields(config: TrainConfig): { baseUrl: string; trainerUrl: string } {
-  if (config.trainer !== "http") throw new UserError("--policy openai needs --trainer http", "the in-process trainer only trains the built-in fragment LM; start a trainer server and pass --trainer http --trainer-url URL");
-  if (!config.baseUrl) throw new UserError("--policy openai needs --base-url", "pass the OpenAI-compatible server to sample from, e.g. --base-url http://127.0.0.1:8600 (the reference trainer) or your vLLM server");
-  if (!config.trainerUrl) throw new UserError("--trainer http needs --trainer-url", "pass the trainer server's address, e.g. --trainer-url http://127.0.0.1:8600");
+  if (config.trainer !== "http")
+    throw new UserError(
+      "--policy openai needs --trainer http",
+      "the in-process trainer only trains the built-in fragment LM; start a trainer server and pass --trainer http --trainer-url URL",
+    );
+  if (!config.baseUrl)
+    throw new UserError(
+      "--policy openai needs --base-url",
+      "pass the OpenAI-compatible server to sample from, e.g. --base-url http://127.0.0.1:8600 (the reference trainer) or your vLLM server",
+    );
+  if (!config.trainerUrl)
+    throw new UserError(
+      "--trainer http needs --trainer-url",
+      "pass the trainer server's address, e.g. --trainer-url http://127.0.0.1:8600",
+    );
   return { baseUrl: config.baseUrl, trainerUrl: config.trainerUrl };
 }
 
@@ -68,7 +86,11 @@ export function requireLmFields(config: TrainConfig): { baseUrl: string; trainer
  * The sampler's model name for a policy version. On the reference trainer, "policy" always is the current
  * adapter; on vLLM each version has its own adapter name.
  */
-export function modelForVersion(config: TrainConfig, caps: TrainerCapabilities, warn: (line: string) => void = () => {}): (version: number) => string {
+export function modelForVersion(
+  config: TrainConfig,
+  caps: TrainerCapabilities,
+  warn: (line: string) => void = () => {},
+): (version: number) => string {
   const { baseUrl, trainerUrl } = requireLmFields(config);
   if (sameServer(baseUrl, trainerUrl)) {
     const model = config.model ?? DEFAULT_OPENAI.model;
@@ -83,7 +105,9 @@ export function modelForVersion(config: TrainConfig, caps: TrainerCapabilities, 
   if (!sameServer(caps.vllm, baseUrl)) {
     // The same vLLM can have another name from the trainer's machine, so this is only a warning; a wrong
     // server shows up at the first request as an unknown model "<name>-v0".
-    warn(`warning: the trainer at ${trainerUrl} publishes adapters to ${caps.vllm}, and mlerl samples from ${baseUrl}: make sure that is the same server`);
+    warn(
+      `warning: the trainer at ${trainerUrl} publishes adapters to ${caps.vllm}, and mlerl samples from ${baseUrl}: make sure that is the same server`,
+    );
   }
   const prefix = config.model ?? caps.adapterName ?? DEFAULT_OPENAI.model;
   return (version) => `${prefix}-v${version}`;
@@ -98,7 +122,11 @@ export async function preflightLm(config: TrainConfig, log: (line: string) => vo
 /** The instrumenter for a real-LM run: AST alone, or the frozen LM checked against it. */
 export async function lmInstrumenterFor(config: TrainConfig, ast: AstInstrumenter): Promise<Instrumenter> {
   if (config.instrumenter !== "lm") return ast;
-  if (config.policy !== "openai") throw new UserError("--instrumenter lm needs --policy openai", "the frozen LM is the real policy's base model; with the built-in policy use the AST instrumenter");
+  if (config.policy !== "openai")
+    throw new UserError(
+      "--instrumenter lm needs --policy openai",
+      "the frozen LM is the real policy's base model; with the built-in policy use the AST instrumenter",
+    );
   const { baseUrl, trainerUrl } = requireLmFields(config);
   const local = sameServer(baseUrl, trainerUrl);
   const model = config.instrumentModel ?? (local ? "base" : (await connectTrainer(trainerUrl)).caps.model);
@@ -183,7 +211,9 @@ export async function openLmPolicy(opts: {
     await trainer.load(opts.checkpoint);
     opts.log(`trainer at ${serverRoot(trainerUrl)}: loaded ${opts.checkpoint} (version ${trainer.version()})`);
   } else if (trainer.version() !== 0) {
-    opts.log(`warning: the trainer at ${serverRoot(trainerUrl)} is already at version ${trainer.version()}; this run starts from its current weights`);
+    opts.log(
+      `warning: the trainer at ${serverRoot(trainerUrl)} is already at version ${trainer.version()}; this run starts from its current weights`,
+    );
   }
   const sampler = new OpenAISampler({
     baseUrl,

@@ -176,12 +176,25 @@ export async function runLoop(
           notify();
           return;
         }
-        const ok = store.finishRollout(id, { reward: outcome.reward, outcomeJson: JSON.stringify(outcome), wallSec: outcome.wallSec, finishedAt: runTime() });
+        const ok = store.finishRollout(id, {
+          reward: outcome.reward,
+          outcomeJson: JSON.stringify(outcome),
+          wallSec: outcome.wallSec,
+          finishedAt: runTime(),
+        });
         if (ok) {
           finishedTotal += 1;
           queue.push({ id, taskId, kind, action, reward: outcome.reward, wallSec: outcome.wallSec });
           if (outcome.validSubmission) {
-            pool.add(taskId, { rolloutId: id, action, code: action.code, output: outcome.output, validationMetric: outcome.validationMetric, reward: outcome.reward, feedback: feedbackOf(outcome) });
+            pool.add(taskId, {
+              rolloutId: id,
+              action,
+              code: action.code,
+              output: outcome.output,
+              validationMetric: outcome.validationMetric,
+              reward: outcome.reward,
+              feedback: feedbackOf(outcome),
+            });
           }
           events.onRollout?.({ id, taskId, kind, policyVersion: action.policyVersion }, outcome);
         }
@@ -213,7 +226,10 @@ export async function runLoop(
   const learn = async (batch: Finished[]) => {
     const versionBefore = policy.version();
     const advantages = estimator.compute(batch.map((b) => ({ taskId: b.taskId, kind: b.kind, reward: b.reward })));
-    const weights = durationWeights(batch.map((b) => b.wallSec), config.durationAware);
+    const weights = durationWeights(
+      batch.map((b) => b.wallSec),
+      config.durationAware,
+    );
     const items = batch.map((b, i) => ({ action: b.action, advantage: advantages[i]! * weights[i]!, weight: weights[i]! }));
     const result = await policy.update(items);
     const dir = join(store.runDir, "checkpoints", `v${String(result.version).padStart(6, "0")}`);
@@ -235,7 +251,13 @@ export async function runLoop(
       baselines: estimator.snapshot(),
       extra: result.extra ?? {},
     };
-    store.recordUpdate({ version: result.version, createdAt: runTime(), stats: { ...stats }, checkpoint: dir, rolloutIds: stats.rolloutIds });
+    store.recordUpdate({
+      version: result.version,
+      createdAt: runTime(),
+      stats: { ...stats },
+      checkpoint: dir,
+      rolloutIds: stats.rolloutIds,
+    });
     updates += 1;
     pruneCheckpoints(store, config.keepCheckpoints);
     events.onUpdate?.(stats);
@@ -292,15 +314,33 @@ export async function runLoop(
     if (enoughStarted() && inFlight === 0 && pending() === 0) break;
     const next = inFlight < config.executors ? ready.shift() : undefined;
     if (next) {
-      const id = store.startRollout({ taskId: next.taskId, kind: next.kind, parentId: next.parentId, policyVersion: next.action.policyVersion, actionJson: JSON.stringify(next.action), startedAt: runTime() });
+      const id = store.startRollout({
+        taskId: next.taskId,
+        kind: next.kind,
+        parentId: next.parentId,
+        policyVersion: next.action.policyVersion,
+        actionJson: JSON.stringify(next.action),
+        startedAt: runTime(),
+      });
       if (config.writePrograms) store.writeArtifacts(id, { "program.py": next.action.code });
       startedTotal += 1;
-      events.onStart?.({ id, taskId: next.taskId, kind: next.kind, inFlight: inFlight + pending(), finishedUntrained: finishedUntrained() });
+      events.onStart?.({
+        id,
+        taskId: next.taskId,
+        kind: next.kind,
+        inFlight: inFlight + pending(),
+        finishedUntrained: finishedUntrained(),
+      });
       launch(id, next.taskId, next.kind, next.action);
       continue;
     }
     const load = { finishedUntrained: finishedUntrained(), inFlight: inFlight + pending() };
-    if (!enoughRequested() && sampling < samplers && inFlight + pending() < config.executors + samplers - 1 && mayStart(load, config.batchSize, config.maxStaleness)) {
+    if (
+      !enoughRequested() &&
+      sampling < samplers &&
+      inFlight + pending() < config.executors + samplers - 1 &&
+      mayStart(load, config.batchSize, config.maxStaleness)
+    ) {
       maxPacingLoad = Math.max(maxPacingLoad, load.finishedUntrained + load.inFlight + 1);
       requestSample();
       // With one sampler the loop waits for the program, as a synchronous actor would; more samplers run ahead.
@@ -349,7 +389,15 @@ function addToPool(pool: ImprovePool, row: RolloutRow): void {
   const outcome = JSON.parse(row.outcomeJson!) as RolloutOutcome;
   if (!outcome.validSubmission) return;
   const action = parseAction(row.actionJson);
-  pool.add(row.taskId, { rolloutId: row.id, action, code: action.code, output: outcome.output, validationMetric: outcome.validationMetric, reward: outcome.reward, feedback: feedbackOf(outcome) });
+  pool.add(row.taskId, {
+    rolloutId: row.id,
+    action,
+    code: action.code,
+    output: outcome.output,
+    validationMetric: outcome.validationMetric,
+    reward: outcome.reward,
+    feedback: feedbackOf(outcome),
+  });
 }
 
 function pruneCheckpoints(store: RunStore, keep: number): void {

@@ -21,12 +21,17 @@ export function previousAttemptOf(parent: ImproveParent): { stage: FeedbackStage
   const failureKind = String(parent.feedback.failureKind ?? "none");
   const milestones = Number(parent.feedback.milestones ?? 0);
   const failure: FailureKind =
-    failureKind === "none" ? "none"
-    : failureKind === "timeout" ? "timeout"
-    : failureKind === "killed" ? "memory"
-    : failureKind === "no_submission" ? "no_submission"
-    : failureKind === "invalid_submission" ? "invalid_submission"
-    : "error";
+    failureKind === "none"
+      ? "none"
+      : failureKind === "timeout"
+        ? "timeout"
+        : failureKind === "killed"
+          ? "memory"
+          : failureKind === "no_submission"
+            ? "no_submission"
+            : failureKind === "invalid_submission"
+              ? "invalid_submission"
+              : "error";
   const stage: FeedbackStage = failure === "none" ? "valid" : STAGE_OF_MILESTONES[Math.min(milestones, STAGE_OF_MILESTONES.length - 1)]!;
   return { stage, failure };
 }
@@ -59,7 +64,14 @@ export class SamplerTrainerPolicy implements PolicyPort {
       req = {
         task,
         kind: "improve",
-        previous: { tokens: prev.tokens, text: ctx.parent.code, stageReached: fb.stage, failure: fb.failure, validationScore: ctx.parent.validationMetric, output: ctx.parent.output },
+        previous: {
+          tokens: prev.tokens,
+          text: ctx.parent.code,
+          stageReached: fb.stage,
+          failure: fb.failure,
+          validationScore: ctx.parent.validationMetric,
+          output: ctx.parent.output,
+        },
       };
     } else {
       req = { task, kind: "scratch" };
@@ -72,7 +84,10 @@ export class SamplerTrainerPolicy implements PolicyPort {
 
   async update(batch: readonly TrainItem[]): Promise<UpdateResult> {
     const payloads = batch.map((item) => TokenPayload.parse(item.action.payload));
-    const perToken = tokenAdvantages(payloads.map((p, i) => ({ logprobs: p.logprobs, advantage: batch[i]!.advantage, weight: batch[i]!.weight ?? 1 })), this.opts.explorationBonus ?? 0);
+    const perToken = tokenAdvantages(
+      payloads.map((p, i) => ({ logprobs: p.logprobs, advantage: batch[i]!.advantage, weight: batch[i]!.weight ?? 1 })),
+      this.opts.explorationBonus ?? 0,
+    );
     const datums = payloads.map((p, i) => datumFromCompletion(p, perToken[i]!));
     // PPO reuses a batch for a few steps; the clipped ratio against the behaviour logprobs keeps them honest.
     const epochs = Math.max(1, this.opts.epochs ?? 1);
@@ -88,7 +103,13 @@ export class SamplerTrainerPolicy implements PolicyPort {
       version: step!.version,
       loss: first!.loss,
       kl: first!.metrics.kl,
-      extra: { clipFraction: last!.metrics.clipFraction, meanRatio: last!.metrics.meanRatio, gradNorm: step!.gradNorm, trainedTokens: first!.metrics.trainedTokens, epochs },
+      extra: {
+        clipFraction: last!.metrics.clipFraction,
+        meanRatio: last!.metrics.meanRatio,
+        gradNorm: step!.gradNorm,
+        trainedTokens: first!.metrics.trainedTokens,
+        epochs,
+      },
     };
   }
 

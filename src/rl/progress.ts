@@ -74,7 +74,11 @@ export class TrainProgress {
   /** The best valid score so far with its medal level: per task for one or two tasks, else a count. */
   bestText(): string {
     if (this.best.size === 0) return "best -";
-    if (this.tasks.size <= 2) return [...this.best].sort(([a], [b]) => a.localeCompare(b)).map(([id, score]) => `best ${this.tasks.size > 1 ? `${id} ` : ""}${score} (${medalLevel(score, this.tasks.get(id))})`).join("  ");
+    if (this.tasks.size <= 2)
+      return [...this.best]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([id, score]) => `best ${this.tasks.size > 1 ? `${id} ` : ""}${score} (${medalLevel(score, this.tasks.get(id))})`)
+        .join("  ");
     const levels = [...this.best].map(([id, score]) => medalLevel(score, this.tasks.get(id)));
     const medals = levels.filter((l) => l === "gold" || l === "silver" || l === "bronze").length;
     const aboveMedian = levels.filter((l) => l !== "below median" && l !== "-").length;
@@ -104,6 +108,8 @@ export class TrainProgress {
   }
 
   bestLines(): string[] {
-    return [...this.best].sort(([a], [b]) => a.localeCompare(b)).map(([id, score]) => `    best ${id}: ${score} (${medalLevel(score, this.tasks.get(id))})`);
+    return [...this.best]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, score]) => `    best ${id}: ${score} (${medalLevel(score, this.tasks.get(id))})`);
   }
 }

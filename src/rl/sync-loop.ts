@@ -27,26 +27,50 @@ export async function runSyncLoop(
   const limit = config.maxRollouts ?? Number.POSITIVE_INFINITY;
   while (done < limit && !abort.signal.aborted) {
     const n = Math.min(config.batchSize, limit - done);
-    const actions = await Promise.all(Array.from({ length: n }, (_, i) => policy.sample({ taskId: config.taskIds[(done + i) % config.taskIds.length]!, kind: "scratch" })));
+    const actions = await Promise.all(
+      Array.from({ length: n }, (_, i) => policy.sample({ taskId: config.taskIds[(done + i) % config.taskIds.length]!, kind: "scratch" })),
+    );
     const outcomes = new Array<Awaited<ReturnType<RolloutRunner["run"]>>>(n);
     let next = 0;
     const worker = async () => {
       while (next < n) {
         const i = next++;
         const start = clock.now();
-        outcomes[i] = await runner.run({ taskId: config.taskIds[(done + i) % config.taskIds.length]!, action: actions[i]!, signal: abort.signal, outDir: "" });
+        outcomes[i] = await runner.run({
+          taskId: config.taskIds[(done + i) % config.taskIds.length]!,
+          action: actions[i]!,
+          signal: abort.signal,
+          outDir: "",
+        });
         busy += clock.now() - start;
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.executors, n) }, worker));
     // A batch cut by the deadline is not trained on, as in the asynchronous loop.
     if (abort.signal.aborted) break;
-    const adv = estimator.compute(outcomes.map((o, i) => ({ taskId: config.taskIds[(done + i) % config.taskIds.length]!, kind: "scratch" as const, reward: o!.reward })));
-    const w = durationWeights(outcomes.map((o) => o!.wallSec), config.durationAware);
+    const adv = estimator.compute(
+      outcomes.map((o, i) => ({
+        taskId: config.taskIds[(done + i) % config.taskIds.length]!,
+        kind: "scratch" as const,
+        reward: o!.reward,
+      })),
+    );
+    const w = durationWeights(
+      outcomes.map((o) => o!.wallSec),
+      config.durationAware,
+    );
     await policy.update(actions.map((a, i) => ({ action: a, advantage: adv[i]! * w[i]! })));
     updates += 1;
     done += n;
   }
   const elapsed = deadline ?? clock.now() - t0;
-  return { rollouts: done, updates, policyVersion: policy.version(), elapsedSec: elapsed, utilisation: elapsed > 0 ? busy / (config.executors * elapsed) : 0, stoppedBy: "rollouts", maxPacingLoad: config.batchSize };
+  return {
+    rollouts: done,
+    updates,
+    policyVersion: policy.version(),
+    elapsedSec: elapsed,
+    utilisation: elapsed > 0 ? busy / (config.executors * elapsed) : 0,
+    stoppedBy: "rollouts",
+    maxPacingLoad: config.batchSize,
+  };
 }

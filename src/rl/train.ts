@@ -32,11 +32,20 @@ export function storedConfig(store: RunStore): TrainConfig | undefined {
   const raw = store.getMeta("config");
   if (raw === undefined) return undefined;
   const parsed = TrainConfig.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new UserError(`${store.runDir}/run.sqlite holds a config this mlerl cannot read (${parsed.error.issues[0]?.message})`, "start a new run, or resume it with the mlerl version that created it");
+  if (!parsed.success)
+    throw new UserError(
+      `${store.runDir}/run.sqlite holds a config this mlerl cannot read (${parsed.error.issues[0]?.message})`,
+      "start a new run, or resume it with the mlerl version that created it",
+    );
   return parsed.data;
 }
 
-async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<string, { spec: TaskSpec; paths: TaskPaths }>, log: (line: string) => void): Promise<{ policy: PolicyPort; close(): void }> {
+async function openPolicy(
+  config: TrainConfig,
+  store: RunStore,
+  tasks: Map<string, { spec: TaskSpec; paths: TaskPaths }>,
+  log: (line: string) => void,
+): Promise<{ policy: PolicyPort; close(): void }> {
   const latest = store.latestUpdate();
   if (config.policy === "openai") {
     const checkpoint = latest?.checkpoint && existsSync(latest.checkpoint) ? latest.checkpoint : undefined;
@@ -50,7 +59,10 @@ async function openPolicy(config: TrainConfig, store: RunStore, tasks: Map<strin
     }
     return { policy: bandit, close() {} };
   }
-  const fragment = latest?.checkpoint && existsSync(latest.checkpoint) ? (await FragmentPolicy.load(latest.checkpoint)).policy : await FragmentPolicy.create({ seed: config.seed });
+  const fragment =
+    latest?.checkpoint && existsSync(latest.checkpoint)
+      ? (await FragmentPolicy.load(latest.checkpoint)).policy
+      : await FragmentPolicy.create({ seed: config.seed });
   const trainer = new InProcessTrainer(fragment);
   if (latest?.checkpoint && existsSync(latest.checkpoint)) await trainer.load(latest.checkpoint);
   const specs = new Map([...tasks].map(([id, t]) => [id, t.spec]));
@@ -81,8 +93,16 @@ export async function train(opts: {
   const store = new RunStore(opts.runDir);
   try {
     const existing = storedConfig(store);
-    if (opts.resume && !existing) throw new UserError(`${opts.runDir} is not a training run (no run.sqlite with a config)`, "pass the directory a previous `mlerl train` printed");
-    if (!opts.resume && existing) throw new UserError(`${opts.runDir} already holds a run`, `continue it with \`mlerl train --resume ${opts.runDir}\`, or pick a new --run-dir`);
+    if (opts.resume && !existing)
+      throw new UserError(
+        `${opts.runDir} is not a training run (no run.sqlite with a config)`,
+        "pass the directory a previous `mlerl train` printed",
+      );
+    if (!opts.resume && existing)
+      throw new UserError(
+        `${opts.runDir} already holds a run`,
+        `continue it with \`mlerl train --resume ${opts.runDir}\`, or pick a new --run-dir`,
+      );
     const config = existing ?? TrainConfig.parse(opts.config);
     const simulate = config.executor === "simulate";
     const tasks = new Map<string, { spec: TaskSpec; paths: TaskPaths }>();

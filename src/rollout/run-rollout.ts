@@ -1,7 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gradeSubmission, type GradeReport } from "../grading/index.js";
-import { launchArgs, launchStdin, MarkerScanner, newNonce, stripMarkers, type Instrumenter, type MarkerReport } from "../instrument/index.js";
+import {
+  launchArgs,
+  launchStdin,
+  MarkerScanner,
+  newNonce,
+  stripMarkers,
+  type Instrumenter,
+  type MarkerReport,
+} from "../instrument/index.js";
 import { computeReward, type RewardBreakdown } from "../reward/index.js";
 import type { RewardConfig } from "../reward/config.js";
 import type { ExecLimits, ExecResult, Executor } from "../sandbox/executor.js";
@@ -67,17 +75,24 @@ export async function runRollout(opts: {
       timedOut: execution.timedOut,
       killed: execution.killed,
       syntaxError: syntaxError || pythonSyntaxError,
-      grade: grade.submission_exists ? { valid_submission: grade.valid_submission, score: grade.score, is_lower_better: grade.is_lower_better } : null,
+      grade: grade.submission_exists
+        ? { valid_submission: grade.valid_submission, score: grade.score, is_lower_better: grade.is_lower_better }
+        : null,
       milestones: markers.milestones,
       validationMetric: markers.validationMetric,
       wallSec: execution.wallSec,
     },
     opts.reward,
   );
-  const agentOutput = [stripMarkers(execution.stdout.text, nonce), stripMarkers(execution.stderr.text, nonce)].filter((s) => s.length > 0).join("\n");
+  const agentOutput = [stripMarkers(execution.stdout.text, nonce), stripMarkers(execution.stderr.text, nonce)]
+    .filter((s) => s.length > 0)
+    .join("\n");
   // Markers are stripped from the stored stdout too: nothing written next to the run may teach a policy the format.
   writeFileSync(join(opts.outDir, "stdout.txt"), stripMarkers(execution.stdout.text, nonce));
   writeFileSync(join(opts.outDir, "grade.json"), `${JSON.stringify(grade, null, 2)}\n`);
-  writeFileSync(join(opts.outDir, "reward.json"), `${JSON.stringify({ ...reward, milestonesHit: markers.reached, forgedMarkers: markers.rejected, instrumentNote }, null, 2)}\n`);
+  writeFileSync(
+    join(opts.outDir, "reward.json"),
+    `${JSON.stringify({ ...reward, milestonesHit: markers.reached, forgedMarkers: markers.rejected, instrumentNote }, null, 2)}\n`,
+  );
   return { execution, grade, markers, reward, instrumentNote, agentOutput };
 }

@@ -69,15 +69,22 @@ export function ensureTrainerPython(log: (line: string) => void = () => {}, env:
   const py = basePython(env);
   const probe = spawnSync(py, ["-c", "import sys; print(sys.version_info >= (3, 10))"], { encoding: "utf8" });
   if (probe.status !== 0) {
-    throw new UserError(`cannot run ${py} to create the trainer venv`, "install Python 3.10+ (e.g. `apt-get install python3 python3-venv`) or set MLERL_PYTHON");
+    throw new UserError(
+      `cannot run ${py} to create the trainer venv`,
+      "install Python 3.10+ (e.g. `apt-get install python3 python3-venv`) or set MLERL_PYTHON",
+    );
   }
-  if (probe.stdout.trim() !== "True") throw new UserError(`${py} is older than Python 3.10`, "set MLERL_PYTHON to a Python 3.10+ interpreter");
+  if (probe.stdout.trim() !== "True")
+    throw new UserError(`${py} is older than Python 3.10`, "set MLERL_PYTHON to a Python 3.10+ interpreter");
   log(`creating the trainer venv at ${target}`);
   const run = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
     if (r.status !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new UserError(`\`${cmd} ${args.join(" ")}\` failed (exit ${r.status})`, "check that this machine reaches PyPI and has ~8 GB free disk, then run `mlerl setup --trainer` again");
+      throw new UserError(
+        `\`${cmd} ${args.join(" ")}\` failed (exit ${r.status})`,
+        "check that this machine reaches PyPI and has ~8 GB free disk, then run `mlerl setup --trainer` again",
+      );
     }
   };
   run(py, ["-m", "venv", tmp]);

@@ -70,7 +70,10 @@ export function ensureAgentPython(log: (line: string) => void = () => {}, env: N
   const py = basePython(env);
   const probe = spawnSync(py, ["-c", "import sys; print(sys.version_info >= (3, 10)); print(sys.base_prefix)"], { encoding: "utf8" });
   if (probe.status !== 0) {
-    throw new UserError(`cannot run ${py} to create the agent venv`, "install Python 3.10+ (e.g. `apt-get install python3 python3-venv`) or set MLERL_PYTHON");
+    throw new UserError(
+      `cannot run ${py} to create the agent venv`,
+      "install Python 3.10+ (e.g. `apt-get install python3 python3-venv`) or set MLERL_PYTHON",
+    );
   }
   const [okLine, basePrefix] = probe.stdout.trim().split("\n");
   if (okLine !== "True") throw new UserError(`${py} is older than Python 3.10`, "set MLERL_PYTHON to a Python 3.10+ interpreter");
@@ -79,7 +82,10 @@ export function ensureAgentPython(log: (line: string) => void = () => {}, env: N
     const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
     if (r.status !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new UserError(`\`${cmd} ${args.join(" ")}\` failed (exit ${r.status})`, "check that this machine reaches PyPI, then run `mlerl setup` again");
+      throw new UserError(
+        `\`${cmd} ${args.join(" ")}\` failed (exit ${r.status})`,
+        "check that this machine reaches PyPI, then run `mlerl setup` again",
+      );
     }
   };
   run(py, ["-m", "venv", tmp]);

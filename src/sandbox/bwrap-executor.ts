@@ -77,7 +77,10 @@ export class BwrapExecutor implements Executor {
       if (lease) chownSync(dir.submission, lease.uid, lease.uid);
       const passwdFile = join(dir.root, "passwd");
       const groupFile = join(dir.root, "group");
-      writeFileSync(passwdFile, `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
+      writeFileSync(
+        passwdFile,
+        `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+      );
       writeFileSync(groupFile, `root:x:0:\nsandbox:x:${uid}:\nnogroup:x:65534:\n`);
       const hostsFile = join(dir.root, "hosts");
       writeFileSync(hostsFile, `127.0.0.1 localhost ${SANDBOX_HOSTNAME}\n::1 localhost ip6-localhost\n`);
@@ -96,7 +99,13 @@ export class BwrapExecutor implements Executor {
       if (!cgroup.has("memory")) rlimits.RLIMIT_AS = [memoryBytes(limits), memoryBytes(limits)];
 
       const venvBin = join(this.py.venv, "bin");
-      const env = programEnv({ limits, home: SANDBOX_PATHS.work, tmp: SANDBOX_PATHS.tmp, path: [venvBin, "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
+      const env = programEnv({
+        limits,
+        home: SANDBOX_PATHS.work,
+        tmp: SANDBOX_PATHS.tmp,
+        path: [venvBin, "/usr/local/bin", "/usr/bin", "/bin"],
+        extra: req.env,
+      });
       const useLauncher = this.forceLauncher || !(cgroup.has("cpuacct") && cgroup.has("memory") && this.probe.prlimit);
       const programArgs = req.launch ? req.launch.args(SANDBOX_PATHS.program) : [SANDBOX_PATHS.program];
       const launch = { rlimits, argv: [this.py.python, ...programArgs] };
@@ -135,7 +144,9 @@ export class BwrapExecutor implements Executor {
       if (!raw.report && !raw.killed) {
         if (useLauncher) {
           // Without its report the launcher died early, and with it the whole PID namespace.
-          notes.push("the launcher inside the sandbox was killed before the program finished (did the program kill its parent?); the whole sandbox was torn down");
+          notes.push(
+            "the launcher inside the sandbox was killed before the program finished (did the program kill its parent?); the whole sandbox was torn down",
+          );
         }
         if (raw.exitCode !== null && raw.exitCode > 128 && raw.exitCode < 128 + 65) {
           raw.signal = signalName(raw.exitCode - 128);

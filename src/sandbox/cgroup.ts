@@ -72,7 +72,13 @@ function readSelfCgroups(): { controllers: string[]; path: string }[] {
     .map((l) => {
       const first = l.indexOf(":");
       const second = l.indexOf(":", first + 1);
-      return { controllers: l.slice(first + 1, second).split(",").filter(Boolean), path: l.slice(second + 1) };
+      return {
+        controllers: l
+          .slice(first + 1, second)
+          .split(",")
+          .filter(Boolean),
+        path: l.slice(second + 1),
+      };
     });
 }
 

@@ -25,7 +25,9 @@ function checkNode(): DoctorCheck {
 
 function checkBasePython(env: NodeJS.ProcessEnv): DoctorCheck {
   const py = basePython(env);
-  const r = spawnSync(py, ["-c", "import sys, venv, ensurepip; print(sys.version.split()[0]); print(sys.version_info >= (3, 10))"], { encoding: "utf8" });
+  const r = spawnSync(py, ["-c", "import sys, venv, ensurepip; print(sys.version.split()[0]); print(sys.version_info >= (3, 10))"], {
+    encoding: "utf8",
+  });
   const [version, recent] = (r.stdout ?? "").trim().split("\n");
   if (r.status !== 0 || !version) {
     return {
@@ -53,9 +55,21 @@ function checkVenv(env: NodeJS.ProcessEnv): DoctorCheck {
   const r = spawnSync(found.python, ["-c", "import numpy, pandas, scipy, sklearn, lightgbm, xgboost"], { encoding: "utf8" });
   if (r.status !== 0) {
     const last = (r.stderr ?? "").trim().split("\n").pop() ?? "";
-    return { name: "agent venv", ok: false, required: true, detail: `${found.venv}: packages do not import (${last})`, fix: `remove ${found.venv} and run \`mlerl setup\`` };
+    return {
+      name: "agent venv",
+      ok: false,
+      required: true,
+      detail: `${found.venv}: packages do not import (${last})`,
+      fix: `remove ${found.venv} and run \`mlerl setup\``,
+    };
   }
-  return { name: "agent venv", ok: true, required: true, detail: `${found.venv} (base ${found.basePrefix}); numpy, pandas, scipy, scikit-learn, lightgbm, xgboost import`, fix: null };
+  return {
+    name: "agent venv",
+    ok: true,
+    required: true,
+    detail: `${found.venv} (base ${found.basePrefix}); numpy, pandas, scipy, scikit-learn, lightgbm, xgboost import`,
+    fix: null,
+  };
 }
 
 /** Everything mlerl needs to run agent programs, checked for real (a trial sandbox is started). */
@@ -83,7 +97,9 @@ export function runDoctor(env: NodeJS.ProcessEnv = process.env): DoctorCheck[] {
           ok: p.userns.allowed,
           required: true,
           detail: `running as uid ${process.getuid?.()}: unprivileged user namespaces ${p.userns.detail}`,
-          fix: p.userns.allowed ? null : "sysctl -w kernel.unprivileged_userns_clone=1 (Debian) / user.max_user_namespaces=15000 / kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+)",
+          fix: p.userns.allowed
+            ? null
+            : "sysctl -w kernel.unprivileged_userns_clone=1 (Debian) / user.max_user_namespaces=15000 / kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+)",
         },
   );
   checks.push({

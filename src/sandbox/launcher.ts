@@ -72,7 +72,9 @@ export const LauncherReport = z.object({
 export type LauncherReport = z.infer<typeof LauncherReport>;
 
 /** Resource limits by their `resource` module names, as [soft, hard]. */
-export type RlimitTable = Partial<Record<"RLIMIT_CPU" | "RLIMIT_FSIZE" | "RLIMIT_NPROC" | "RLIMIT_AS" | "RLIMIT_CORE" | "RLIMIT_NOFILE", [number, number]>>;
+export type RlimitTable = Partial<
+  Record<"RLIMIT_CPU" | "RLIMIT_FSIZE" | "RLIMIT_NPROC" | "RLIMIT_AS" | "RLIMIT_CORE" | "RLIMIT_NOFILE", [number, number]>
+>;
 
 export interface LauncherConfig {
   rlimits: RlimitTable;

@@ -7,7 +7,10 @@ export function resolveLimits(partial: Partial<ExecLimits> | undefined): ExecLim
   const parsed = ExecLimits.safeParse({ ...DEFAULT_LIMITS, ...(partial ?? {}) });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`invalid execution limit ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, "limits must be positive numbers (see --help)");
+    throw new UserError(
+      `invalid execution limit ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+      "limits must be positive numbers (see --help)",
+    );
   }
   return parsed.data;
 }

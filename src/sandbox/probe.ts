@@ -94,7 +94,10 @@ export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationP
     version = v.stdout?.trim().replace(/^bubblewrap\s*/, "") || null;
     help = spawnSync(path, ["--help"], { encoding: "utf8" }).stdout ?? "";
     if (isRoot && !setpriv) {
-      problem = { message: "setpriv (util-linux) is missing; as root it is needed to run programs as an unprivileged uid", fix: "apt-get install util-linux" };
+      problem = {
+        message: "setpriv (util-linux) is missing; as root it is needed to run programs as an unprivileged uid",
+        fix: "apt-get install util-linux",
+      };
     } else {
       const trial = spawnSync(path, trialArgs(mode), { encoding: "utf8", timeout: 10_000 });
       works = trial.status === 0;

@@ -54,7 +54,11 @@ export function checkPublicDir(dir: string): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw new UserError(`the task's public data directory ${dir} does not exist`, "prepare the task first (`mlerl tasks prepare ID`, or `mlebench prepare` for MLE-bench competitions)");
+  if (!ok)
+    throw new UserError(
+      `the task's public data directory ${dir} does not exist`,
+      "prepare the task first (`mlerl tasks prepare ID`, or `mlebench prepare` for MLE-bench competitions)",
+    );
 }
 
 const pendingRemovals = new Map<string, Promise<void>>();
@@ -96,7 +100,11 @@ function fmtSec(s: number): string {
 }
 
 /** One line for humans about how the run ended. */
-export function describeEnd(r: Pick<ExecResult, "exitCode" | "signal" | "killed" | "wallSec">, limits: ExecLimits, extra: { memoryLimitHit: boolean; pidsLimitHit: boolean }): string {
+export function describeEnd(
+  r: Pick<ExecResult, "exitCode" | "signal" | "killed" | "wallSec">,
+  limits: ExecLimits,
+  extra: { memoryLimitHit: boolean; pidsLimitHit: boolean },
+): string {
   const t = fmtSec(r.wallSec);
   let s: string;
   switch (r.killed) {

@@ -2,9 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, writeFileSync } fr
 import { join } from "node:path";
 
 export type SubmissionOutcome =
-  | { kind: "copied"; path: string; bytes: number }
-  | { kind: "missing" }
-  | { kind: "rejected"; reason: string };
+  { kind: "copied"; path: string; bytes: number } | { kind: "missing" } | { kind: "rejected"; reason: string };
 
 /**
  * Copies `<dir>/submission.csv` to `<outDir>/submission.csv` without trusting anything the program made: the

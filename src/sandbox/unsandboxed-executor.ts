@@ -60,9 +60,18 @@ export class UnsandboxedExecutor implements Executor {
         rlimits.RLIMIT_NPROC = [n, n];
       }
       if (!cgroup.has("memory")) rlimits.RLIMIT_AS = [memoryBytes(limits), memoryBytes(limits)];
-      const env = programEnv({ limits, home: dir.work, tmp: dir.work, path: [join(this.py.venv, "bin"), "/usr/local/bin", "/usr/bin", "/bin"], extra: req.env });
+      const env = programEnv({
+        limits,
+        home: dir.work,
+        tmp: dir.work,
+        path: [join(this.py.venv, "bin"), "/usr/local/bin", "/usr/bin", "/bin"],
+        extra: req.env,
+      });
       const raw = await supervise({
-        argv: withCgroupJoin(cgroup.procsFiles(), launcherArgv(this.py.python, { rlimits, argv: [this.py.python, ...(req.launch ? req.launch.args(program) : [program])] })),
+        argv: withCgroupJoin(
+          cgroup.procsFiles(),
+          launcherArgv(this.py.python, { rlimits, argv: [this.py.python, ...(req.launch ? req.launch.args(program) : [program])] }),
+        ),
         env,
         cwd: dir.work,
         limits,
@@ -73,7 +82,14 @@ export class UnsandboxedExecutor implements Executor {
         onStdout: req.onStdout,
       });
       cgroup.killAll();
-      return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes: ["ran without isolation (--no-isolation)"] });
+      return finishRun({
+        outDir: req.outDir,
+        limits,
+        raw,
+        submissionDir: dir.submission,
+        cgroup,
+        notes: ["ran without isolation (--no-isolation)"],
+      });
     } finally {
       await cgroup.destroy();
       removeRunDirLater(dir);

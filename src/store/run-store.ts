@@ -118,7 +118,14 @@ export class RunStore {
     this.db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
-  startRollout(r: { taskId: string; kind: PromptKind; parentId: number | null; policyVersion: number; actionJson: string; startedAt: number }): number {
+  startRollout(r: {
+    taskId: string;
+    kind: PromptKind;
+    parentId: number | null;
+    policyVersion: number;
+    actionJson: string;
+    startedAt: number;
+  }): number {
     const info = this.db
       .prepare(
         "INSERT INTO rollouts(task_id, kind, parent_id, policy_version, status, action_json, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)",
@@ -130,15 +137,25 @@ export class RunStore {
   /** Marks a running rollout finished. Returns false if it was not running (already finished: never count twice). */
   finishRollout(id: number, r: { reward: number; outcomeJson: string; wallSec: number; finishedAt: number }): boolean {
     const info = this.db
-      .prepare("UPDATE rollouts SET status = 'finished', reward = ?, outcome_json = ?, wall_sec = ?, finished_at = ? WHERE id = ? AND status = 'running'")
+      .prepare(
+        "UPDATE rollouts SET status = 'finished', reward = ?, outcome_json = ?, wall_sec = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+      )
       .run(r.reward, r.outcomeJson, r.wallSec, r.finishedAt, id);
     return info.changes === 1;
   }
 
   /** Records an update and marks its rollouts trained, atomically. */
-  recordUpdate(u: { version: number; createdAt: number; stats: Record<string, unknown>; checkpoint: string | null; rolloutIds: readonly number[] }): void {
+  recordUpdate(u: {
+    version: number;
+    createdAt: number;
+    stats: Record<string, unknown>;
+    checkpoint: string | null;
+    rolloutIds: readonly number[];
+  }): void {
     const tx = this.db.transaction(() => {
-      this.db.prepare("INSERT INTO updates(version, created_at, stats_json, checkpoint) VALUES (?, ?, ?, ?)").run(u.version, u.createdAt, JSON.stringify(u.stats), u.checkpoint);
+      this.db
+        .prepare("INSERT INTO updates(version, created_at, stats_json, checkpoint) VALUES (?, ?, ?, ?)")
+        .run(u.version, u.createdAt, JSON.stringify(u.stats), u.checkpoint);
       const mark = this.db.prepare("UPDATE rollouts SET status = 'trained', trained_in = ? WHERE id = ? AND status = 'finished'");
       for (const id of u.rolloutIds) {
         if (mark.run(u.version, id).changes !== 1) throw new Error(`rollout ${id} was not waiting for training`);
@@ -165,8 +182,18 @@ export class RunStore {
   }
 
   updates(): UpdateRecord[] {
-    const rows = this.db.prepare("SELECT * FROM updates ORDER BY version").all() as { version: number; created_at: number; stats_json: string; checkpoint: string | null }[];
-    return rows.map((r) => ({ version: r.version, createdAt: r.created_at, stats: JSON.parse(r.stats_json) as Record<string, unknown>, checkpoint: r.checkpoint }));
+    const rows = this.db.prepare("SELECT * FROM updates ORDER BY version").all() as {
+      version: number;
+      created_at: number;
+      stats_json: string;
+      checkpoint: string | null;
+    }[];
+    return rows.map((r) => ({
+      version: r.version,
+      createdAt: r.created_at,
+      stats: JSON.parse(r.stats_json) as Record<string, unknown>,
+      checkpoint: r.checkpoint,
+    }));
   }
 
   latestUpdate(): UpdateRecord | undefined {

@@ -22,7 +22,14 @@ export function readStamp(paths: TaskPaths): Stamp | undefined {
 
 export function isCurrent(task: BuiltinTask, paths: TaskPaths, seed: number): boolean {
   const s = readStamp(paths);
-  return s !== undefined && s.task === task.spec.id && s.version === task.version && s.seed === seed && existsSync(paths.publicDir) && existsSync(paths.privateDir);
+  return (
+    s !== undefined &&
+    s.task === task.spec.id &&
+    s.version === task.version &&
+    s.seed === seed &&
+    existsSync(paths.publicDir) &&
+    existsSync(paths.privateDir)
+  );
 }
 
 const TMP = /^\.prepared\.(tmp|old)-(\d+)-/;

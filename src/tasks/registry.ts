@@ -108,7 +108,10 @@ export function requirePrepared(id: string, dataDir: string): { spec: TaskSpec; 
   if (builtin) {
     if (!isCurrent(builtin, paths, BUILTIN_SEED)) {
       const stale = existsSync(paths.publicDir) ? " (its prepared files are from another version)" : "";
-      throw new UserError(`task '${id}' is not prepared under ${dataDir}${stale}`, `run \`mlerl${dataDirFlag(dataDir)} tasks prepare ${id}\``);
+      throw new UserError(
+        `task '${id}' is not prepared under ${dataDir}${stale}`,
+        `run \`mlerl${dataDirFlag(dataDir)} tasks prepare ${id}\``,
+      );
     }
     return { spec: builtin.spec, paths };
   }
@@ -128,7 +131,12 @@ export function requirePrepared(id: string, dataDir: string): { spec: TaskSpec; 
  * Generate built-in tasks (all of them when `ids` is empty). Deterministic (same seed, same bytes, whatever the
  * data dir), idempotent (an up-to-date task is skipped) and atomic per task.
  */
-export async function prepareTasks(ids: string[], dataDir: string, log: (line: string) => void, opts: { seed?: number } = {}): Promise<void> {
+export async function prepareTasks(
+  ids: string[],
+  dataDir: string,
+  log: (line: string) => void,
+  opts: { seed?: number } = {},
+): Promise<void> {
   const seed = opts.seed ?? BUILTIN_SEED;
   const wanted = ids.length === 0 ? [...BUILTIN_TASK_IDS] : ids;
   const tasks = wanted.map((id) => {
@@ -149,6 +157,8 @@ export async function prepareTasks(ids: string[], dataDir: string, log: (line: s
     log(`[${i + 1}/${tasks.length}] ${id}: preparing ...`);
     const outcome = await prepareBuiltinTask(task, taskPaths(id, dataDir), seed);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    log(`[${i + 1}/${tasks.length}] ${id}: ${outcome === "up-to-date" ? "already prepared (same version and seed), skipped" : `generated in ${secs} s`}`);
+    log(
+      `[${i + 1}/${tasks.length}] ${id}: ${outcome === "up-to-date" ? "already prepared (same version and seed), skipped" : `generated in ${secs} s`}`,
+    );
   }
 }

@@ -53,7 +53,13 @@ export interface TrainerServer {
 /** Environment of the Python side: the package on the path, unbuffered output, no hub traffic for local models. */
 function serverEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   const base = env ?? process.env;
-  return { ...base, PYTHONPATH: trainerPackageRoot(), PYTHONUNBUFFERED: "1", HF_HUB_DISABLE_TELEMETRY: "1", TOKENIZERS_PARALLELISM: "false" };
+  return {
+    ...base,
+    PYTHONPATH: trainerPackageRoot(),
+    PYTHONUNBUFFERED: "1",
+    HF_HUB_DISABLE_TELEMETRY: "1",
+    TOKENIZERS_PARALLELISM: "false",
+  };
 }
 
 /** The arguments of `python -m trainer` for these options. */
@@ -83,7 +89,11 @@ const Listening = z.object({ event: z.literal("listening"), url: z.string(), por
 export async function startTrainerServer(opts: TrainerServerOptions = {}): Promise<TrainerServer> {
   const { python } = requireTrainerPython(opts.env);
   const model = opts.model ?? ensureTinyModel({ env: opts.env }).dir;
-  const child = spawn(python, serverArgs({ ...opts, model }), { cwd: trainerPackageRoot(), env: serverEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(python, serverArgs({ ...opts, model }), {
+    cwd: trainerPackageRoot(),
+    env: serverEnv(opts.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (s: string) => {
@@ -155,7 +165,12 @@ const TINY_STAMP = "mlerl-tiny-model.json";
 /** The tiny randomly initialised Qwen2 model with its locally trained tokenizer (seconds to build, nothing downloaded). */
 export function ensureTinyModel(opts: TinyModelOptions = {}): TinyModelInfo {
   const args: string[] = [];
-  for (const [flag, v] of [["--vocab", opts.vocab], ["--hidden", opts.hidden], ["--layers", opts.layers], ["--seed", opts.seed]] as const) {
+  for (const [flag, v] of [
+    ["--vocab", opts.vocab],
+    ["--hidden", opts.hidden],
+    ["--layers", opts.layers],
+    ["--seed", opts.seed],
+  ] as const) {
     if (v !== undefined) args.push(flag, String(v));
   }
   const script = join(trainerPackageRoot(), "trainer", "make_tiny_model.py");
@@ -167,10 +182,17 @@ export function ensureTinyModel(opts: TinyModelOptions = {}): TinyModelInfo {
   // Built beside the target and renamed into place, so concurrent first uses never see half a model.
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(join(dir, ".."), { recursive: true });
-  const r = spawnSync(python, ["-m", "trainer.make_tiny_model", "--out", tmp, ...args], { cwd: trainerPackageRoot(), env: serverEnv(opts.env), encoding: "utf8" });
+  const r = spawnSync(python, ["-m", "trainer.make_tiny_model", "--out", tmp, ...args], {
+    cwd: trainerPackageRoot(),
+    env: serverEnv(opts.env),
+    encoding: "utf8",
+  });
   if (r.status !== 0) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new UserError(`building the tiny model failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`, "run `mlerl setup --trainer` to repair the trainer runtime");
+    throw new UserError(
+      `building the tiny model failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`,
+      "run `mlerl setup --trainer` to repair the trainer runtime",
+    );
   }
   const info = { ...TinyInfo.parse(JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}")), out: dir };
   writeFileSync(join(tmp, TINY_STAMP), JSON.stringify(info) + "\n");

@@ -89,7 +89,8 @@ export function trainerRoot(url: string): string {
   } catch {
     throw new UserError(`'${url}' is not a URL`, `pass the trainer's address, e.g. --trainer-url ${DEFAULT_TRAINER_URL}`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UserError(`'${url}' is not an http(s) URL`, `e.g. --trainer-url ${DEFAULT_TRAINER_URL}`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new UserError(`'${url}' is not an http(s) URL`, `e.g. --trainer-url ${DEFAULT_TRAINER_URL}`);
   return u.toString().replace(/\/+$/, "");
 }
 
@@ -166,42 +167,88 @@ export class HttpTrainer implements Trainer {
   }
 
   async capabilities(): Promise<Capabilities> {
-    this.caps = await this.call({ method: "GET", path: "/capabilities", schema: Capabilities, idempotent: true, timeoutMs: this.o.controlTimeoutMs });
+    this.caps = await this.call({
+      method: "GET",
+      path: "/capabilities",
+      schema: Capabilities,
+      idempotent: true,
+      timeoutMs: this.o.controlTimeoutMs,
+    });
     return this.caps;
   }
 
   async refreshVersion(): Promise<number> {
-    const v = await this.call({ method: "GET", path: "/version", schema: VersionReply, idempotent: true, timeoutMs: this.o.controlTimeoutMs });
+    const v = await this.call({
+      method: "GET",
+      path: "/version",
+      schema: VersionReply,
+      idempotent: true,
+      timeoutMs: this.o.controlTimeoutMs,
+    });
     this.current = v.version;
     return v.version;
   }
 
   async forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardResult> {
     if (datums.length === 0) throw new Error("forwardBackward needs at least one datum");
-    const r = await this.call({ method: "POST", path: "/forward_backward", body: { datums, loss }, schema: ForwardBackwardReply, idempotent: false, timeoutMs: this.o.trainTimeoutMs });
+    const r = await this.call({
+      method: "POST",
+      path: "/forward_backward",
+      body: { datums, loss },
+      schema: ForwardBackwardReply,
+      idempotent: false,
+      timeoutMs: this.o.trainTimeoutMs,
+    });
     // The reply must line up with the request, or every later ratio would be computed against the wrong token.
-    const mismatch = r.logprobs.length !== datums.length ? `${r.logprobs.length} logprob rows for ${datums.length} datums` : datums.findIndex((d, i) => r.logprobs[i]!.length !== d.targetTokens.length);
+    const mismatch =
+      r.logprobs.length !== datums.length
+        ? `${r.logprobs.length} logprob rows for ${datums.length} datums`
+        : datums.findIndex((d, i) => r.logprobs[i]!.length !== d.targetTokens.length);
     if (typeof mismatch === "string" || mismatch >= 0) {
-      const what = typeof mismatch === "string" ? mismatch : `datum ${mismatch} has ${datums[mismatch]!.targetTokens.length} targets but ${r.logprobs[mismatch]!.length} logprobs`;
+      const what =
+        typeof mismatch === "string"
+          ? mismatch
+          : `datum ${mismatch} has ${datums[mismatch]!.targetTokens.length} targets but ${r.logprobs[mismatch]!.length} logprobs`;
       throw this.malformed("POST /forward_backward", what);
     }
     return r;
   }
 
   async optimStep(adam: AdamParams): Promise<OptimStepResult> {
-    const r = await this.call({ method: "POST", path: "/optim_step", body: { adam }, schema: OptimStepReply, idempotent: false, timeoutMs: this.o.trainTimeoutMs });
+    const r = await this.call({
+      method: "POST",
+      path: "/optim_step",
+      body: { adam },
+      schema: OptimStepReply,
+      idempotent: false,
+      timeoutMs: this.o.trainTimeoutMs,
+    });
     this.current = r.version;
     return { version: r.version, gradNorm: r.gradNorm };
   }
 
   /** Saves on the server's filesystem: `dir` must be an absolute path the server can write. */
   async save(dir: string): Promise<void> {
-    const r = await this.call({ method: "POST", path: "/save", body: { dir }, schema: VersionReply, idempotent: true, timeoutMs: this.o.trainTimeoutMs });
+    const r = await this.call({
+      method: "POST",
+      path: "/save",
+      body: { dir },
+      schema: VersionReply,
+      idempotent: true,
+      timeoutMs: this.o.trainTimeoutMs,
+    });
     this.current = r.version;
   }
 
   async load(dir: string): Promise<void> {
-    const r = await this.call({ method: "POST", path: "/load", body: { dir }, schema: VersionReply, idempotent: true, timeoutMs: this.o.trainTimeoutMs });
+    const r = await this.call({
+      method: "POST",
+      path: "/load",
+      body: { dir },
+      schema: VersionReply,
+      idempotent: true,
+      timeoutMs: this.o.trainTimeoutMs,
+    });
     this.current = r.version;
   }
 
@@ -245,21 +292,43 @@ export class HttpTrainer implements Trainer {
         }
         const tries = spec.idempotent ? ` after ${attempt + 1} attempts` : "";
         const what = UNREACHABLE.has(cause) ? "is not reachable" : "dropped the connection (it may have crashed or been stopped)";
-        throw new TrainerHttpError(`trainer at ${this.url} ${what} (${cause}) for ${endpoint}${tries}`, START_HINT(this.url), this.url, endpoint);
+        throw new TrainerHttpError(
+          `trainer at ${this.url} ${what} (${cause}) for ${endpoint}${tries}`,
+          START_HINT(this.url),
+          this.url,
+          endpoint,
+        );
       }
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
-        if (!res.ok) throw new TrainerHttpError(`trainer at ${this.url} failed ${endpoint} (HTTP ${res.status}): ${text.trim().slice(0, 300) || "(empty body)"}`, "check the server's log", this.url, endpoint, res.status);
+        if (!res.ok)
+          throw new TrainerHttpError(
+            `trainer at ${this.url} failed ${endpoint} (HTTP ${res.status}): ${text.trim().slice(0, 300) || "(empty body)"}`,
+            "check the server's log",
+            this.url,
+            endpoint,
+            res.status,
+          );
         throw this.malformed(endpoint, `not JSON: ${text.trim().slice(0, 200) || "(empty body)"}`);
       }
       if (!res.ok) {
         const err = ErrorReply.safeParse(json);
         const type = err.success ? err.data.error.type : undefined;
         const said = err.success ? `${err.data.error.type}: ${err.data.error.message}` : text.trim().slice(0, 300);
-        const hint = res.status >= 500 ? "the server failed; its log has the details" : "the request was refused as shown; fix the call or the server's options";
-        throw new TrainerHttpError(`trainer at ${this.url} refused ${endpoint} (HTTP ${res.status}) ${said}`, hint, this.url, endpoint, res.status, type);
+        const hint =
+          res.status >= 500
+            ? "the server failed; its log has the details"
+            : "the request was refused as shown; fix the call or the server's options";
+        throw new TrainerHttpError(
+          `trainer at ${this.url} refused ${endpoint} (HTTP ${res.status}) ${said}`,
+          hint,
+          this.url,
+          endpoint,
+          res.status,
+          type,
+        );
       }
       const parsed = spec.schema.safeParse(json);
       if (!parsed.success) throw this.malformed(endpoint, z.prettifyError(parsed.error).replace(/\n+/g, "; "));

@@ -64,11 +64,28 @@ export class InProcessTrainer implements Trainer {
     const grid = (f: (d: Datum, t: number) => number, fill: number) =>
       datums.map((d) => Array.from({ length: T }, (_, t) => (t < d.modelInput.length ? f(d, t) : fill)));
     return {
-      inputs: tf.tensor2d(grid((d, t) => d.modelInput[t] as number, pad), [datums.length, T], "int32"),
-      targets: tf.tensor2d(grid((d, t) => (vocab.isOutput(d.targetTokens[t] as number) ? (d.targetTokens[t] as number) : 0), 0), [datums.length, T], "int32"),
-      behaviour: tf.tensor2d(grid((d, t) => d.logprobs[t] as number, 0), [datums.length, T]),
-      advantages: tf.tensor2d(grid((d, t) => d.advantages[t] as number, 0), [datums.length, T]),
-      valid: tf.tensor2d(grid((d, t) => (vocab.isOutput(d.targetTokens[t] as number) ? 1 : 0), 0), [datums.length, T]),
+      inputs: tf.tensor2d(
+        grid((d, t) => d.modelInput[t] as number, pad),
+        [datums.length, T],
+        "int32",
+      ),
+      targets: tf.tensor2d(
+        grid((d, t) => (vocab.isOutput(d.targetTokens[t] as number) ? (d.targetTokens[t] as number) : 0), 0),
+        [datums.length, T],
+        "int32",
+      ),
+      behaviour: tf.tensor2d(
+        grid((d, t) => d.logprobs[t] as number, 0),
+        [datums.length, T],
+      ),
+      advantages: tf.tensor2d(
+        grid((d, t) => d.advantages[t] as number, 0),
+        [datums.length, T],
+      ),
+      valid: tf.tensor2d(
+        grid((d, t) => (vocab.isOutput(d.targetTokens[t] as number) ? 1 : 0), 0),
+        [datums.length, T],
+      ),
       lengths: datums.map((d) => d.modelInput.length),
     };
   }
@@ -117,7 +134,8 @@ export class InProcessTrainer implements Trainer {
 
   async forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardResult> {
     if (datums.length === 0) throw new Error("forwardBackward needs at least one datum");
-    if (loss.name !== "ppo" && loss.name !== "importance_sampling") throw new UserError(`unknown loss ${String(loss.name)}`, "use importance_sampling or ppo");
+    if (loss.name !== "ppo" && loss.name !== "importance_sampling")
+      throw new UserError(`unknown loss ${String(loss.name)}`, "use importance_sampling or ppo");
     const clipLow = loss.clipLow ?? 0.2;
     const clipHigh = loss.clipHigh ?? 0.2;
     const { vocab, config } = this.policy;
@@ -125,7 +143,12 @@ export class InProcessTrainer implements Trainer {
     const logprobs: number[][] = datums.map(() => []);
     let total = 0;
     for (const chunk of this.microBatches(datums)) {
-      const part = await this.forwardBackwardChunk(chunk.map((i) => datums[i]!), loss.name, clipLow, clipHigh);
+      const part = await this.forwardBackwardChunk(
+        chunk.map((i) => datums[i]!),
+        loss.name,
+        clipLow,
+        clipHigh,
+      );
       total += part.loss;
       chunk.forEach((i, k) => (logprobs[i] = part.logprobs[k]!));
     }
@@ -156,25 +179,33 @@ export class InProcessTrainer implements Trainer {
     };
   }
 
-  private async forwardBackwardChunk(datums: Datum[], lossName: LossSpec["name"], clipLow: number, clipHigh: number): Promise<{ loss: number; logprobs: number[][] }> {
+  private async forwardBackwardChunk(
+    datums: Datum[],
+    lossName: LossSpec["name"],
+    clipLow: number,
+    clipHigh: number,
+  ): Promise<{ loss: number; logprobs: number[][] }> {
     const b = this.batch(datums);
     const vars = [...this.policy.model.params.entries()];
     let learnerLp: tf.Tensor2D | undefined;
     try {
-      const { value, grads } = tf.variableGrads(() => {
-        const lp = this.targetLogprobs(b);
-        learnerLp = tf.keep(tf.clone(lp)) as tf.Tensor2D;
-        const ratio = tf.exp(tf.sub(lp, b.behaviour));
-        const mask = tf.cast(tf.notEqual(b.advantages, 0), "float32");
-        let perToken: tf.Tensor;
-        if (lossName === "importance_sampling") {
-          perToken = tf.mul(ratio, b.advantages);
-        } else {
-          const clipped = tf.clipByValue(ratio, 1 - clipLow, 1 + clipHigh);
-          perToken = tf.minimum(tf.mul(ratio, b.advantages), tf.mul(clipped, b.advantages));
-        }
-        return tf.neg(tf.sum(tf.mul(perToken, mask))) as tf.Scalar;
-      }, vars.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => {
+          const lp = this.targetLogprobs(b);
+          learnerLp = tf.keep(tf.clone(lp)) as tf.Tensor2D;
+          const ratio = tf.exp(tf.sub(lp, b.behaviour));
+          const mask = tf.cast(tf.notEqual(b.advantages, 0), "float32");
+          let perToken: tf.Tensor;
+          if (lossName === "importance_sampling") {
+            perToken = tf.mul(ratio, b.advantages);
+          } else {
+            const clipped = tf.clipByValue(ratio, 1 - clipLow, 1 + clipHigh);
+            perToken = tf.minimum(tf.mul(ratio, b.advantages), tf.mul(clipped, b.advantages));
+          }
+          return tf.neg(tf.sum(tf.mul(perToken, mask))) as tf.Scalar;
+        },
+        vars.map(([, v]) => v),
+      );
       for (const [name, v] of vars) {
         const g = grads[v.name];
         if (!g) continue;
@@ -246,14 +277,18 @@ export class InProcessTrainer implements Trainer {
   }
 
   async load(dir: string): Promise<void> {
-    if (!existsSync(join(dir, "policy.json"))) throw new UserError(`${dir} has no policy.json`, "pass a checkpoint directory written by the trainer");
+    if (!existsSync(join(dir, "policy.json")))
+      throw new UserError(`${dir} has no policy.json`, "pass a checkpoint directory written by the trainer");
     const { policy: loaded, checkpoint } = await FragmentPolicy.load(dir);
     // The init seed does not matter once weights are loaded; everything else must match.
     const shape = (c: typeof loaded.config) => JSON.stringify({ ...c, seed: 0 });
     const same = shape(loaded.config) === shape(this.policy.config);
     if (!same) {
       loaded.dispose();
-      throw new UserError(`${dir} holds a policy of another shape than this trainer's`, "create the trainer from the checkpoint (FragmentPolicy.load) instead");
+      throw new UserError(
+        `${dir} holds a policy of another shape than this trainer's`,
+        "create the trainer from the checkpoint (FragmentPolicy.load) instead",
+      );
     }
     this.policy.model.importWeights(checkpoint.weights);
     this.policy.version = checkpoint.manifest.version;

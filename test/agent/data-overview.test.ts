@@ -100,7 +100,11 @@ test("previews show the header and first rows, cut long cells, keep quoted comma
   assert.match(s, /first 6 rows:\n {2}id,text,author\n {2}id00000,/);
   // Newline flattened to a space, quotes doubled, then cut to 30 characters: 29 kept and an ellipsis.
   assert.ok(s.includes(`id00005,"He said, ""hello, world"" and l…",`), s);
-  for (const line of s.split("\n").slice(3)) assert.ok(line.split(",").every((c) => c.length <= 32 + 2), line);
+  for (const line of s.split("\n").slice(3))
+    assert.ok(
+      line.split(",").every((c) => c.length <= 32 + 2),
+      line,
+    );
   const wide = section(o, "test.csv");
   assert.match(wide, /^test\.csv: 300 rows, 61 columns: id \(int\), feature_0 … feature_59 \(float, 60 columns\)\n/);
   assert.ok(!wide.includes("\r"));
@@ -114,7 +118,10 @@ test("the file tree lists sizes, collapses long directories and marks symbolic l
   assert.match(o, /images\/ \(25 files, 12\.2 KB\)/);
   assert.match(o, /\n {4}4\.jpg \(500 B\)\n {4}\.\.\. and 20 more \(20 \.jpg\)\n/);
   // Sibling dirs: the first two are expanded, the next three show totals, the rest are summarised.
-  assert.match(o, /train_geometry\/ \(30 files, 1\.5 KB\)\n {4}0\/ \(1 file, 50 B\)\n {6}geometry\.xyz \(50 B\)\n {4}1\/ \(1 file, 50 B\)\n {6}geometry\.xyz \(50 B\)\n {4}2\/ \(1 file, 50 B\)\n/);
+  assert.match(
+    o,
+    /train_geometry\/ \(30 files, 1\.5 KB\)\n {4}0\/ \(1 file, 50 B\)\n {6}geometry\.xyz \(50 B\)\n {4}1\/ \(1 file, 50 B\)\n {6}geometry\.xyz \(50 B\)\n {4}2\/ \(1 file, 50 B\)\n/,
+  );
   assert.match(o, /\n {4}4\/ \(1 file, 50 B\)\n {4}\.\.\. and 25 more \(25 directories\)\n/);
   assert.match(o, /\n {2}weights\.dat \(300 B\)\n/, "top-level files are all listed");
 });
@@ -131,8 +138,14 @@ test("nothing from private/ appears, and the description is listed but not previ
 
 test("JSON, nested text files and binaries: shape and first item, one preview per nested kind, binaries only listed", async () => {
   const o = await dataOverview(pub, { maxChars: 50000, maxPreviews: 50 });
-  assert.match(section(o, "train.json"), /^train\.json: JSON array of 77 objects; keys of the first: request_id, text, votes\nfirst item: \{"request_id":"t3_0",/);
-  assert.match(section(o, "train_geometry/0/geometry.xyz"), /^train_geometry\/0\/geometry\.xyz: 3 lines; first 3 lines:\n {2}#=======\n {2}lattice_vector 0 0 0/);
+  assert.match(
+    section(o, "train.json"),
+    /^train\.json: JSON array of 77 objects; keys of the first: request_id, text, votes\nfirst item: \{"request_id":"t3_0",/,
+  );
+  assert.match(
+    section(o, "train_geometry/0/geometry.xyz"),
+    /^train_geometry\/0\/geometry\.xyz: 3 lines; first 3 lines:\n {2}#=======\n {2}lattice_vector 0 0 0/,
+  );
   assert.ok(!o.includes("train_geometry/1/geometry.xyz:"), "one nested preview per kind");
   assert.ok(!/\n(images\/0\.jpg|weights\.dat): /.test(o), "binaries are not previewed");
 });
@@ -165,7 +178,10 @@ test("a mount point other than /home/data is shown as given", async () => {
 test("a missing dir, a file, and a private dir are user errors", async () => {
   await assert.rejects(dataOverview(join(root, "nope")), (e: unknown) => e instanceof UserError && /does not exist/.test(e.message));
   await assert.rejects(dataOverview(join(pub, "train.csv")), (e: unknown) => e instanceof UserError && /not a directory/.test(e.message));
-  await assert.rejects(dataOverview(join(root, "prepared", "private")), (e: unknown) => e instanceof UserError && /private/.test(e.message));
+  await assert.rejects(
+    dataOverview(join(root, "prepared", "private")),
+    (e: unknown) => e instanceof UserError && /private/.test(e.message),
+  );
 });
 
 test("edge files: empty CSV, header-only CSV, a CSV whose first record exceeds the head, an empty dir", async () => {
@@ -178,13 +194,27 @@ test("edge files: empty CSV, header-only CSV, a CSV whose first record exceeds t
   const o = await dataOverview(d, { maxChars: 5000 });
   assert.match(o, /empty\.csv \(0 B\)/);
   assert.match(section(o, "header_only.csv"), /^header_only\.csv: 0 rows, 3 columns: a \(empty\), b \(empty\), c \(empty\)$/);
-  assert.match(section(o, "huge_cell.csv"), /^huge_cell\.csv: 1 row, 2 columns: a \(empty\), b \(empty\)\n\(its first row is longer than 256\.0 KB; not previewed\)$/);
+  assert.match(
+    section(o, "huge_cell.csv"),
+    /^huge_cell\.csv: 1 row, 2 columns: a \(empty\), b \(empty\)\n\(its first row is longer than 256\.0 KB; not previewed\)$/,
+  );
   assert.match(section(o, "huge_header.csv"), /first record is longer than 256\.0 KB/);
   assert.match(o, /nothing\/ \(0 files, 0 B\)/);
 });
 
 test("describeColumns folds numbered runs of one type and keeps everything else", () => {
-  const header = ["id", "species", ...Array.from({ length: 64 }, (_, i) => `margin${i + 1}`), ...Array.from({ length: 64 }, (_, i) => `shape${i + 1}`), "f_00", "f_01", "f_02", "f_27", "x1", "x2"];
+  const header = [
+    "id",
+    "species",
+    ...Array.from({ length: 64 }, (_, i) => `margin${i + 1}`),
+    ...Array.from({ length: 64 }, (_, i) => `shape${i + 1}`),
+    "f_00",
+    "f_01",
+    "f_02",
+    "f_27",
+    "x1",
+    "x2",
+  ];
   const types = header.map((h) => (h === "species" || h === "f_27" ? "str" : h === "id" ? "int" : h === "f_02" ? "int" : "float"));
   assert.equal(
     describeColumns(header, types, 40, 40),

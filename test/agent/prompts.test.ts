@@ -20,7 +20,11 @@ import { tempDir } from "./tmp.js";
 
 const NONCE = "n0nce7f3a9c2";
 /** A stand-in for the instrumentation module's marker stripper: drops lines tagged with the nonce. */
-const fakeStrip = (out: string) => out.split("\n").filter((l) => !l.includes(`@@mlerl:${NONCE}`)).join("\n");
+const fakeStrip = (out: string) =>
+  out
+    .split("\n")
+    .filter((l) => !l.includes(`@@mlerl:${NONCE}`))
+    .join("\n");
 
 const scratchInput: ScratchInput = {
   taskDescription: "# Spooky Author Identification\nPredict the author of each sentence.",
@@ -126,7 +130,10 @@ test("values are inserted once: code containing {{reward}} is shown literally", 
 
 test("invalid inputs are rejected by the schema (NaN metric, empty code, empty description)", () => {
   const t = loadTemplates();
-  assert.throws(() => renderImprove(t, improveInput({ validationMetric: Number.NaN }), { stripMarkers: (s) => s }), /previous\.validationMetric/);
+  assert.throws(
+    () => renderImprove(t, improveInput({ validationMetric: Number.NaN }), { stripMarkers: (s) => s }),
+    /previous\.validationMetric/,
+  );
   assert.throws(() => renderImprove(t, improveInput({ code: "  \n" }), { stripMarkers: (s) => s }), /previous code is empty/);
   assert.throws(() => renderScratch(t, { ...scratchInput, taskDescription: " " }), /task description is empty/);
   assert.throws(() => renderScratch(t, { ...scratchInput, timeLimitSec: 0 }), /timeLimitSec/);
@@ -144,13 +151,16 @@ test("a user dir overrides one template and the other falls back to the shipped 
 test("an unknown placeholder in a user template is a UserError naming the file and the placeholder", () => {
   const dir = freshDir();
   writeFileSync(join(dir, "scratch.md"), "{{task_description}} {{previous_code}}");
-  assert.throws(() => loadTemplates(dir), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.ok(e.message.includes(join(dir, "scratch.md")));
-    assert.ok(e.message.includes("{{previous_code}}"));
-    assert.match(e.hint ?? "", /\{\{task_description\}\}/);
-    return true;
-  });
+  assert.throws(
+    () => loadTemplates(dir),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.ok(e.message.includes(join(dir, "scratch.md")));
+      assert.ok(e.message.includes("{{previous_code}}"));
+      assert.match(e.hint ?? "", /\{\{task_description\}\}/);
+      return true;
+    },
+  );
   writeFileSync(join(dir, "scratch.md"), "{{task_description}} {{test_score}}");
   assert.throws(() => loadTemplates(dir), userErrorMatching(/unknown placeholder \{\{test_score\}\}/));
 });
@@ -158,12 +168,15 @@ test("an unknown placeholder in a user template is a UserError naming the file a
 test("a required placeholder missing from a user template is a UserError naming the file and the placeholder", () => {
   const dir = freshDir();
   writeFileSync(join(dir, "improve.md"), "Improve this:\n{{previous_code}}\n");
-  assert.throws(() => loadTemplates(dir), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.ok(e.message.includes(join(dir, "improve.md")));
-    assert.ok(e.message.includes("{{execution_output}}"));
-    return true;
-  });
+  assert.throws(
+    () => loadTemplates(dir),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.ok(e.message.includes(join(dir, "improve.md")));
+      assert.ok(e.message.includes("{{execution_output}}"));
+      return true;
+    },
+  );
 });
 
 test("override dir mistakes: missing dir, no template, misspelt template name", () => {
@@ -173,7 +186,10 @@ test("override dir mistakes: missing dir, no template, misspelt template name", 
   assert.throws(() => loadTemplates(empty), userErrorMatching(/holds no template/));
   const typo = freshDir();
   writeFileSync(join(typo, "scrach.md"), "{{task_description}}");
-  assert.throws(() => loadTemplates(typo), (e: unknown) => e instanceof UserError && /scrach\.md/.test(e.message) && /scratch\.md/.test(e.hint ?? ""));
+  assert.throws(
+    () => loadTemplates(typo),
+    (e: unknown) => e instanceof UserError && /scrach\.md/.test(e.message) && /scratch\.md/.test(e.hint ?? ""),
+  );
 });
 
 test("CRLF template files load and render with LF", () => {

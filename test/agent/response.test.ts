@@ -40,7 +40,7 @@ test("CRLF and lone CR line endings are normalised", () => {
 });
 
 test("py, python3, Python, py3, ipython and info strings after the label all count as Python", () => {
-  for (const label of ["py", "python3", "Python", "PY3", "ipython", "python title=\"main.py\"", " python", "{.python}"]) {
+  for (const label of ["py", "python3", "Python", "PY3", "ipython", 'python title="main.py"', " python", "{.python}"]) {
     const r = ok(`Plan.\n${F}${label}\n${PROGRAM}\n${F}`);
     assert.equal(r.code, `${PROGRAM}\n`, `label ${JSON.stringify(label)}`);
   }
@@ -90,7 +90,9 @@ test("two python blocks of equal length: the later one is taken", () => {
 });
 
 test("bash and other language blocks are never the program", () => {
-  const r = ok(`Install first:\n${F}bash\npip install lightgbm xgboost catboost optuna and a very long list of things\n${F}\n${F}python\n${PROGRAM}\n${F}`);
+  const r = ok(
+    `Install first:\n${F}bash\npip install lightgbm xgboost catboost optuna and a very long list of things\n${F}\n${F}python\n${PROGRAM}\n${F}`,
+  );
   assert.equal(r.code, `${PROGRAM}\n`);
   const none = parseResponse(`Run:\n${F}bash\npython main.py\n${F}\n${F}json\n{"a": 1}\n${F}`);
   assert.equal(none.ok, false);
@@ -123,7 +125,9 @@ test("a string literal containing backticks does not end the block", () => {
 });
 
 test("an indented block (inside a list item) is dedented; blank edge lines and trailing spaces are dropped", () => {
-  const indented = PROGRAM.split("\n").map((l) => (l === "" ? "" : `    ${l}`)).join("\n");
+  const indented = PROGRAM.split("\n")
+    .map((l) => (l === "" ? "" : `    ${l}`))
+    .join("\n");
   const r = ok(`1. Plan:\n   Fit a model.\n\n   ${F}python\n\n${indented}   \n\n   ${F}\n`);
   assert.equal(r.code, `${PROGRAM}\n`);
 });
@@ -170,7 +174,9 @@ test("every code the parser extracts from these shapes is valid Python (checked 
     `Plan.\n${F}python\n${PROGRAM}\n${F}`,
     `Plan.\r\n${F}py\r\n${PROGRAM.replace(/\n/g, "\r\n")}\r\n${F}`,
     `Plan.\n${F}python\n${PROGRAM}${F}`,
-    `1. Plan\n   ${F}python\n${PROGRAM.split("\n").map((l) => `   ${l}`).join("\n")}\n   ${F}`,
+    `1. Plan\n   ${F}python\n${PROGRAM.split("\n")
+      .map((l) => `   ${l}`)
+      .join("\n")}\n   ${F}`,
     `Here is the plan.\n\n${PROGRAM}\n\nGood luck.`,
     PROGRAM,
     `${F}python\nprint(1)\n${F}\n${F}python\n${PROGRAM}\n${F}`,
@@ -191,7 +197,9 @@ test("an opening fence at the end of a prose line starts a block", () => {
 
 test("a reasoning section is skipped when the answer after </think> has code, and used when only it has code", () => {
   const draft = `${PROGRAM}\n# a much longer draft\n${"x = 1\n".repeat(30)}`;
-  const r = ok(`<think>\nLet me draft:\n${F}python\n${draft}\n${F}\n</think>\nFinal plan: logistic regression.\n${F}python\n${PROGRAM}\n${F}`);
+  const r = ok(
+    `<think>\nLet me draft:\n${F}python\n${draft}\n${F}\n</think>\nFinal plan: logistic regression.\n${F}python\n${PROGRAM}\n${F}`,
+  );
   assert.equal(r.code, `${PROGRAM}\n`);
   assert.equal(r.plan, "Final plan: logistic regression.");
   const onlyThinking = ok(`<think>\n${F}python\n${PROGRAM}\n${F}\n</think>\nI hope this helps.`);

@@ -34,7 +34,10 @@ test("scratch prompts for every built-in task: bounded overview, true row counts
     assert.equal(testTimeTaskOf(task.spec).lowerIsBetter, task.spec.lowerIsBetter);
     // No row of any private file appears in the overview.
     for (const f of readdirSync(dirs.privateDir)) {
-      const rows = readFileSync(join(dirs.privateDir, f), "utf8").split("\n").slice(1, 30).filter((l) => l.length > 8);
+      const rows = readFileSync(join(dirs.privateDir, f), "utf8")
+        .split("\n")
+        .slice(1, 30)
+        .filter((l) => l.length > 8);
       for (const row of rows) assert.ok(!input.dataOverview.includes(row), `${task.spec.id}: private row of ${f} leaked`);
     }
     for (const f of ["train.csv", "test.csv", "sample_submission.csv"]) {

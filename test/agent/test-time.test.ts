@@ -10,7 +10,11 @@ import { tempDir } from "./tmp.js";
 
 const NONCE = "nonce5b1d0e";
 const MARK = `@@mlerl:${NONCE}`;
-const fakeStrip = (out: string) => out.split("\n").filter((l) => !l.includes(MARK)).join("\n");
+const fakeStrip = (out: string) =>
+  out
+    .split("\n")
+    .filter((l) => !l.includes(MARK))
+    .join("\n");
 const templates = loadTemplates();
 const task = { description: "Predict the label.", metric: "accuracy", lowerIsBetter: false };
 const fence = (code: string) => `Plan: a model.\n\n\`\`\`python\n${code}\n\`\`\`\n`;
@@ -68,14 +72,21 @@ test("selectBetter: direction-aware, ties keep scratch, ineligible attempts lose
 
 test("the choice follows the printed validation metric even when the hidden test score says otherwise", async () => {
   // Higher is better: scratch prints the better validation metric, improve has the better test score.
-  const s = scripted({ validationMetric: 0.91, validSubmission: true, testScore: 0.6 }, { validationMetric: 0.85, validSubmission: true, testScore: 0.8 });
+  const s = scripted(
+    { validationMetric: 0.91, validSubmission: true, testScore: 0.6 },
+    { validationMetric: 0.85, validSubmission: true, testScore: 0.8 },
+  );
   const r = await testTimeSolve(s.input);
   assert.equal(r.selection.selected, "scratch");
   assert.equal(r.selection.reason, "scratch_metric_better");
   assert.equal(r.selectedTestScore, 0.6);
   assert.deepEqual(r.testScores, { scratch: 0.6, improve: 0.8 });
   // Lower is better, same disagreement the other way round.
-  const l = scripted({ validationMetric: 0.4, validSubmission: true, testScore: 0.3 }, { validationMetric: 0.35, validSubmission: true, testScore: 0.9 }, true);
+  const l = scripted(
+    { validationMetric: 0.4, validSubmission: true, testScore: 0.3 },
+    { validationMetric: 0.35, validSubmission: true, testScore: 0.9 },
+    true,
+  );
   const rl = await testTimeSolve(l.input);
   assert.equal(rl.selection.selected, "improve");
   assert.equal(rl.selectedTestScore, 0.9);
@@ -117,12 +128,24 @@ test("the hidden test score is read only after both attempts have run", async ()
 
 test("the improve request shows code, stripped output and metric; never the test score; the reward only as partial credit", async () => {
   const SENTINEL = 0.7654321;
-  const valid = scripted({ validationMetric: 0.5, validSubmission: true, testScore: SENTINEL }, { validationMetric: 0.4, validSubmission: true, testScore: 0.1 });
+  const valid = scripted(
+    { validationMetric: 0.5, validSubmission: true, testScore: SENTINEL },
+    { validationMetric: 0.4, validSubmission: true, testScore: 0.1 },
+  );
   await testTimeSolve(valid.input);
   const req = valid.requests[1]!;
   assert.equal(req.kind, "improve");
   assert.ok(req.previous);
-  assert.deepEqual(Object.keys(req.previous).sort(), ["code", "feedback", "output", "plan", "reward", "summary", "validSubmission", "validationMetric"]);
+  assert.deepEqual(Object.keys(req.previous).sort(), [
+    "code",
+    "feedback",
+    "output",
+    "plan",
+    "reward",
+    "summary",
+    "validSubmission",
+    "validationMetric",
+  ]);
   assert.equal(req.previous.code, 'print("scratch")\n');
   assert.equal(req.previous.plan, "Plan: a model.");
   assert.equal(req.previous.output, "validation metric: 0.5\n");
@@ -134,7 +157,10 @@ test("the improve request shows code, stripped output and metric; never the test
   assert.match(req.prompt, /Reward: not shown/);
   assert.match(req.prompt, /Validation metric it printed: 0\.5/);
 
-  const failed = scripted({ validationMetric: null, validSubmission: false, testScore: null, reward: 0.3, output: `${MARK}:imports\nTraceback: KeyError 'x'\n` }, { validationMetric: 0.4, validSubmission: true, testScore: 0.1 });
+  const failed = scripted(
+    { validationMetric: null, validSubmission: false, testScore: null, reward: 0.3, output: `${MARK}:imports\nTraceback: KeyError 'x'\n` },
+    { validationMetric: 0.4, validSubmission: true, testScore: 0.1 },
+  );
   const rf = await testTimeSolve(failed.input);
   const fr = failed.requests[1]!;
   assert.equal(fr.previous?.reward, 0.3);
@@ -143,10 +169,16 @@ test("the improve request shows code, stripped output and metric; never the test
   assert.match(fr.prompt, /no valid submission\.csv was written/);
   assert.equal(rf.selection.reason, "only_improve_eligible");
 
-  const always = scripted({ validationMetric: 0.5, validSubmission: true, testScore: 0.25 }, { validationMetric: 0.4, validSubmission: true, testScore: 0.1 });
+  const always = scripted(
+    { validationMetric: 0.5, validSubmission: true, testScore: 0.25 },
+    { validationMetric: 0.4, validSubmission: true, testScore: 0.1 },
+  );
   await testTimeSolve({ ...always.input, rewardVisibility: "always" });
   assert.match(always.requests[1]!.prompt, /Reward: 0\.25\./);
-  const never = scripted({ validationMetric: null, validSubmission: false, testScore: null, reward: -10 }, { validationMetric: 0.4, validSubmission: true, testScore: 0.1 });
+  const never = scripted(
+    { validationMetric: null, validSubmission: false, testScore: null, reward: -10 },
+    { validationMetric: 0.4, validSubmission: true, testScore: 0.1 },
+  );
   await testTimeSolve({ ...never.input, rewardVisibility: "never" });
   assert.equal(never.requests[1]!.previous?.reward, null);
 });
@@ -163,7 +195,14 @@ test("structured feedback from the run reaches the improve request for token-con
       requests.push(req);
       return { code: "print(1)\n" };
     },
-    run: async () => ({ output: "", validationMetric: null, validSubmission: false, testScore: null, reward: 0.3, feedback: { stage: "model_trained", failure: "crash" } }),
+    run: async () => ({
+      output: "",
+      validationMetric: null,
+      validSubmission: false,
+      testScore: null,
+      reward: 0.3,
+      feedback: { stage: "model_trained", failure: "crash" },
+    }),
   });
   assert.deepEqual(requests[1]?.previous?.feedback, { stage: "model_trained", failure: "crash" });
   assert.deepEqual(requests[0]?.previous, undefined);
@@ -210,12 +249,18 @@ test("a scratch response without code skips the improvement; an improvement with
 });
 
 test("NaN and infinite printed metrics count as no metric; an invalid outcome is a bug reported by kind", async () => {
-  const s = scripted({ validationMetric: Number.POSITIVE_INFINITY, validSubmission: true, testScore: 0.9 }, { validationMetric: 0.2, validSubmission: true, testScore: 0.1 });
+  const s = scripted(
+    { validationMetric: Number.POSITIVE_INFINITY, validSubmission: true, testScore: 0.9 },
+    { validationMetric: 0.2, validSubmission: true, testScore: 0.1 },
+  );
   const r = await testTimeSolve(s.input);
   assert.equal(r.scratch.validationMetric, null);
   assert.equal(r.selection.reason, "only_improve_eligible");
   await assert.rejects(
-    testTimeSolve({ ...s.input, run: async () => ({ output: 3, validationMetric: 0.1, validSubmission: true, testScore: 0, reward: 0 }) as unknown as RunOutcome }),
+    testTimeSolve({
+      ...s.input,
+      run: async () => ({ output: 3, validationMetric: 0.1, validSubmission: true, testScore: 0, reward: 0 }) as unknown as RunOutcome,
+    }),
     /scratch run returned an invalid outcome at output/,
   );
 });
@@ -263,7 +308,11 @@ test("end to end on real Python: a self-flattering validation metric wins over a
   const gen = spawnSync(py.python, ["-c", GEN, root], { encoding: "utf8" });
   assert.equal(gen.status, 0, gen.stderr);
   const answers = new Map(
-    readFileSync(join(root, "private", "answers.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",") as [string, string]),
+    readFileSync(join(root, "private", "answers.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(",") as [string, string]),
   );
 
   let n = 0;
@@ -272,13 +321,21 @@ test("end to end on real Python: a self-flattering validation metric wins over a
     mkdirSync(dir);
     // Stands in for the instrumenter: a nonce-tagged marker the agent must never see.
     writeFileSync(join(dir, "main.py"), `print("${MARK}:start")\n${code}`);
-    const r = spawnSync(py.python, ["main.py"], { cwd: dir, encoding: "utf8", env: { ...process.env, DATA_DIR: join(root, "public"), OMP_NUM_THREADS: "1" } });
+    const r = spawnSync(py.python, ["main.py"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, DATA_DIR: join(root, "public"), OMP_NUM_THREADS: "1" },
+    });
     const output = `${r.stdout}${r.stderr}`;
     const m = /validation metric: ([-+0-9.eE]+)/.exec(output);
     const sub = join(dir, "submission.csv");
     let testScore: number | null = null;
     if (existsSync(sub)) {
-      const rows = readFileSync(sub, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+      const rows = readFileSync(sub, "utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(","));
       if (rows.length === answers.size && rows.every(([id]) => answers.has(id ?? ""))) {
         testScore = rows.filter(([id, label]) => answers.get(id ?? "") === label).length / rows.length;
       }
@@ -303,7 +360,10 @@ test("end to end on real Python: a self-flattering validation metric wins over a
     solve: async (req) => {
       requests.push(req);
       return {
-        text: req.kind === "scratch" ? fence(PROGRAM("KNeighborsClassifier(n_neighbors=1)", false)) : fence(PROGRAM("LogisticRegression()", true)),
+        text:
+          req.kind === "scratch"
+            ? fence(PROGRAM("KNeighborsClassifier(n_neighbors=1)", false))
+            : fence(PROGRAM("LogisticRegression()", true)),
       };
     },
     run,

@@ -5,9 +5,29 @@ import type { SearchNode, StepKind, VisibleOutcome } from "../../src/baselines/s
 import { getTask } from "../../src/tasks/registry.js";
 import { ScriptedSampler, tempDir } from "../eval/fixtures.js";
 
-const good = (metric: number): VisibleOutcome => ({ validSubmission: true, validationMetric: metric, failureKind: "none", milestones: 5, output: "" });
-const buggy = (failureKind = "runtime_error", milestones = 2): VisibleOutcome => ({ validSubmission: false, validationMetric: null, failureKind, milestones, output: "Traceback" });
-const node = (id: number, step: StepKind, outcome: VisibleOutcome, parentNode: number | null = null, debugDepth = 0): SearchNode => ({ id, parentNode, step, tokens: [id], code: `# ${id}`, outcome, debugDepth });
+const good = (metric: number): VisibleOutcome => ({
+  validSubmission: true,
+  validationMetric: metric,
+  failureKind: "none",
+  milestones: 5,
+  output: "",
+});
+const buggy = (failureKind = "runtime_error", milestones = 2): VisibleOutcome => ({
+  validSubmission: false,
+  validationMetric: null,
+  failureKind,
+  milestones,
+  output: "Traceback",
+});
+const node = (id: number, step: StepKind, outcome: VisibleOutcome, parentNode: number | null = null, debugDepth = 0): SearchNode => ({
+  id,
+  parentNode,
+  step,
+  tokens: [id],
+  code: `# ${id}`,
+  outcome,
+  debugDepth,
+});
 
 /** A scripted uniform source: returns the given numbers in order and fails if asked for more. */
 function script(...xs: number[]): () => number {
@@ -27,7 +47,11 @@ const TREE: SearchNode[] = [
   node(4, "draft", buggy()),
   node(5, "debug", buggy(), 4, 1),
 ];
-const state = (nodes: SearchNode[], pendingDrafts = 0, pendingParents: number[] = []): AideState => ({ nodes, pendingDrafts, pendingParents: new Set(pendingParents) });
+const state = (nodes: SearchNode[], pendingDrafts = 0, pendingParents: number[] = []): AideState => ({
+  nodes,
+  pendingDrafts,
+  pendingParents: new Set(pendingParents),
+});
 
 test("drafts come first, counting drafts still in flight", () => {
   assert.deepEqual(aideDecision(state([]), script(), DEFAULT_AIDE, true), { kind: "draft" });
@@ -49,7 +73,12 @@ test("with probability debugProb a random buggy leaf is debugged; otherwise the 
 });
 
 test("debug depth is capped at maxDebugDepth; with nothing to debug and no good node, AIDE drafts", () => {
-  const chain = [node(0, "draft", buggy()), node(1, "debug", buggy(), 0, 1), node(2, "debug", buggy(), 1, 2), node(3, "debug", buggy(), 2, 3)];
+  const chain = [
+    node(0, "draft", buggy()),
+    node(1, "debug", buggy(), 0, 1),
+    node(2, "debug", buggy(), 1, 2),
+    node(3, "debug", buggy(), 2, 3),
+  ];
   const drafts = [1, 2, 3, 4].map((i) => node(10 + i, "draft", good(0.5)));
   // The depth-3 leaf may still be debugged (AIDE: depth <= max) ...
   assert.deepEqual(aideDecision(state([...chain, ...drafts]), script(0.0, 0.0), DEFAULT_AIDE, true), { kind: "debug", node: 3 });
@@ -61,7 +90,9 @@ test("debug depth is capped at maxDebugDepth; with nothing to debug and no good 
   assert.deepEqual(aideDecision(state(allBuggy, 0, [0, 1, 2, 3, 4]), script(0.1), DEFAULT_AIDE, true), { kind: "draft" });
   // A valid submission without a printed metric is buggy to AIDE (its review flags a missing metric).
   const noMetric = { ...good(0), validationMetric: null };
-  assert.deepEqual(aideDecision(state([0, 1, 2, 3, 4].map((i) => node(i, "draft", noMetric))), script(0.9), DEFAULT_AIDE, true), { kind: "draft" });
+  assert.deepEqual(aideDecision(state([0, 1, 2, 3, 4].map((i) => node(i, "draft", noMetric))), script(0.9), DEFAULT_AIDE, true), {
+    kind: "draft",
+  });
 });
 
 test("an AIDE search drives a Sampler: drafts are scratch requests, debug and improve continue the chosen node", async () => {
@@ -71,7 +102,10 @@ test("an AIDE search drives a Sampler: drafts are scratch requests, debug and im
   const search = new AideSearch({ task, seed: 0, sampler, random: script(0.9, 0.1, 0.0, 0.9) });
   // Five drafts proposed at once (all in flight): the pending count stops a sixth draft only once one is good.
   const drafts = await Promise.all([0, 1, 2, 3, 4].map(() => search.propose()));
-  assert.deepEqual(drafts.map((d) => d.step), ["draft", "draft", "draft", "draft", "draft"]);
+  assert.deepEqual(
+    drafts.map((d) => d.step),
+    ["draft", "draft", "draft", "draft", "draft"],
+  );
   const outcomes = [good(0.3), buggy("timeout", 4), good(0.2), buggy(), buggy()];
   drafts.forEach((d, i) => search.complete(d, outcomes[i]!));
 

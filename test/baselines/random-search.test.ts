@@ -60,7 +60,7 @@ test("each choice is uniform over what the grammar allows there (chi-square at t
   assert.ok(chiSquareUniform([...afterModel.values()]) < chiSquareCritical(3), JSON.stringify([...afterModel]));
   // After load: 5 prep + 8 feature fragments, so prep comes first in 5/13 of programs (binomial, 4 standard deviations).
   const prepFirst = programs.filter((p) => p[2]!.startsWith("prep.")).length / DRAWS;
-  const sd = Math.sqrt((5 / 13) * (8 / 13) / DRAWS);
+  const sd = Math.sqrt(((5 / 13) * (8 / 13)) / DRAWS);
   assert.ok(Math.abs(prepFirst - 5 / 13) < 4 * sd, `prep first in ${prepFirst}`);
 });
 

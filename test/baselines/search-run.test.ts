@@ -31,7 +31,15 @@ function readRun(runDir: string): { meta: (k: string) => string | undefined; row
 
 test("random search: every execution is a stored rollout, the budget holds, the pick is the best validation metric", async () => {
   const runDir = join(tempDir("mlerl-random-run-"), "run");
-  const result = await runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: { executions: 3 }, executors: 2, timeoutSec: 20 });
+  const result = await runBaseline({
+    method: "random",
+    taskIds: [TASK],
+    dataDir,
+    runDir,
+    budget: { executions: 3 },
+    executors: 2,
+    timeoutSec: 20,
+  });
   const { meta, rows } = readRun(runDir);
   assert.equal(meta("method"), "random");
   assert.match(meta("label") ?? "", /random/);
@@ -52,27 +60,55 @@ test("random search: every execution is a stored rollout, the budget holds, the 
   assert.ok(attempt);
   // The pick, recomputed from the stored rollouts: lowest printed metric among valid ones, else the first valid one.
   const eligible = rows.filter((r) => r.outcome.validSubmission && r.outcome.validationMetric !== null);
-  const expected = eligible.length > 0 ? eligible.reduce((a, b) => (b.outcome.validationMetric! < a.outcome.validationMetric! ? b : a)) : rows.find((r) => r.outcome.validSubmission);
+  const expected =
+    eligible.length > 0
+      ? eligible.reduce((a, b) => (b.outcome.validationMetric! < a.outcome.validationMetric! ? b : a))
+      : rows.find((r) => r.outcome.validSubmission);
   assert.equal(attempt.valid, expected !== undefined);
   assert.equal(attempt.testScore, expected?.outcome.score ?? null);
-  assert.equal(attempt.wallSec, rows.reduce((a, r) => a + r.outcome.wallSec, 0));
+  assert.equal(
+    attempt.wallSec,
+    rows.reduce((a, r) => a + r.outcome.wallSec, 0),
+  );
 });
 
 test("AIDE on a scripted sampler in the real environment: five drafts, then debug/improve steps; the pick ignores test scores", async () => {
   const runDir = join(tempDir("mlerl-aide-run-"), "run");
-  const drafts = [constantProgram("mean", 0.5), CRASHING_PROGRAM, constantProgram(3.0, 0.01), CRASHING_PROGRAM, constantProgram("mean", 0.3)];
+  const drafts = [
+    constantProgram("mean", 0.5),
+    CRASHING_PROGRAM,
+    constantProgram(3.0, 0.01),
+    CRASHING_PROGRAM,
+    constantProgram("mean", 0.3),
+  ];
   const sampler = new ScriptedSampler((req, i) => {
     if (req.kind === "scratch") return drafts[i] ?? constantProgram("mean", 0.9);
     // Debugging a crash gives a valid program without a metric; improving gives a worse-looking metric.
     return req.previous.failure === "none" ? constantProgram("mean", 0.05) : constantProgram("mean", null);
   });
-  const result = await runBaseline({ method: "aide", taskIds: [TASK], dataDir, runDir, budget: { executions: 7 }, executors: 1, timeoutSec: 20, sampler, label: "scripted AIDE" });
+  const result = await runBaseline({
+    method: "aide",
+    taskIds: [TASK],
+    dataDir,
+    runDir,
+    budget: { executions: 7 },
+    executors: 1,
+    timeoutSec: 20,
+    sampler,
+    label: "scripted AIDE",
+  });
   const { meta, rows } = readRun(runDir);
   assert.equal(meta("method"), "aide");
   assert.equal(meta("label"), "scripted AIDE");
   assert.equal(rows.length, 7);
-  assert.deepEqual(rows.map((r) => r.kind), ["scratch", "scratch", "scratch", "scratch", "scratch", "improve", "improve"]);
-  assert.deepEqual(rows.slice(0, 5).map((r) => r.outcome.step), ["draft", "draft", "draft", "draft", "draft"]);
+  assert.deepEqual(
+    rows.map((r) => r.kind),
+    ["scratch", "scratch", "scratch", "scratch", "scratch", "improve", "improve"],
+  );
+  assert.deepEqual(
+    rows.slice(0, 5).map((r) => r.outcome.step),
+    ["draft", "draft", "draft", "draft", "draft"],
+  );
   for (const r of rows.slice(5)) {
     assert.ok(["debug", "improve"].includes(r.outcome.step));
     const parent = rows.find((p) => p.id === r.parentId);
@@ -93,18 +129,36 @@ test("AIDE on a scripted sampler in the real environment: five drafts, then debu
 test("a minutes budget stops the programs still running at the deadline, and no new one starts", async () => {
   const runDir = join(tempDir("mlerl-aide-deadline-"), "run");
   const sampler = new ScriptedSampler(() => "import time\ntime.sleep(120)\n");
-  const result = await runBaseline({ method: "aide", taskIds: [TASK], dataDir, runDir, budget: { minutes: 0.05 }, executors: 2, timeoutSec: 100, sampler });
+  const result = await runBaseline({
+    method: "aide",
+    taskIds: [TASK],
+    dataDir,
+    runDir,
+    budget: { minutes: 0.05 },
+    executors: 2,
+    timeoutSec: 100,
+    sampler,
+  });
   const { rows } = readRun(runDir);
   assert.equal(rows.length, 2);
   for (const r of rows) assert.equal(r.outcome.failureKind, "killed", "stopped by the budget, not by the 100 s deadline");
-  assert.deepEqual(result.tasks[0]!.attempts.map((a) => [a.selected, a.valid]), [[null, false]]);
+  assert.deepEqual(
+    result.tasks[0]!.attempts.map((a) => [a.selected, a.valid]),
+    [[null, false]],
+  );
 });
 
 test("user mistakes: no budget, a run dir that already holds a run", async () => {
   const runDir = join(tempDir("mlerl-baseline-err-"), "run");
-  await assert.rejects(runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: {} }), (e: unknown) => e instanceof UserError && /budget/.test(e.message));
+  await assert.rejects(
+    runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: {} }),
+    (e: unknown) => e instanceof UserError && /budget/.test(e.message),
+  );
   new RunStore(runDir).close();
-  await assert.rejects(runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: { executions: 1 } }), (e: unknown) => e instanceof UserError && /already holds a run/.test(e.message));
+  await assert.rejects(
+    runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: { executions: 1 } }),
+    (e: unknown) => e instanceof UserError && /already holds a run/.test(e.message),
+  );
 });
 
 test("an interrupted baseline starts again only when asked; a finished one is never overwritten", async () => {
@@ -114,9 +168,24 @@ test("an interrupted baseline starts again only when asked; a finished one is ne
   store.startRollout({ taskId: TASK, kind: "scratch", parentId: null, policyVersion: 0, actionJson: "{}", startedAt: 0 });
   store.close();
   const sampler = new ScriptedSampler(() => constantProgram("mean", 0.5));
-  const opts = { method: "aide" as const, taskIds: [TASK], dataDir, runDir, budget: { executions: 1 }, executors: 1, timeoutSec: 20, sampler };
-  await assert.rejects(runBaseline(opts), (e: unknown) => e instanceof UserError && /interrupted run/.test(e.message) && /--restart/.test(e.hint ?? ""));
-  await assert.rejects(runBaseline({ ...opts, method: "random", restart: true }), (e: unknown) => e instanceof UserError && /method 'aide'/.test(e.message));
+  const opts = {
+    method: "aide" as const,
+    taskIds: [TASK],
+    dataDir,
+    runDir,
+    budget: { executions: 1 },
+    executors: 1,
+    timeoutSec: 20,
+    sampler,
+  };
+  await assert.rejects(
+    runBaseline(opts),
+    (e: unknown) => e instanceof UserError && /interrupted run/.test(e.message) && /--restart/.test(e.hint ?? ""),
+  );
+  await assert.rejects(
+    runBaseline({ ...opts, method: "random", restart: true }),
+    (e: unknown) => e instanceof UserError && /method 'aide'/.test(e.message),
+  );
   const result = await runBaseline({ ...opts, restart: true });
   const { rows } = readRun(runDir);
   assert.equal(rows.length, 1, "the interrupted run's rollout is gone");

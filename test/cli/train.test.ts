@@ -18,7 +18,20 @@ function mlerl(args: string[]) {
 
 test("simulated training: JSON summary, duration weights recorded per update, and a resume that continues the budget", () => {
   const runDir = join(root, "sim");
-  const r = mlerl(["train", "--executor", "simulate", "--rollouts", "600", "--executors", "32", "--batch", "32", "--run-dir", runDir, "--json"]);
+  const r = mlerl([
+    "train",
+    "--executor",
+    "simulate",
+    "--rollouts",
+    "600",
+    "--executors",
+    "32",
+    "--batch",
+    "32",
+    "--run-dir",
+    runDir,
+    "--json",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout) as { rollouts: number; updates: number; executorUtilisation: number };
   assert.equal(s.rollouts, 600);
@@ -55,7 +68,20 @@ test("bad flags and unknown runs are user errors that name the fix", () => {
 
 test("a short real run of the fragment LM in the sandbox trains, records every rollout and checkpoints", () => {
   const runDir = join(root, "real");
-  const r = mlerl(["train", "--task", "mini-leaf-classification", "--rollouts", "6", "--batch", "3", "--executors", "2", "--run-dir", runDir, "--json"]);
+  const r = mlerl([
+    "train",
+    "--task",
+    "mini-leaf-classification",
+    "--rollouts",
+    "6",
+    "--batch",
+    "3",
+    "--executors",
+    "2",
+    "--run-dir",
+    runDir,
+    "--json",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout) as { rollouts: number; updates: number; policyVersion: number };
   assert.equal(s.rollouts, 6);

@@ -19,7 +19,16 @@ test("the kept solution is the one with the better printed validation metric, ev
   // far-off constant (poor test score) and prints an excellent one.
   const sampler = new ScriptedSampler((req) => (req.kind === "scratch" ? constantProgram("mean", 0.5) : constantProgram(3.0, 0.01)));
   const out = tempDir("mlerl-eval-out-");
-  const result = await evaluatePolicy({ policy: { kind: "sampler", sampler, method: "scripted" }, taskIds: [TASK], dataDir, samples: 2, seeds: [0, 1], outDir: out, concurrency: 2, timeoutSec: 30 });
+  const result = await evaluatePolicy({
+    policy: { kind: "sampler", sampler, method: "scripted" },
+    taskIds: [TASK],
+    dataDir,
+    samples: 2,
+    seeds: [0, 1],
+    outDir: out,
+    concurrency: 2,
+    timeoutSec: 30,
+  });
 
   const onDisk = EvalResult.parse(JSON.parse(readFileSync(evalJsonPath(out), "utf8")));
   assert.deepEqual(onDisk, result);
@@ -29,14 +38,26 @@ test("the kept solution is the one with the better printed validation metric, ev
   assert.equal(task.attempts.length, 4);
   assert.equal(task.lowerIsBetter, true);
 
-  const details = readFileSync(join(out, "eval", "attempts.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as {
-    seed: number; sample: number; selection: string;
-    scratch: { testScore: number; validationMetric: number }; improve: { testScore: number; validationMetric: number };
-  });
+  const details = readFileSync(join(out, "eval", "attempts.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          seed: number;
+          sample: number;
+          selection: string;
+          scratch: { testScore: number; validationMetric: number };
+          improve: { testScore: number; validationMetric: number };
+        },
+    );
   assert.equal(details.length, 4);
   for (const d of details) {
     // The precondition of the test, measured by the real grader: scratch really has the better test score.
-    assert.ok(d.scratch.testScore < d.improve.testScore, `scratch ${d.scratch.testScore} should beat improve ${d.improve.testScore} on the test set`);
+    assert.ok(
+      d.scratch.testScore < d.improve.testScore,
+      `scratch ${d.scratch.testScore} should beat improve ${d.improve.testScore} on the test set`,
+    );
     assert.equal(d.scratch.validationMetric, 0.5);
     assert.equal(d.improve.validationMetric, 0.01);
     assert.equal(d.selection, "improve");
@@ -69,8 +90,21 @@ test("the kept solution is the one with the better printed validation metric, ev
 test("evaluating a training run loads its latest checkpoint and writes eval.json into the run dir", async () => {
   const runDir = tempDir("mlerl-eval-run-");
   const config = TrainConfig.parse({
-    tasks: [TASK], policy: "fragment", executor: "sandbox", executors: 1, batchSize: 1, maxStaleness: 0, improveProb: 0.5,
-    durationAware: false, instrumentation: true, normalizeAdvantages: true, seed: 3, learningRate: 0.01, loss: "ppo", clip: 0.2, timeoutSec: 20,
+    tasks: [TASK],
+    policy: "fragment",
+    executor: "sandbox",
+    executors: 1,
+    batchSize: 1,
+    maxStaleness: 0,
+    improveProb: 0.5,
+    durationAware: false,
+    instrumentation: true,
+    normalizeAdvantages: true,
+    seed: 3,
+    learningRate: 0.01,
+    loss: "ppo",
+    clip: 0.2,
+    timeoutSec: 20,
   });
   const store = new RunStore(runDir);
   const ckpt = join(runDir, "checkpoints", "v000001");
@@ -85,7 +119,14 @@ test("evaluating a training run loads its latest checkpoint and writes eval.json
     policy.dispose();
     store.close();
   }
-  const result = await evaluatePolicy({ policy: { kind: "run", runDir }, taskIds: [TASK], dataDir, samples: 1, seeds: [0], concurrency: 1 });
+  const result = await evaluatePolicy({
+    policy: { kind: "run", runDir },
+    taskIds: [TASK],
+    dataDir,
+    samples: 1,
+    seeds: [0],
+    concurrency: 1,
+  });
   assert.deepEqual(EvalResult.parse(JSON.parse(readFileSync(join(runDir, "eval.json"), "utf8"))), result);
   assert.equal(result.method, "rl-no-duration");
   assert.deepEqual(result.source, { runDir, checkpoint: ckpt });
@@ -117,13 +158,21 @@ test("the same checkpoint, seed and sample give the same programs; sampling seed
   assert.equal(programs[0], programs[1]);
   assert.match(programs[0]!, /import/);
   const seeds = new Set<number>();
-  for (const task of [TASK, "mini-leaf-classification"]) for (let s = 0; s < 5; s++) for (let n = 0; n < 10; n++) for (const k of ["scratch", "improve"] as const) seeds.add(samplingSeed(task, s, n, k));
+  for (const task of [TASK, "mini-leaf-classification"])
+    for (let s = 0; s < 5; s++)
+      for (let n = 0; n < 10; n++) for (const k of ["scratch", "improve"] as const) seeds.add(samplingSeed(task, s, n, k));
   assert.equal(seeds.size, 2 * 5 * 10 * 2);
 });
 
 test("user mistakes: a dir that is not a run, no output dir for an untrained policy", async () => {
   const notRun = tempDir("mlerl-eval-notrun-");
-  await assert.rejects(evaluatePolicy({ policy: { kind: "run", runDir: notRun }, taskIds: [TASK], dataDir }), (e: unknown) => e instanceof UserError && /no run\.sqlite/.test(e.message));
-  await assert.rejects(evaluatePolicy({ policy: { kind: "untrained" }, taskIds: [TASK], dataDir }), (e: unknown) => e instanceof UserError && /--out/.test(e.hint ?? ""));
+  await assert.rejects(
+    evaluatePolicy({ policy: { kind: "run", runDir: notRun }, taskIds: [TASK], dataDir }),
+    (e: unknown) => e instanceof UserError && /no run\.sqlite/.test(e.message),
+  );
+  await assert.rejects(
+    evaluatePolicy({ policy: { kind: "untrained" }, taskIds: [TASK], dataDir }),
+    (e: unknown) => e instanceof UserError && /--out/.test(e.hint ?? ""),
+  );
   await assert.rejects(evaluatePolicy({ policy: { kind: "untrained" }, taskIds: [], dataDir, outDir: notRun }), UserError);
 });

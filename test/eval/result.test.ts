@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EvalResult, bestByValidation, medalOf, meanStd, summarizeAttempts, taskResult, type EvalAttempt } from "../../src/eval/result.js";
 
-const at = (seed: number, sample: number, valid: boolean, testScore: number | null, validationMetric: number | null, medal: EvalAttempt["medal"] = null): EvalAttempt => ({
+const at = (
+  seed: number,
+  sample: number,
+  valid: boolean,
+  testScore: number | null,
+  validationMetric: number | null,
+  medal: EvalAttempt["medal"] = null,
+): EvalAttempt => ({
   seed,
   sample,
   selected: "scratch",
@@ -46,7 +53,13 @@ test("ties in validation metric keep the earlier sample; no eligible attempt giv
   assert.equal(bestByValidation(tie, false)?.sample, 0);
   assert.equal(bestByValidation([at(0, 0, true, 0.9, null), at(0, 1, false, null, 0.3)], false), null);
   const none = summarizeAttempts([at(0, 0, false, null, null)], true);
-  assert.deepEqual(none, { mean: null, std: null, validRate: 0, medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 }, bestOfN: { mean: null, std: null } });
+  assert.deepEqual(none, {
+    mean: null,
+    std: null,
+    validRate: 0,
+    medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 },
+    bestOfN: { mean: null, std: null },
+  });
 });
 
 test("meanStd: one value has std 0, none has nulls", () => {
@@ -71,8 +84,25 @@ test("medalOf follows MLE-bench: inclusive thresholds, exclusive medals, both di
 
 test("the eval.json schema accepts a built result and rejects a malformed one", () => {
   const task = taskResult({ taskId: "t", metric: "roc_auc", lowerIsBetter: false, thresholds: null }, [...ATTEMPTS].reverse());
-  assert.deepEqual(task.attempts.map((a) => [a.seed, a.sample]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]);
-  const ok = { kind: "eval", method: "rl", source: { runDir: "/r", checkpoint: null }, samples: 3, seeds: [0, 1], createdAt: new Date().toISOString(), tasks: [task] };
+  assert.deepEqual(
+    task.attempts.map((a) => [a.seed, a.sample]),
+    [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+    ],
+  );
+  const ok = {
+    kind: "eval",
+    method: "rl",
+    source: { runDir: "/r", checkpoint: null },
+    samples: 3,
+    seeds: [0, 1],
+    createdAt: new Date().toISOString(),
+    tasks: [task],
+  };
   assert.equal(EvalResult.safeParse(ok).success, true);
   assert.equal(EvalResult.safeParse({ ...ok, kind: "train" }).success, false);
   assert.equal(EvalResult.safeParse({ ...ok, tasks: [{ ...task, validRate: 2 }] }).success, false);

@@ -10,7 +10,14 @@ import { RunStore } from "../../src/store/run-store.js";
 import { EvalResult } from "../../src/eval/result.js";
 
 const variants = Object.keys(METHOD_VARIANTS) as MethodVariant[];
-const simBase = { executor: "simulate" as const, policy: "bandit" as const, learningRate: 0.3, executors: 16, batchSize: 8, simModel: DEFAULT_SIM_MODEL };
+const simBase = {
+  executor: "simulate" as const,
+  policy: "bandit" as const,
+  learningRate: 0.3,
+  executors: 16,
+  batchSize: 8,
+  simModel: DEFAULT_SIM_MODEL,
+};
 
 test("the plan has every variant × seed, each with exactly its own idea switched off and the same budget", () => {
   const plan = ablationPlan({ outDir: "/x", tasks: ["simulated"], seeds: 3, variants, budget: { rollouts: 50 }, base: simBase });
@@ -22,7 +29,11 @@ test("the plan has every variant × seed, each with exactly its own idea switche
     assert.equal(p.config.seed, p.seed);
     assert.equal(p.runDir, join("/x", p.variant, `seed-${p.seed}`));
   }
-  assert.deepEqual(plan.slice(0, 4).map((p) => p.seed), [0, 0, 0, 0], "seeds are interleaved, so a study cut short stays balanced");
+  assert.deepEqual(
+    plan.slice(0, 4).map((p) => p.seed),
+    [0, 0, 0, 0],
+    "seeds are interleaved, so a study cut short stays balanced",
+  );
 });
 
 function fakeEval(item: AblationPlanItem, store: RunStore): EvalResult {
@@ -30,14 +41,39 @@ function fakeEval(item: AblationPlanItem, store: RunStore): EvalResult {
   const rewards = store.rollouts().map((r) => r.reward ?? 0);
   const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
   return EvalResult.parse({
-    kind: "eval", method: item.variant, source: { runDir: item.runDir, checkpoint: null }, samples: 1, seeds: [item.seed], createdAt: new Date(0).toISOString(),
-    tasks: [{ taskId: "simulated", metric: "reward", lowerIsBetter: false, thresholds: null, attempts: [], mean, std: 0, validRate: 1, medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 }, bestOfN: { mean, std: 0 } }],
+    kind: "eval",
+    method: item.variant,
+    source: { runDir: item.runDir, checkpoint: null },
+    samples: 1,
+    seeds: [item.seed],
+    createdAt: new Date(0).toISOString(),
+    tasks: [
+      {
+        taskId: "simulated",
+        metric: "reward",
+        lowerIsBetter: false,
+        thresholds: null,
+        attempts: [],
+        mean,
+        std: 0,
+        validRate: 1,
+        medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 },
+        bestOfN: { mean, std: 0 },
+      },
+    ],
   });
 }
 
 test("an interrupted study resumes: finished runs are not trained again, the cut run continues to its budget", async () => {
   const outDir = mkdtempSync(join(tmpdir(), "mlerl-ablate-"));
-  const plan = ablationPlan({ outDir, tasks: ["simulated"], seeds: 1, variants: ["rl", "rl-no-duration"], budget: { rollouts: 120 }, base: simBase });
+  const plan = ablationPlan({
+    outDir,
+    tasks: ["simulated"],
+    seeds: 1,
+    variants: ["rl", "rl-no-duration"],
+    budget: { rollouts: 120 },
+    base: simBase,
+  });
   const evaluated: string[] = [];
   const evaluate = async (item: AblationPlanItem) => {
     evaluated.push(item.variant);
@@ -50,7 +86,15 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
   };
   // Abort as soon as the second run has started training.
   const ac = new AbortController();
-  const first = await runAblation({ plan, dataDir: outDir, evaluate, signal: ac.signal, log: (l) => { if (l.includes("[2/2]") && l.includes("training")) setTimeout(() => ac.abort(), 0); } });
+  const first = await runAblation({
+    plan,
+    dataDir: outDir,
+    evaluate,
+    signal: ac.signal,
+    log: (l) => {
+      if (l.includes("[2/2]") && l.includes("training")) setTimeout(() => ac.abort(), 0);
+    },
+  });
   assert.equal(runState(plan[0]!.runDir), "done");
   assert.ok(first.length >= 1);
   const s0 = new RunStore(plan[0]!.runDir);
@@ -76,8 +120,26 @@ test("the ablation table averages each seed's mean over seeds, per task and vari
   const { tableOf } = await import("../../src/experiment/ablation-table.js");
   const ev = (variant: string, seed: number, mean: number | null, validRate: number) =>
     EvalResult.parse({
-      kind: "eval", method: variant, source: { runDir: null, checkpoint: null }, samples: 1, seeds: [seed], createdAt: new Date(0).toISOString(),
-      tasks: [{ taskId: "t", metric: "auc", lowerIsBetter: false, thresholds: null, attempts: [], mean, std: 0, validRate, medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 }, bestOfN: { mean, std: 0 } }],
+      kind: "eval",
+      method: variant,
+      source: { runDir: null, checkpoint: null },
+      samples: 1,
+      seeds: [seed],
+      createdAt: new Date(0).toISOString(),
+      tasks: [
+        {
+          taskId: "t",
+          metric: "auc",
+          lowerIsBetter: false,
+          thresholds: null,
+          attempts: [],
+          mean,
+          std: 0,
+          validRate,
+          medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 },
+          bestOfN: { mean, std: 0 },
+        },
+      ],
     });
   const t = tableOf([
     { variant: "rl", eval: ev("rl", 0, 0.8, 1) },

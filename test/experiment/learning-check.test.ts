@@ -3,12 +3,25 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { learningPlan, learningTable, learningVerdict, runLearningCheck, UNTRAINED, type LearningRow } from "../../src/experiment/learning-check.js";
+import {
+  learningPlan,
+  learningTable,
+  learningVerdict,
+  runLearningCheck,
+  UNTRAINED,
+  type LearningRow,
+} from "../../src/experiment/learning-check.js";
 import { runState } from "../../src/experiment/ablate.js";
 import { DEFAULT_SIM_MODEL } from "../../src/rl/train-config.js";
 import { RunStore } from "../../src/store/run-store.js";
 
-const row = (id: number, finishedAt: number, reward: number, score: number | null): LearningRow => ({ id, finishedAt, reward, valid: score !== null, score });
+const row = (id: number, finishedAt: number, reward: number, score: number | null): LearningRow => ({
+  id,
+  finishedAt,
+  reward,
+  valid: score !== null,
+  score,
+});
 
 test("the verdict compares the first n started rollouts of each side, fifths in finishing order", () => {
   // Trained: 10 rollouts. Started 1..10; rollout 1 is slow and finishes last, so by finishing order the first
@@ -40,12 +53,18 @@ test("the verdict compares the first n started rollouts of each side, fifths in 
   assert.equal(learningVerdict([row(1, 1, 1, 0.5)], [row(2, 1, 1, 0.5)], false).bestBeats, false);
   assert.equal(learningVerdict([row(1, 1, 1, 0.5)], [row(2, 1, -10, null)], false).bestBeats, true);
   assert.equal(learningVerdict([row(1, 1, -10, null)], [row(2, 1, -10, null)], false).bestBeats, false);
-  assert.match(learningTable([{ taskId: "t", verdict: v }]), /\| t \| 10 \| -4\.85 → 4\.50 \| 0% → 100% \| 0\.9 vs 0\.58 \| yes \| yes \| yes \|/);
+  assert.match(
+    learningTable([{ taskId: "t", verdict: v }]),
+    /\| t \| 10 \| -4\.85 → 4\.50 \| 0% → 100% \| 0\.9 vs 0\.58 \| yes \| yes \| yes \|/,
+  );
 });
 
 test("the plan pairs a default run with the untrained policy on the same seed and budget", () => {
   const plan = learningPlan({ outDir: "/o", tasks: ["a", "b"], rollouts: 40, seed: 3 });
-  assert.deepEqual(plan.map((p) => `${p.taskId}/${p.kind}`), ["a/trained", "a/untrained", "b/trained", "b/untrained"]);
+  assert.deepEqual(
+    plan.map((p) => `${p.taskId}/${p.kind}`),
+    ["a/trained", "a/untrained", "b/trained", "b/untrained"],
+  );
   const [trained, untrained] = plan;
   assert.equal(trained!.config.learningRate, 0.01, "the trained side uses the defaults");
   assert.equal(untrained!.config.learningRate, UNTRAINED.learningRate);
@@ -64,7 +83,15 @@ test("a learning check runs both sides, resumes a cut one, and reads the verdict
   const plan = learningPlan({ outDir, tasks: ["simulated"], rollouts: 160, seed: 1, base: { ...base, learningRate: 0.3 } });
   // The bandit's own learning rate for the trained side; the untrained side keeps UNTRAINED's.
   const ac = new AbortController();
-  await runLearningCheck({ plan, dataDir: outDir, lowerIsBetter: () => false, signal: ac.signal, log: (l) => { if (l.includes("[2/2]") && l.includes("training")) setTimeout(() => ac.abort(), 0); } });
+  await runLearningCheck({
+    plan,
+    dataDir: outDir,
+    lowerIsBetter: () => false,
+    signal: ac.signal,
+    log: (l) => {
+      if (l.includes("[2/2]") && l.includes("training")) setTimeout(() => ac.abort(), 0);
+    },
+  });
   assert.equal(runState(plan[0]!.runDir), "done");
   assert.equal(runState(plan[1]!.runDir), "partial", "the untrained run was cut");
   const results = await runLearningCheck({ plan, dataDir: outDir, lowerIsBetter: () => false });

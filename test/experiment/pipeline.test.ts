@@ -8,15 +8,43 @@ import { EvalResult } from "../../src/eval/result.js";
 import { DEFAULT_SIM_MODEL } from "../../src/rl/train-config.js";
 import { RunStore } from "../../src/store/run-store.js";
 
-const sim = { executor: "simulate" as const, policy: "bandit" as const, tasks: ["simulated"], learningRate: 0.3, executors: 16, batchSize: 8, simModel: DEFAULT_SIM_MODEL, maxRollouts: 80, maxMinutes: undefined };
+const sim = {
+  executor: "simulate" as const,
+  policy: "bandit" as const,
+  tasks: ["simulated"],
+  learningRate: 0.3,
+  executors: 16,
+  batchSize: 8,
+  simModel: DEFAULT_SIM_MODEL,
+  maxRollouts: 80,
+  maxMinutes: undefined,
+};
 
 function evalOf(method: string, runDir: string): EvalResult {
   const store = new RunStore(runDir);
   const n = store.countFinished();
   store.close();
   return EvalResult.parse({
-    kind: "eval", method, source: { runDir, checkpoint: null }, samples: 1, seeds: [0], createdAt: new Date(0).toISOString(),
-    tasks: [{ taskId: "simulated", metric: "reward", lowerIsBetter: false, thresholds: null, attempts: [], mean: n, std: 0, validRate: 1, medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 }, bestOfN: { mean: n, std: 0 } }],
+    kind: "eval",
+    method,
+    source: { runDir, checkpoint: null },
+    samples: 1,
+    seeds: [0],
+    createdAt: new Date(0).toISOString(),
+    tasks: [
+      {
+        taskId: "simulated",
+        metric: "reward",
+        lowerIsBetter: false,
+        thresholds: null,
+        attempts: [],
+        mean: n,
+        std: 0,
+        validRate: 1,
+        medalRates: { gold: 0, silver: 0, bronze: 0, any: 0 },
+        bestOfN: { mean: n, std: 0 },
+      },
+    ],
   });
 }
 
@@ -62,7 +90,13 @@ test("a stopped pipeline continues where it stopped: finished steps are not repe
   const plan = pipelinePlan({ outDir, tasks: ["simulated"], trainMinutes: 1, evalSamples: 1, evalSeeds: 1 });
   const calls: string[] = [];
   const ac = new AbortController();
-  const first = await runPipeline({ plan, dataDir: outDir, steps: recordingSteps(calls, { step: "baseline:aide", ac }), trainOverrides: sim, signal: ac.signal });
+  const first = await runPipeline({
+    plan,
+    dataDir: outDir,
+    steps: recordingSteps(calls, { step: "baseline:aide", ac }),
+    trainOverrides: sim,
+    signal: ac.signal,
+  });
   assert.equal(first.stopped, true);
   assert.deepEqual(calls, ["evaluate", "baseline:aide"]);
   const store = new RunStore(plan.dirs.rl);
@@ -71,7 +105,11 @@ test("a stopped pipeline continues where it stopped: finished steps are not repe
 
   const second = await runPipeline({ plan, dataDir: outDir, steps: recordingSteps(calls), trainOverrides: sim });
   assert.equal(second.stopped, false);
-  assert.deepEqual(calls, ["evaluate", "baseline:aide", "baseline:random", "report:3"], "training, evaluation and the aide baseline were not run again");
+  assert.deepEqual(
+    calls,
+    ["evaluate", "baseline:aide", "baseline:random", "report:3"],
+    "training, evaluation and the aide baseline were not run again",
+  );
   assert.equal(second.rl?.tasks[0]?.mean, 80, "the evaluation read back is the one written before the stop");
   const again = new RunStore(plan.dirs.rl);
   assert.equal(again.countFinished(), 80, "the finished training run was not extended");

@@ -37,8 +37,23 @@ test("`mlerl grade --json` on an MLE-bench dir reports the score scikit-learn co
   const json = JSON.parse(out.stdout) as Record<string, unknown>;
   // MLE-bench's report fields, in its order, then ours.
   assert.deepEqual(Object.keys(json), [
-    "competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold", "any_medal", "gold_medal",
-    "silver_medal", "bronze_medal", "above_median", "submission_exists", "valid_submission", "is_lower_better", "created_at", "submission_path", "error",
+    "competition_id",
+    "score",
+    "gold_threshold",
+    "silver_threshold",
+    "bronze_threshold",
+    "median_threshold",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "above_median",
+    "submission_exists",
+    "valid_submission",
+    "is_lower_better",
+    "created_at",
+    "submission_path",
+    "error",
   ]);
   const report = GradeReport.parse(json);
   const [expected] = runPython(
@@ -57,7 +72,10 @@ print(json.dumps([round(float(roc_auc_score(a["target"], s["target"])), 5)]))
   assert.equal(report.valid_submission, true);
   assert.equal(report.is_lower_better, false);
   // No leaderboard.csv: the thresholds of reference/mlebench.md.
-  assert.deepEqual([report.gold_threshold, report.silver_threshold, report.bronze_threshold, report.median_threshold], [0.99823, 0.99822, 0.99818, 0.97267]);
+  assert.deepEqual(
+    [report.gold_threshold, report.silver_threshold, report.bronze_threshold, report.median_threshold],
+    [0.99823, 0.99822, 0.99818, 0.97267],
+  );
   assert.equal(report.any_medal, (expected as number) >= 0.99818);
   assert.equal(report.error, null);
 });
@@ -67,7 +85,10 @@ test("a leaderboard.csv in the prepared dir sets the thresholds (lower is better
   const { answers, submission, paths } = prepareCompetition(id, "test.csv", 43);
   const rng = new Rng(3);
   const scores = Array.from({ length: 130 }, () => 0.1 + rng.next()).sort((a, b) => a - b); // best (lowest) first
-  writeCsvFile(join(paths.publicDir, "leaderboard.csv"), { header: ["scoreNullable", "teamId", "score"], rows: scores.map((s, i) => [s, i, s]) });
+  writeCsvFile(join(paths.publicDir, "leaderboard.csv"), {
+    header: ["scoreNullable", "teamId", "score"],
+    rows: scores.map((s, i) => [s, i, s]),
+  });
   const out = mlerl(["grade", "--task", id, "--submission", submission, "--json"]);
   assert.equal(out.code, 0, out.stderr);
   const report = GradeReport.parse(JSON.parse(out.stdout));
@@ -85,7 +106,10 @@ print(json.dumps([round(float(log_loss(a[cols].to_numpy(), s[cols].to_numpy())),
     { submission, answers, leaderboard: join(paths.publicDir, "leaderboard.csv") },
   ) as number[];
   assert.equal(report.score, score);
-  assert.deepEqual([report.gold_threshold, report.silver_threshold, report.bronze_threshold, report.median_threshold], [gold, silver, bronze, median]);
+  assert.deepEqual(
+    [report.gold_threshold, report.silver_threshold, report.bronze_threshold, report.median_threshold],
+    [gold, silver, bronze, median],
+  );
   assert.equal(report.is_lower_better, true);
   assert.equal(report.above_median, (score as number) < (median as number));
   assert.equal(report.any_medal, (score as number) <= (bronze as number));
@@ -94,7 +118,10 @@ print(json.dumps([round(float(log_loss(a[cols].to_numpy(), s[cols].to_numpy())),
 test("an invalid submission prints the report with the error and exits 1; a bad task id is a user error", () => {
   const id = "tabular-playground-series-may-2022";
   const { pair } = prepareCompetition(id, "test.csv", 47);
-  const bad = writeCsvFile(join(dataDir, "bad.csv"), { header: pair.submission.header, rows: pair.submission.rows.map((r, i) => (i === 2 ? [r[0]!, 1.5] : r)) });
+  const bad = writeCsvFile(join(dataDir, "bad.csv"), {
+    header: pair.submission.header,
+    rows: pair.submission.rows.map((r, i) => (i === 2 ? [r[0]!, 1.5] : r)),
+  });
   const out = mlerl(["grade", "--task", id, "--submission", bad]);
   assert.equal(out.code, 1);
   assert.match(out.stdout, /^competition_id\s+tabular-playground-series-may-2022$/m);

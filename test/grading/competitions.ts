@@ -4,18 +4,90 @@ import type { CompetitionFacts, CsvData } from "./fixtures.js";
 
 /** The 12 competitions' facts (reference/mlebench.md), as a registry would declare them. */
 export const FACTS: Record<string, CompetitionFacts> = {
-  "detecting-insults-in-social-commentary": { metric: "roc_auc", lowerIsBetter: false, idColumn: "Comment", submissionColumns: ["Comment", "Insult", "Date"], answersFile: "test.csv" },
-  "learning-agency-lab-automated-essay-scoring-2": { metric: "quadratic_weighted_kappa", lowerIsBetter: false, idColumn: "essay_id", submissionColumns: ["essay_id", "score"], answersFile: "answers.csv" },
-  "random-acts-of-pizza": { metric: "roc_auc", lowerIsBetter: false, idColumn: "request_id", submissionColumns: ["request_id", "requester_received_pizza"], answersFile: "test.csv" },
-  "tweet-sentiment-extraction": { metric: "word_jaccard", lowerIsBetter: false, idColumn: "textID", submissionColumns: ["textID", "selected_text"], answersFile: "test.csv" },
-  "tabular-playground-series-may-2022": { metric: "roc_auc", lowerIsBetter: false, idColumn: "id", submissionColumns: ["id", "target"], answersFile: "test.csv" },
-  "tabular-playground-series-dec-2021": { metric: "accuracy", lowerIsBetter: false, idColumn: "Id", submissionColumns: ["Id", "Cover_Type"], answersFile: "test.csv" },
-  "us-patent-phrase-to-phrase-matching": { metric: "pearson", lowerIsBetter: false, idColumn: "id", submissionColumns: ["id", "score"], answersFile: "test.csv" },
-  "plant-pathology-2020-fgvc7": { metric: "mean_column_roc_auc", lowerIsBetter: false, idColumn: "image_id", submissionColumns: ["image_id", "healthy", "multiple_diseases", "rust", "scab"], answersFile: "test.csv" },
-  "leaf-classification": { metric: "multiclass_log_loss", lowerIsBetter: true, idColumn: "id", submissionColumns: ["id", ...leafClasses()], answersFile: "test.csv" },
-  "nomad2018-predict-transparent-conductors": { metric: "mean_column_rmsle", lowerIsBetter: true, idColumn: "id", submissionColumns: ["id", "formation_energy_ev_natom", "bandgap_energy_ev"], answersFile: "test.csv" },
-  "spooky-author-identification": { metric: "multiclass_log_loss", lowerIsBetter: true, idColumn: "id", submissionColumns: ["id", "EAP", "HPL", "MWS"], answersFile: "test.csv" },
-  "lmsys-chatbot-arena": { metric: "multiclass_log_loss", lowerIsBetter: true, idColumn: "id", submissionColumns: ["id", "winner_model_a", "winner_model_b", "winner_tie"], answersFile: "answers.csv" },
+  "detecting-insults-in-social-commentary": {
+    metric: "roc_auc",
+    lowerIsBetter: false,
+    idColumn: "Comment",
+    submissionColumns: ["Comment", "Insult", "Date"],
+    answersFile: "test.csv",
+  },
+  "learning-agency-lab-automated-essay-scoring-2": {
+    metric: "quadratic_weighted_kappa",
+    lowerIsBetter: false,
+    idColumn: "essay_id",
+    submissionColumns: ["essay_id", "score"],
+    answersFile: "answers.csv",
+  },
+  "random-acts-of-pizza": {
+    metric: "roc_auc",
+    lowerIsBetter: false,
+    idColumn: "request_id",
+    submissionColumns: ["request_id", "requester_received_pizza"],
+    answersFile: "test.csv",
+  },
+  "tweet-sentiment-extraction": {
+    metric: "word_jaccard",
+    lowerIsBetter: false,
+    idColumn: "textID",
+    submissionColumns: ["textID", "selected_text"],
+    answersFile: "test.csv",
+  },
+  "tabular-playground-series-may-2022": {
+    metric: "roc_auc",
+    lowerIsBetter: false,
+    idColumn: "id",
+    submissionColumns: ["id", "target"],
+    answersFile: "test.csv",
+  },
+  "tabular-playground-series-dec-2021": {
+    metric: "accuracy",
+    lowerIsBetter: false,
+    idColumn: "Id",
+    submissionColumns: ["Id", "Cover_Type"],
+    answersFile: "test.csv",
+  },
+  "us-patent-phrase-to-phrase-matching": {
+    metric: "pearson",
+    lowerIsBetter: false,
+    idColumn: "id",
+    submissionColumns: ["id", "score"],
+    answersFile: "test.csv",
+  },
+  "plant-pathology-2020-fgvc7": {
+    metric: "mean_column_roc_auc",
+    lowerIsBetter: false,
+    idColumn: "image_id",
+    submissionColumns: ["image_id", "healthy", "multiple_diseases", "rust", "scab"],
+    answersFile: "test.csv",
+  },
+  "leaf-classification": {
+    metric: "multiclass_log_loss",
+    lowerIsBetter: true,
+    idColumn: "id",
+    submissionColumns: ["id", ...leafClasses()],
+    answersFile: "test.csv",
+  },
+  "nomad2018-predict-transparent-conductors": {
+    metric: "mean_column_rmsle",
+    lowerIsBetter: true,
+    idColumn: "id",
+    submissionColumns: ["id", "formation_energy_ev_natom", "bandgap_energy_ev"],
+    answersFile: "test.csv",
+  },
+  "spooky-author-identification": {
+    metric: "multiclass_log_loss",
+    lowerIsBetter: true,
+    idColumn: "id",
+    submissionColumns: ["id", "EAP", "HPL", "MWS"],
+    answersFile: "test.csv",
+  },
+  "lmsys-chatbot-arena": {
+    metric: "multiclass_log_loss",
+    lowerIsBetter: true,
+    idColumn: "id",
+    submissionColumns: ["id", "winner_model_a", "winner_model_b", "winner_tie"],
+    answersFile: "answers.csv",
+  },
 };
 
 export function leafClasses(): string[] {
@@ -27,7 +99,7 @@ export interface Pair {
   submission: CsvData;
 }
 
-const WORDS = ["good", "Bad", "day", "so", "sad", "it's", "ok!", "love", "this", "NOT", "happy", "naïve", "😀", "well,", "\"quoted\""];
+const WORDS = ["good", "Bad", "day", "so", "sad", "it's", "ok!", "love", "this", "NOT", "happy", "naïve", "😀", "well,", '"quoted"'];
 
 function softmaxRow(rng: Rng, k: number, hot: number, sharp: number): number[] {
   const logits = Array.from({ length: k }, (_, j) => rng.normal() + (j === hot ? sharp : 0));
@@ -51,27 +123,51 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
   const p = () => Number(rng.next().toFixed(rng.pick([1, 2, 17])));
   switch (competition) {
     case "detecting-insults-in-social-commentary": {
-      const comments = Array.from({ length: n }, (_, i) => `"${rng.pick(WORDS)}, ${rng.pick(WORDS)}\\n${i % 9 === 0 ? "line\nbreak" : ""} #${i}"`);
+      const comments = Array.from(
+        { length: n },
+        (_, i) => `"${rng.pick(WORDS)}, ${rng.pick(WORDS)}\\n${i % 9 === 0 ? "line\nbreak" : ""} #${i}"`,
+      );
       comments[3] = comments[5] as string; // duplicate comments exist in the real data
       const y = comments.map((_, i) => (i % 3 === 0 ? 1 : 0));
       y[3] = 1;
       y[5] = 0;
-      const answers = { header: ["Insult", "Date", "Comment", "Usage"], rows: comments.map((c, i) => [y[i] as number, i % 4 ? `2012061${i % 10}000000Z` : null, c, "PrivateTest"]) };
-      const submission = { header: ["Insult", "Date", "Comment"], rows: shuffled(rng, comments.map((c, i): Cell[] => [Math.min(1, p() * 0.7 + (y[i] as number) * 0.3), null, c])) };
+      const answers = {
+        header: ["Insult", "Date", "Comment", "Usage"],
+        rows: comments.map((c, i) => [y[i] as number, i % 4 ? `2012061${i % 10}000000Z` : null, c, "PrivateTest"]),
+      };
+      const submission = {
+        header: ["Insult", "Date", "Comment"],
+        rows: shuffled(
+          rng,
+          comments.map((c, i): Cell[] => [Math.min(1, p() * 0.7 + (y[i] as number) * 0.3), null, c]),
+        ),
+      };
       return { answers, submission };
     }
     case "learning-agency-lab-automated-essay-scoring-2": {
       const ids = Array.from({ length: n }, () => hexId(rng, 7));
       const truth = ids.map(() => 1 + rng.int(6));
       const answers = { header: ["essay_id", "full_text", "score"], rows: ids.map((id, i) => [id, "An essay.", truth[i] as number]) };
-      const submission = { header: ["essay_id", "score"], rows: shuffled(rng, ids.map((id, i): Cell[] => [id, Math.max(1, Math.min(6, (truth[i] as number) + rng.pick([-1, 0, 0, 1])))])) };
+      const submission = {
+        header: ["essay_id", "score"],
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, Math.max(1, Math.min(6, (truth[i] as number) + rng.pick([-1, 0, 0, 1])))]),
+        ),
+      };
       return { answers, submission };
     }
     case "random-acts-of-pizza": {
       const ids = Array.from({ length: n }, (_, i) => `t3_${hexId(rng, 5)}${i}`);
       const y = ids.map(() => rng.next() < 0.3);
       const answers = { header: ["request_id", "requester_received_pizza"], rows: ids.map((id, i) => [id, y[i] ? "True" : "False"]) };
-      const submission = { header: ["request_id", "requester_received_pizza"], rows: shuffled(rng, ids.map((id, i): Cell[] => [id, y[i] ? Math.min(1, p() + 0.2) : p()])) };
+      const submission = {
+        header: ["request_id", "requester_received_pizza"],
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, y[i] ? Math.min(1, p() + 0.2) : p()]),
+        ),
+      };
       return { answers, submission };
     }
     case "tweet-sentiment-extraction": {
@@ -79,29 +175,59 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
       const sentence = () => Array.from({ length: 1 + rng.int(5) }, () => rng.pick(WORDS)).join(rng.pick([" ", "  ", " \t"]));
       const truth = ids.map(sentence);
       const pred = truth.map((t, i) => (i % 7 === 0 ? "" : i % 2 ? t.toUpperCase() : sentence()));
-      const answers = { header: ["textID", "text", "selected_text", "sentiment"], rows: ids.map((id, i) => [id, `${truth[i]} and more`, truth[i] as string, "neutral"]) };
-      const submission = { header: ["textID", "selected_text"], rows: shuffled(rng, ids.map((id, i): Cell[] => [id, pred[i] as string])) };
+      const answers = {
+        header: ["textID", "text", "selected_text", "sentiment"],
+        rows: ids.map((id, i) => [id, `${truth[i]} and more`, truth[i] as string, "neutral"]),
+      };
+      const submission = {
+        header: ["textID", "selected_text"],
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, pred[i] as string]),
+        ),
+      };
       return { answers, submission };
     }
     case "tabular-playground-series-may-2022": {
       const ids = Array.from({ length: n }, (_, i) => 900000 + i);
       const y = ids.map(() => (rng.next() < 0.5 ? 1 : 0));
       const answers = { header: ["id", "target"], rows: ids.map((id, i) => [id, y[i] as number]) };
-      const submission = { header: ["id", "target"], rows: shuffled(rng, ids.map((id, i): Cell[] => [id, Number((0.4 * p() + 0.6 * (y[i] as number) * rng.next()).toFixed(2))])) };
+      const submission = {
+        header: ["id", "target"],
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, Number((0.4 * p() + 0.6 * (y[i] as number) * rng.next()).toFixed(2))]),
+        ),
+      };
       return { answers, submission };
     }
     case "tabular-playground-series-dec-2021": {
       const ids = Array.from({ length: n }, (_, i) => 4000000 + i * 3);
       const y = ids.map(() => 1 + rng.int(7));
       const answers = { header: ["Id", "Cover_Type"], rows: ids.map((id, i) => [id, y[i] as number]) };
-      const submission = { header: ["Id", "Cover_Type"], rows: shuffled(rng, ids.map((id, i): Cell[] => [id, rng.next() < 0.7 ? (y[i] as number) : 1 + rng.int(7)])) };
+      const submission = {
+        header: ["Id", "Cover_Type"],
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, rng.next() < 0.7 ? (y[i] as number) : 1 + rng.int(7)]),
+        ),
+      };
       return { answers, submission };
     }
     case "us-patent-phrase-to-phrase-matching": {
       const ids = Array.from({ length: n }, () => hexId(rng, 16));
       const y = ids.map(() => rng.pick([0, 0.25, 0.5, 0.75, 1]));
-      const answers = { header: ["id", "anchor", "target", "context", "score"], rows: ids.map((id, i) => [id, "abatement", "act of abating", "A47", y[i] as number]) };
-      const submission = { header: ["id", "score"], rows: shuffled(rng, ids.map((id, i): Cell[] => [id, (y[i] as number) * 0.8 + rng.normal() * 0.2])) };
+      const answers = {
+        header: ["id", "anchor", "target", "context", "score"],
+        rows: ids.map((id, i) => [id, "abatement", "act of abating", "A47", y[i] as number]),
+      };
+      const submission = {
+        header: ["id", "score"],
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, (y[i] as number) * 0.8 + rng.normal() * 0.2]),
+        ),
+      };
       return { answers, submission };
     }
     case "plant-pathology-2020-fgvc7": {
@@ -112,7 +238,10 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
       // Scores need not be probabilities here: no [0, 1] check for this competition.
       const submission = {
         header: ["image_id", "scab", "rust", "multiple_diseases", "healthy"],
-        rows: shuffled(rng, ids.map((id, i): Cell[] => [id, ...[3, 2, 1, 0].map((j) => rng.normal() + (j === y[i] ? 1.5 : 0))])),
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, ...[3, 2, 1, 0].map((j) => rng.normal() + (j === y[i] ? 1.5 : 0))]),
+        ),
       };
       return { answers, submission };
     }
@@ -124,11 +253,14 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
       const order = rng.shuffle(classes.map((_, j) => j));
       const submission = {
         header: ["id", ...order.map((j) => classes[j] as string)],
-        rows: shuffled(rng, ids.map((id, i): Cell[] => {
-          const probs = softmaxRow(rng, 99, y[i] as number, 3);
-          if (i === 0) probs.fill(0).splice(y[i] as number, 1, 1); // a confident row: exercises the clipping
-          return [id, ...order.map((j) => probs[j] as number)];
-        })),
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => {
+            const probs = softmaxRow(rng, 99, y[i] as number, 3);
+            if (i === 0) probs.fill(0).splice(y[i] as number, 1, 1); // a confident row: exercises the clipping
+            return [id, ...order.map((j) => probs[j] as number)];
+          }),
+        ),
       };
       return { answers, submission };
     }
@@ -136,10 +268,17 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
       const ids = Array.from({ length: n }, (_, i) => i + 1);
       const fe = ids.map(() => Math.abs(rng.normal()) * 0.1);
       const bg = ids.map(() => Math.abs(rng.normal()) * 2 + 0.5);
-      const answers = { header: ["id", "formation_energy_ev_natom", "bandgap_energy_ev"], rows: ids.map((id, i) => [id, fe[i] as number, bg[i] as number]) };
+      const answers = {
+        header: ["id", "formation_energy_ev_natom", "bandgap_energy_ev"],
+        rows: ids.map((id, i) => [id, fe[i] as number, bg[i] as number]),
+      };
       const submission = {
         header: ["id", "formation_energy_ev_natom", "bandgap_energy_ev"],
-        rows: ids.map((id, i): Cell[] => [id, i % 10 === 0 ? 0 : Math.abs((fe[i] as number) + rng.normal() * 0.02), Math.abs((bg[i] as number) + rng.normal() * 0.2)]),
+        rows: ids.map((id, i): Cell[] => [
+          id,
+          i % 10 === 0 ? 0 : Math.abs((fe[i] as number) + rng.normal() * 0.02),
+          Math.abs((bg[i] as number) + rng.normal() * 0.2),
+        ]),
       };
       return { answers, submission };
     }
@@ -151,10 +290,13 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
       const answers = { header: ["id", ...authors], rows: unique.map((id, i) => [id, ...authors.map((_, j) => (j === y[i] ? 1 : 0))]) };
       const submission = {
         header: ["id", ...authors],
-        rows: shuffled(rng, unique.map((id, i): Cell[] => {
-          const probs = softmaxRow(rng, 3, y[i] as number, 1).map((v) => Number(v.toFixed(6))); // rounded: sums off by ~1e-6
-          return [id, ...probs];
-        })),
+        rows: shuffled(
+          rng,
+          unique.map((id, i): Cell[] => {
+            const probs = softmaxRow(rng, 3, y[i] as number, 1).map((v) => Number(v.toFixed(6))); // rounded: sums off by ~1e-6
+            return [id, ...probs];
+          }),
+        ),
       };
       return { answers, submission };
     }
@@ -168,7 +310,10 @@ export function validPair(competition: string, seed: number, n = 60): Pair {
       };
       const submission = {
         header: ["id", ...classes],
-        rows: shuffled(rng, ids.map((id, i): Cell[] => [id, ...softmaxRow(rng, 3, y[i] as number, 0.7).map((v) => Number(v.toFixed(8)))])),
+        rows: shuffled(
+          rng,
+          ids.map((id, i): Cell[] => [id, ...softmaxRow(rng, 3, y[i] as number, 0.7).map((v) => Number(v.toFixed(8)))]),
+        ),
       };
       return { answers, submission };
     }

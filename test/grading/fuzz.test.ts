@@ -47,7 +47,8 @@ const MUTATIONS: Mutation[] = [
 test("randomly damaged submissions get MLE-bench's verdict and score", (t) => {
   const rng = new Rng(2024);
   const dataDir = makeDataDir();
-  const cases: { competition: string; submission: string; answers: string; valid: boolean; score: number | null; error: string | null }[] = [];
+  const cases: { competition: string; submission: string; answers: string; valid: boolean; score: number | null; error: string | null }[] =
+    [];
   for (const competition of COMPETITIONS) {
     const facts = FACTS[competition]!;
     const paths = taskPaths(dataDir, competition);
@@ -63,10 +64,10 @@ test("randomly damaged submissions get MLE-bench's verdict and score", (t) => {
       cases.push({ competition, submission, answers, valid: report.valid_submission, score: report.score, error: report.error });
     }
   }
-  const verdicts = runPython(FUZZ_REFERENCE, cases.map(({ competition, submission, answers }) => ({ competition, submission, answers }))) as (
-    | { valid: true; score: unknown }
-    | { valid: false; why: string }
-  )[];
+  const verdicts = runPython(
+    FUZZ_REFERENCE,
+    cases.map(({ competition, submission, answers }) => ({ competition, submission, answers })),
+  ) as ({ valid: true; score: unknown } | { valid: false; why: string })[];
   let valid = 0;
   cases.forEach((c, i) => {
     const v = verdicts[i]!;

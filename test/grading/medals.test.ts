@@ -9,9 +9,27 @@ import { makeDataDir, makeSpec, taskPaths, writeCsvFile } from "./fixtures.js";
 
 test("medals: inclusive thresholds, exclusive medals, strict above_median, both directions", () => {
   const higher = { gold: 0.9, silver: 0.8, bronze: 0.7, median: 0.6 };
-  assert.deepEqual(medalsFor(0.9, higher, false), { gold_medal: true, silver_medal: false, bronze_medal: false, any_medal: true, above_median: true });
-  assert.deepEqual(medalsFor(0.85, higher, false), { gold_medal: false, silver_medal: true, bronze_medal: false, any_medal: true, above_median: true });
-  assert.deepEqual(medalsFor(0.7, higher, false), { gold_medal: false, silver_medal: false, bronze_medal: true, any_medal: true, above_median: true });
+  assert.deepEqual(medalsFor(0.9, higher, false), {
+    gold_medal: true,
+    silver_medal: false,
+    bronze_medal: false,
+    any_medal: true,
+    above_median: true,
+  });
+  assert.deepEqual(medalsFor(0.85, higher, false), {
+    gold_medal: false,
+    silver_medal: true,
+    bronze_medal: false,
+    any_medal: true,
+    above_median: true,
+  });
+  assert.deepEqual(medalsFor(0.7, higher, false), {
+    gold_medal: false,
+    silver_medal: false,
+    bronze_medal: true,
+    any_medal: true,
+    above_median: true,
+  });
   assert.equal(medalsFor(0.6, higher, false).above_median, false, "equal to the median is not above it");
   assert.equal(medalsFor(0.65, higher, false).any_medal, false);
   const lower = { gold: 0.1, silver: 0.2, bronze: 0.3, median: 0.4 };
@@ -23,7 +41,13 @@ test("medals: inclusive thresholds, exclusive medals, strict above_median, both 
   assert.equal(medalsFor(null, lower, true).any_medal, false);
   assert.equal(medalsFor(0.05, undefined, true).gold_medal, false);
   // Equal thresholds (leaf's gold = 0): gold wins and the others stay false.
-  assert.deepEqual(medalsFor(0, { gold: 0, silver: 0, bronze: 0, median: 0.1 }, true), { gold_medal: true, silver_medal: false, bronze_medal: false, any_medal: true, above_median: true });
+  assert.deepEqual(medalsFor(0, { gold: 0, silver: 0, bronze: 0, median: 0.1 }, true), {
+    gold_medal: true,
+    silver_medal: false,
+    bronze_medal: false,
+    any_medal: true,
+    above_median: true,
+  });
 });
 
 test("a report carries the spec's thresholds and medals exactly at a threshold; absent thresholds are null", () => {
@@ -88,7 +112,11 @@ print(json.dumps(enc(out)))
   boards.forEach((scores, i) => {
     const t = thresholdsFromLeaderboard(scores);
     const [g, s, b, m, lower] = expected[i]!;
-    assert.deepEqual([t.gold, t.silver, t.bronze, t.median, t.isLowerBetter], [g, s, b, decodeNumber(m), lower], `leaderboard of ${scores.length}`);
+    assert.deepEqual(
+      [t.gold, t.silver, t.bronze, t.median, t.isLowerBetter],
+      [g, s, b, decodeNumber(m), lower],
+      `leaderboard of ${scores.length}`,
+    );
   });
   assert.throws(() => thresholdsFromLeaderboard([]), RangeError);
 });

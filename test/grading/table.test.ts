@@ -23,7 +23,24 @@ test("cells, missing values and column types are read as pandas reads them, numb
   const n = 400;
   const columns: Record<string, (i: number) => string> = {
     decimals: () => randomDecimal(rng),
-    edge_numbers: (i) => ["4.9e-324", "2.2250738585072011e-308", "1.7976931348623157e308", "1e400", "-0", "0.1000000000000000055511151231257827", " 12", "13 ", "inf", "-Infinity", "nan", "", "1.", ".5", "+3"][i % 15]!,
+    edge_numbers: (i) =>
+      [
+        "4.9e-324",
+        "2.2250738585072011e-308",
+        "1.7976931348623157e308",
+        "1e400",
+        "-0",
+        "0.1000000000000000055511151231257827",
+        " 12",
+        "13 ",
+        "inf",
+        "-Infinity",
+        "nan",
+        "",
+        "1.",
+        ".5",
+        "+3",
+      ][i % 15]!,
     ints_with_gaps: (i) => (i % 7 === 0 ? "" : String(i * 1000003)),
     na_words: (i) => ["#N/A", "#NA", "-NaN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "1.5"][i % 13]!,
     booleans: (i) => ["True", "false", "TRUE", "False", "", "true"][i % 6]!,
@@ -70,7 +87,11 @@ print(json.dumps(enc(out)))
       }
       assert.ok(!ours.missing[i], `${where}: pandas reads a value`);
       if (theirs.kind === "text") assert.equal(ours.raw[i], v, where);
-      else assert.ok(Object.is(ours.numbers[i], decodeNumber(v)) || ours.numbers[i] === decodeNumber(v), `${where}: ours ${ours.numbers[i]}, pandas ${String(v)}`);
+      else
+        assert.ok(
+          Object.is(ours.numbers[i], decodeNumber(v)) || ours.numbers[i] === decodeNumber(v),
+          `${where}: ours ${ours.numbers[i]}, pandas ${String(v)}`,
+        );
     });
   }
 });

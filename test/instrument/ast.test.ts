@@ -72,7 +72,16 @@ test("a straight-line solution gets every milestone after the statement that com
   assert.ok(r.code.includes(markerStatement("metric", "auc", r.nonce)), "the metric marker carries the variable");
   assert.deepEqual(r.after("print(f'validation"), ["0:metric_printed"]);
   assert.deepEqual(r.after("to_csv('/home/submission"), ["0:submission_written"]);
-  assert.deepEqual(r.milestones, ["imports", "data_loaded", "features_built", "model_defined", "model_trained", "predictions_made", "submission_written", "validation_metric"]);
+  assert.deepEqual(r.milestones, [
+    "imports",
+    "data_loaded",
+    "features_built",
+    "model_defined",
+    "model_trained",
+    "predictions_made",
+    "submission_written",
+    "validation_metric",
+  ]);
 });
 
 test("sites inside functions, loops, main blocks, try/except, with bodies and elif chains", async () => {
@@ -118,7 +127,7 @@ if __name__ == "__main__":
         preds = t.booster.predict(df)
 `;
   const r = await check(code);
-  assert.deepEqual(r.after('with open(path) as f:'), []);
+  assert.deepEqual(r.after("with open(path) as f:"), []);
   assert.deepEqual(r.after("header = f.readline()"), [], "readline is not a recognised loader");
   assert.deepEqual(r.after("return pd.read_csv(path)"), [], "nothing after a return runs");
   assert.deepEqual(r.after('df[col + "_sq"]'), ["8:features_built"]);
@@ -152,7 +161,11 @@ m.fit(a, b)
   assert.deepEqual(r.after("index_col=None"), [], "never inside a multi-line call");
   assert.deepEqual(r.after(")"), ["0:data_loaded"]);
   assert.deepEqual(r.after("n_estimators=10)"), ["0:model_defined"]);
-  assert.deepEqual(r.after("if len(df) > 0: m.fit"), [], "a one-line if body cannot take a line; a site after it would fire when the body did not run");
+  assert.deepEqual(
+    r.after("if len(df) > 0: m.fit"),
+    [],
+    "a one-line if body cannot take a line; a site after it would fire when the body did not run",
+  );
   assert.deepEqual(r.after('with open("/home/submission'), ["0:submission_written"], "a one-line with: its body always runs");
   assert.deepEqual(r.after("x = 1; preds"), ["0:predictions_made"], "after the whole line of semicolon-joined statements");
   assert.deepEqual(r.after("m.fit(a, b)"), [], "nothing inside a string");
@@ -160,7 +173,8 @@ m.fit(a, b)
 });
 
 test("tabs, a file without final newline, and a docstring and __future__ import first", async () => {
-  const code = '"""Doc."""\nfrom __future__ import annotations\nimport json\nif True:\n\tcfg = json.load(open("/home/data/cfg.json"))\n\tprint("done", cfg)';
+  const code =
+    '"""Doc."""\nfrom __future__ import annotations\nimport json\nif True:\n\tcfg = json.load(open("/home/data/cfg.json"))\n\tprint("done", cfg)';
   const r = await check(code);
   assert.deepEqual(r.after("import json"), ["0:imports"]);
   assert.deepEqual(r.after("cfg = json.load"), ["1:data_loaded"]);
@@ -209,7 +223,10 @@ test("the structural check rejects marker lines that are not statements of their
   const insideCall = `x = foo(\n${m("    ", "imports")}    1,\n)\ns = '''\ntext\n'''\n`;
   const insideString = `x = foo(\n    1,\n)\ns = '''\n${m("", "imports")}text\n'''\n`;
   const fine = `x = foo(\n    1,\n)\n${m("", "imports")}s = '''\ntext\n'''\n`;
-  for (const [what, text] of [["inside a call", insideCall], ["inside a string", insideString]] as const) {
+  for (const [what, text] of [
+    ["inside a call", insideCall],
+    ["inside a string", insideString],
+  ] as const) {
     assert.ok(onlyPrintsAdded(code, text, nonce), `${what}: textually only a line was added`);
     const verdict = await inst.accept(code, text, nonce);
     assert.equal(verdict.ok, false, what);

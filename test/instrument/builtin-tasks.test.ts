@@ -62,7 +62,13 @@ for (const id of BUILTIN_TASK_IDS) {
     // (the tweet baseline predicts the whole tweet, no model) also train and predict.
     const { code } = results.get(id)!;
     const fits = /\.fit\(/.test(code);
-    const expected = ["imports", "data_loaded", "submission_written", "validation_metric", ...(fits ? (["model_trained", "predictions_made"] as const) : [])] as const;
+    const expected = [
+      "imports",
+      "data_loaded",
+      "submission_written",
+      "validation_metric",
+      ...(fits ? (["model_trained", "predictions_made"] as const) : []),
+    ] as const;
     for (const m of expected) {
       assert.ok(report.milestones.includes(m), `${m} reached (got ${report.milestones.join(", ")})`);
     }

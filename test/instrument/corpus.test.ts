@@ -17,7 +17,11 @@ after(() => inst.close());
 
 function corpus(): string[] {
   const { python } = requireAgentPython();
-  const r = spawnSync(python, ["-c", "import sysconfig, sklearn, os; print(sysconfig.get_paths()['stdlib']); print(os.path.dirname(sklearn.__file__))"], { encoding: "utf8" });
+  const r = spawnSync(
+    python,
+    ["-c", "import sysconfig, sklearn, os; print(sysconfig.get_paths()['stdlib']); print(os.path.dirname(sklearn.__file__))"],
+    { encoding: "utf8" },
+  );
   const [stdlib, sklearn] = r.stdout.trim().split("\n") as [string, string];
   const pick = (dir: string, every: number) =>
     readdirSync(dir)

@@ -27,7 +27,15 @@ function assertSameBehaviour(plain: Run, launched: Run, nonce: string, what: str
   assert.deepEqual(launched.files, plain.files, `${what}: files written`);
 }
 
-const SAME = ["syntax error", "missing package", "crash while building features", "crash while predicting", "invalid submission", "valid submission", "lightgbm in functions under a main guard"];
+const SAME = [
+  "syntax error",
+  "missing package",
+  "crash while building features",
+  "crash while predicting",
+  "invalid submission",
+  "valid submission",
+  "lightgbm in functions under a main guard",
+];
 
 for (const name of SAME) {
   const p = PROGRAMS.find((x) => x.name === name)!;
@@ -42,7 +50,10 @@ for (const name of SAME) {
         // The value the program printed, read independently from its own output.
         const printed = /(?:Validation AUC:|CV AUC) ([0-9.]+)/.exec(plain.stdout);
         assert.ok(printed, "the program printed its metric");
-        assert.ok(Math.abs(report.validationMetric! - Number(printed[1])) < 1e-4, `metric ${report.validationMetric} vs printed ${printed[1]}`);
+        assert.ok(
+          Math.abs(report.validationMetric! - Number(printed[1])) < 1e-4,
+          `metric ${report.validationMetric} vs printed ${printed[1]}`,
+        );
       } else {
         assert.equal(report.validationMetric, null);
       }

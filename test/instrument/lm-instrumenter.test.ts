@@ -64,7 +64,9 @@ function lm(extra: Partial<ConstructorParameters<typeof LmInstrumenter>[0]> = {}
 }
 
 test("a faithful answer is accepted: sites come from the text, the nonce never reaches the model", async () => {
-  fake.handler = (_p, body) => ({ body: chatReply({ content: goodAnswer(programIn((body.messages as { content: string }[])[0]!.content)) }) });
+  fake.handler = (_p, body) => ({
+    body: chatReply({ content: goodAnswer(programIn((body.messages as { content: string }[])[0]!.content)) }),
+  });
   const nonce = newNonce();
   const r = await new CheckedInstrumenter(lm(), ast).instrument(PROGRAM, nonce);
   assert.equal(r.note, undefined, r.note);
@@ -89,12 +91,19 @@ test("answers that change the program, hide a marker in a statement, add nothing
   const expected = await ast.instrument(PROGRAM, nonce);
   const cases: { name: string; answer?: (program: string) => string; reason: RegExp }[] = [
     { name: "edits", answer: (p) => goodAnswer(p).replace("train.csv", "test.csv"), reason: /differs from the original at line 5/ },
-    { name: "inside a call", answer: (p) => `\`\`\`python\n${p.replace("    '/home/data/train.csv'\n", `    '/home/data/train.csv'\nprint("@@mlerl:TAG imports")\n`)}\`\`\``, reason: /lm output rejected \((?!without)/ },
+    {
+      name: "inside a call",
+      answer: (p) =>
+        `\`\`\`python\n${p.replace("    '/home/data/train.csv'\n", `    '/home/data/train.csv'\nprint("@@mlerl:TAG imports")\n`)}\`\`\``,
+      reason: /lm output rejected \((?!without)/,
+    },
     { name: "no marker", answer: (p) => `\`\`\`python\n${p}\`\`\``, reason: /failed: the model inserted no marker/ },
     { name: "garbage", answer: () => "the the the ```", reason: /differs from the original at line 1/ },
   ];
   for (const c of cases) {
-    fake.handler = (_p, body) => ({ body: chatReply({ content: c.answer!(programIn((body.messages as { content: string }[])[0]!.content)) }) });
+    fake.handler = (_p, body) => ({
+      body: chatReply({ content: c.answer!(programIn((body.messages as { content: string }[])[0]!.content)) }),
+    });
     const r = await new CheckedInstrumenter(lm(), ast).instrument(PROGRAM, nonce);
     assert.equal(r.code, expected.code, c.name);
     assert.deepEqual(r.sites, expected.sites, c.name);
@@ -113,10 +122,16 @@ test("answers that change the program, hide a marker in a statement, add nothing
 test("the placeholder becomes the nonce in marker lines only; a bad prompt file is a user error", () => {
   const nonce = newNonce();
   const text = `x = "@@mlerl:TAG imports"\nprint("@@mlerl:TAG imports")\n  print("@@mlerl:TAG metric", auc)\nprint("@@mlerl:TAG metric", f(auc))\n`;
-  assert.equal(fillTag(text, nonce), `x = "@@mlerl:TAG imports"\nprint("@@mlerl:${nonce} imports")\n  print("@@mlerl:${nonce} metric", auc)\nprint("@@mlerl:TAG metric", f(auc))\n`);
+  assert.equal(
+    fillTag(text, nonce),
+    `x = "@@mlerl:TAG imports"\nprint("@@mlerl:${nonce} imports")\n  print("@@mlerl:${nonce} metric", auc)\nprint("@@mlerl:TAG metric", f(auc))\n`,
+  );
   const dir = tempDir("mlerl-lm-prompt-");
   writeFileSync(join(dir, "p.md"), "copy this: {{program}}");
-  assert.throws(() => lm({ promptFile: join(dir, "p.md") }), (e: unknown) => e instanceof UserError && /\{\{tag\}\}/.test(e.message));
+  assert.throws(
+    () => lm({ promptFile: join(dir, "p.md") }),
+    (e: unknown) => e instanceof UserError && /\{\{tag\}\}/.test(e.message),
+  );
   assert.throws(() => lm({ promptFile: join(dir, "nope.md") }), UserError);
 });
 
@@ -126,14 +141,30 @@ test("in a real rollout the accepted LM markers fire, and a rejection is recorde
   await prepareTasks([TASK], join(root, "data"), () => {});
   const { spec, paths } = requirePrepared(TASK, join(root, "data"));
   const executor = new BwrapExecutor();
-  fake.handler = (_p, body) => ({ body: chatReply({ content: goodAnswer(programIn((body.messages as { content: string }[])[0]!.content)) }) });
-  const good = await runRollout({ executor, instrumenter: new CheckedInstrumenter(lm(), ast), spec, paths, code: PROGRAM, outDir: join(root, "good") });
+  fake.handler = (_p, body) => ({
+    body: chatReply({ content: goodAnswer(programIn((body.messages as { content: string }[])[0]!.content)) }),
+  });
+  const good = await runRollout({
+    executor,
+    instrumenter: new CheckedInstrumenter(lm(), ast),
+    spec,
+    paths,
+    code: PROGRAM,
+    outDir: join(root, "good"),
+  });
   assert.equal(good.instrumentNote, null);
   assert.deepEqual(good.reward.milestonesReached, ["imports", "data_loaded", "features_built"]);
   assert.doesNotMatch(good.agentOutput, /@@mlerl/);
 
   fake.handler = () => ({ body: chatReply({ content: "```python\nimport os\n```" }) });
-  const bad = await runRollout({ executor, instrumenter: new CheckedInstrumenter(lm(), ast), spec, paths, code: PROGRAM, outDir: join(root, "bad") });
+  const bad = await runRollout({
+    executor,
+    instrumenter: new CheckedInstrumenter(lm(), ast),
+    spec,
+    paths,
+    code: PROGRAM,
+    outDir: join(root, "bad"),
+  });
   assert.match(bad.instrumentNote ?? "", /^lm output rejected/);
   assert.ok(bad.reward.milestonesReached.includes("data_loaded"), "the AST instrumenter's markers count instead");
   const stored = JSON.parse(readFileSync(join(root, "bad", "reward.json"), "utf8")) as { instrumentNote: string };

@@ -32,7 +32,10 @@ const stdout = [
 test("genuine markers are found in order with their offsets and lines; forged ones are counted and ignored", () => {
   const r = parseMarkers(stdout, nonce);
   assert.deepEqual(r.milestones, ["imports", "data_loaded", "model_defined", "model_trained", "submission_written", "validation_metric"]);
-  assert.deepEqual(r.reached.map((h) => h.milestone), ["imports", "data_loaded", "model_defined", "model_trained", "validation_metric", "submission_written"]);
+  assert.deepEqual(
+    r.reached.map((h) => h.milestone),
+    ["imports", "data_loaded", "model_defined", "model_trained", "validation_metric", "submission_written"],
+  );
   assert.equal(r.validationMetric, 0.83, "the last readable metric wins");
   assert.equal(r.rejected, 1);
   const buf = Buffer.from(stdout);
@@ -68,12 +71,20 @@ test("stripMarkers removes exactly the genuine markers", () => {
   const stripped = stripMarkers(stdout, nonce);
   assert.ok(!stripped.includes(markerTag(nonce, "imports")));
   assert.ok(stripped.includes(`@@mlerl ${"0".repeat(32)} model_trained`), "forged text is the program's own output");
-  assert.equal(stripped, "loading data ... done\n" + `@@mlerl ${"0".repeat(32)} model_trained\n` + "fold 0 AUC: 0.81234 (best iteration 12)\nhéllo wörld ✓\nfinal CV AUC = 0.83\nno number here\nbye");
+  assert.equal(
+    stripped,
+    "loading data ... done\n" +
+      `@@mlerl ${"0".repeat(32)} model_trained\n` +
+      "fold 0 AUC: 0.81234 (best iteration 12)\nhéllo wörld ✓\nfinal CV AUC = 0.83\nno number here\nbye",
+  );
   assert.deepEqual(parseMarkers(stdout, newNonce()).milestones, [], "another execution's nonce accepts nothing");
 });
 
 test("tags are HMAC-SHA256 of the kind under the nonce, distinct per kind and per nonce", () => {
-  const expected = createHmac("sha256", Buffer.from(nonce)).update(Buffer.concat([Buffer.from("mlerl-marker"), Buffer.from([0]), Buffer.from("imports")])).digest("hex").slice(0, 32);
+  const expected = createHmac("sha256", Buffer.from(nonce))
+    .update(Buffer.concat([Buffer.from("mlerl-marker"), Buffer.from([0]), Buffer.from("imports")]))
+    .digest("hex")
+    .slice(0, 32);
   assert.equal(markerTag(nonce, "imports"), expected);
   const tags = new Set(MARKER_KINDS.map((k) => markerTag(nonce, k)));
   assert.equal(tags.size, MARKER_KINDS.length);

@@ -39,7 +39,7 @@ export function fill(code: string, data: string, sub: string): string {
 export const TRAIN_CSV = (() => {
   const rows = ["id,f_a,f_b,target"];
   let s = 7;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 120; i++) {
     const a = rnd() * 2 - 1;
     const b = rnd() * 2 - 1;
@@ -75,7 +75,8 @@ export async function runProgram(
   const prepared = prepareDir();
   const { dir, sub } = prepared;
   let data = prepared.data;
-  if (opts.publicDir) data = opts.publicDir; // a prepared task's public files, read in place
+  if (opts.publicDir)
+    data = opts.publicDir; // a prepared task's public files, read in place
   else {
     writeFileSync(join(data, "train.csv"), TRAIN_CSV);
     writeFileSync(join(data, "test.csv"), TEST_CSV);
@@ -97,14 +98,17 @@ export async function runProgram(
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  }, (opts.timeoutSec ?? 60) * 1000);
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    },
+    (opts.timeoutSec ?? 60) * 1000,
+  );
   const exitCode = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
   clearTimeout(timer);
   const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
@@ -115,7 +119,15 @@ export async function runProgram(
   delete files["data/test.csv"];
   // Paths in outputs name the temp dir; make runs comparable.
   const norm = (s: string) => s.replaceAll(dir, "<DIR>").replaceAll(data, "<DATA>");
-  return { stdout: norm(stdout), stderr: norm(stderr), exitCode, timedOut, wallSec, files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, norm(v)])), dir };
+  return {
+    stdout: norm(stdout),
+    stderr: norm(stderr),
+    exitCode,
+    timedOut,
+    wallSec,
+    files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, norm(v)])),
+    dir,
+  };
 }
 
 export function cleanup(run: Run): void {

@@ -39,7 +39,9 @@ test("a site before the first line and several after a last line without newline
   ];
   const out = renderInstrumented(original, s, nonce);
   assert.ok(out.startsWith(markerStatement("imports", null, nonce)));
-  assert.ok(out.endsWith(`print(f())\n${markerStatement("predictions_made", null, nonce)}\n${markerStatement("submission_written", null, nonce)}`));
+  assert.ok(
+    out.endsWith(`print(f())\n${markerStatement("predictions_made", null, nonce)}\n${markerStatement("submission_written", null, nonce)}`),
+  );
   assert.deepEqual(checkInstrumented(original, out, nonce), { ok: true, sites: s });
 });
 
@@ -55,7 +57,10 @@ test("any change other than added marker lines is rejected", () => {
     ["marker whose value is a call", good.replace(`metric", x)`, `metric", g())`)],
     ["marker of an unknown kind", good.replace("predictions_made", "everything")],
     ["trailing space on an original line", good.replace("return x\n", "return x \n")],
-    ["marker with code after it", good.replace(`${markerStatement("imports", null, nonce)}\n`, `${markerStatement("imports", null, nonce)}; import sys\n`)],
+    [
+      "marker with code after it",
+      good.replace(`${markerStatement("imports", null, nonce)}\n`, `${markerStatement("imports", null, nonce)}; import sys\n`),
+    ],
   ];
   for (const [what, text] of mutations) {
     assert.notEqual(text, good, `mutation "${what}" did not apply`);

@@ -110,7 +110,14 @@ for (let c = 0; c < 60; c++) {
   add("rmsle", [t1, p1], rmsle(t1, p1));
   const t2 = Array.from({ length: n }, gen);
   const p2 = t2.map((v) => Math.abs(v * (1 + rng.normal() * 0.1)));
-  add("mean_rmsle", [[t1, t2], [p1, p2]], meanColumnRmsle([t1, t2], [p1, p2]));
+  add(
+    "mean_rmsle",
+    [
+      [t1, t2],
+      [p1, p2],
+    ],
+    meanColumnRmsle([t1, t2], [p1, p2]),
+  );
 }
 
 // --- quadratic weighted kappa: labels 1-6, missing labels, out-of-range predictions, undefined cases
@@ -214,14 +221,13 @@ test("every metric agrees with scikit-learn / scipy on random, tied and extreme 
   for (const metric of ["roc_auc", "log_loss", "qwk", "pearson", "jaccard"]) {
     assert.ok((undefinedCases.get(metric) ?? 0) > 0, `${metric}: the undefined (NaN) case was exercised`);
   }
-  t.diagnostic(`${ours.length} cases, ${definedCases} defined; max |ours - reference| by metric: ${[...worst].map(([m, d]) => `${m} ${d.toExponential(2)}`).join(", ")}`);
+  t.diagnostic(
+    `${ours.length} cases, ${definedCases} defined; max |ours - reference| by metric: ${[...worst].map(([m, d]) => `${m} ${d.toExponential(2)}`).join(", ")}`,
+  );
 });
 
 test("the word splitter treats exactly Python's str.isspace() characters as whitespace", () => {
-  const out = runPython(
-    `print(json.dumps([c for c in range(0x110000) if chr(c).isspace()]))`,
-    null,
-  ) as number[];
+  const out = runPython(`print(json.dumps([c for c in range(0x110000) if chr(c).isspace()]))`, null) as number[];
   const all = new Set(out);
   for (let c = 0; c < 0x3100; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;

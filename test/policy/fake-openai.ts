@@ -69,7 +69,15 @@ export class FakeOpenAI {
 }
 
 /** A vLLM-shaped chat reply. */
-export function chatReply(opts: { content: string; promptIds?: number[]; ids?: number[] | null; logprobs?: (number | null)[] | null; finish?: string; model?: string; adapterVersion?: number }) {
+export function chatReply(opts: {
+  content: string;
+  promptIds?: number[];
+  ids?: number[] | null;
+  logprobs?: (number | null)[] | null;
+  finish?: string;
+  model?: string;
+  adapterVersion?: number;
+}) {
   const ids = opts.ids === undefined ? [11, 12, 13] : opts.ids;
   const lps = opts.logprobs === undefined ? (ids ?? []).map((_, i) => -0.5 - i) : opts.logprobs;
   return {
@@ -92,7 +100,14 @@ export function chatReply(opts: { content: string; promptIds?: number[]; ids?: n
 }
 
 /** A vLLM-shaped completions reply (prompt ids per choice, as vLLM puts them). */
-export function completionsReply(opts: { text: string; promptIds?: number[]; ids?: number[]; logprobs?: number[]; finish?: string; model?: string }) {
+export function completionsReply(opts: {
+  text: string;
+  promptIds?: number[];
+  ids?: number[];
+  logprobs?: number[];
+  finish?: string;
+  model?: string;
+}) {
   const ids = opts.ids ?? [21, 22];
   return {
     id: "cmpl-1",
@@ -105,7 +120,12 @@ export function completionsReply(opts: { text: string; promptIds?: number[]; ids
         finish_reason: opts.finish ?? "length",
         token_ids: ids,
         prompt_token_ids: opts.promptIds ?? [5, 6, 7],
-        logprobs: { tokens: ids.map((i) => `t${i}`), token_logprobs: opts.logprobs ?? ids.map(() => -1.25), top_logprobs: null, text_offset: ids.map(() => 0) },
+        logprobs: {
+          tokens: ids.map((i) => `t${i}`),
+          token_logprobs: opts.logprobs ?? ids.map(() => -1.25),
+          top_logprobs: null,
+          text_offset: ids.map(() => 0),
+        },
       },
     ],
   };

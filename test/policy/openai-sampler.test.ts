@@ -26,7 +26,16 @@ after(async () => {
 });
 
 function sampler(extra: Partial<OpenAISamplerOptions> = {}): OpenAISampler {
-  return new OpenAISampler({ baseUrl: fake.url, model: "policy", maxTokens: 64, publicDirOf: () => publicDir, timeLimitSec: 45, backoffMs: 5, retries: 2, ...extra });
+  return new OpenAISampler({
+    baseUrl: fake.url,
+    model: "policy",
+    maxTokens: 64,
+    publicDirOf: () => publicDir,
+    timeLimitSec: 45,
+    backoffMs: 5,
+    retries: 2,
+    ...extra,
+  });
 }
 
 function reset(handler: FakeOpenAI["handler"]): void {
@@ -39,7 +48,15 @@ const PROGRAM = "import pandas as pd\nprint('validation metric: 0.5')\n";
 const ANSWER = `Plan: a baseline.\n\n\`\`\`python\n${PROGRAM}\`\`\`\n`;
 
 test("chat: the rendered prompt goes out with return_token_ids and logprobs; ids, logprobs, version and code come back", async () => {
-  reset(() => ({ body: chatReply({ content: ANSWER, promptIds: [9, 8, 7], ids: [100, 101, 102, 2], logprobs: [-0.1, -2, -0.3, -0.05], adapterVersion: 3 }) }));
+  reset(() => ({
+    body: chatReply({
+      content: ANSWER,
+      promptIds: [9, 8, 7],
+      ids: [100, 101, 102, 2],
+      logprobs: [-0.1, -2, -0.3, -0.05],
+      adapterVersion: 3,
+    }),
+  }));
   const s = sampler();
   const [c] = await s.sample([scratch], { seed: 42 });
   assert.ok(c);
@@ -70,9 +87,15 @@ test("chat: the rendered prompt goes out with return_token_ids and logprobs; ids
 });
 
 test("completions: prompt text, vLLM adapter name gives the version, a length stop is unfinished, the model follows the expected version", async () => {
-  reset(() => ({ body: completionsReply({ text: "x = 1\nprint(x)\n", model: "mlerl-v7", finish: "length", ids: [5, 6, 7], logprobs: [-1, -1.5, -3] }) }));
+  reset(() => ({
+    body: completionsReply({ text: "x = 1\nprint(x)\n", model: "mlerl-v7", finish: "length", ids: [5, 6, 7], logprobs: [-1, -1.5, -3] }),
+  }));
   let trainerVersion = 6;
-  const s = sampler({ api: "completions", model: (v) => (v === 0 ? "Qwen/Qwen2.5-3B-Instruct" : `mlerl-v${v}`), version: () => trainerVersion });
+  const s = sampler({
+    api: "completions",
+    model: (v) => (v === 0 ? "Qwen/Qwen2.5-3B-Instruct" : `mlerl-v${v}`),
+    version: () => trainerVersion,
+  });
   const [c] = await s.sample([scratch], { seed: 1 });
   assert.equal(fake.requests[0]!.path, "/v1/completions");
   assert.equal(fake.requests[0]!.body.model, "mlerl-v6");
@@ -93,7 +116,14 @@ test("improve prompts show the previous program and its output, never a reward",
   const prev: SampleRequest = {
     task,
     kind: "improve",
-    previous: { tokens: [1, 2], text: "print('old program 123')\n", stageReached: "valid", failure: "none", validationScore: 0.8125, output: "validation metric: 0.8125\n" },
+    previous: {
+      tokens: [1, 2],
+      text: "print('old program 123')\n",
+      stageReached: "valid",
+      failure: "none",
+      validationScore: 0.8125,
+      output: "validation metric: 0.8125\n",
+    },
   };
   await sampler().sample([prev], { seed: 3 });
   const content = (fake.requests[0]!.body.messages as { content: string }[])[0]!.content;
@@ -150,7 +180,11 @@ test("malformed replies: not JSON, wrong shape, no choices", async () => {
 });
 
 test("transient failures (503, 429) are retried with backoff; client errors are not", async () => {
-  reset((_p, _b, n) => (n <= 2 ? { status: n === 1 ? 503 : 429, body: { error: { type: "overloaded", message: "busy" } } } : { body: chatReply({ content: ANSWER }) }));
+  reset((_p, _b, n) =>
+    n <= 2
+      ? { status: n === 1 ? 503 : 429, body: { error: { type: "overloaded", message: "busy" } } }
+      : { body: chatReply({ content: ANSWER }) },
+  );
   const [c] = await sampler().sample([scratch], { seed: 0 });
   assert.equal(c!.text, PROGRAM);
   assert.equal(fake.requests.length, 3);
@@ -161,7 +195,10 @@ test("transient failures (503, 429) are retried with backoff; client errors are 
   assert.equal(fake.requests.length, 1);
 
   reset(() => ({ status: 500, body: { error: { type: "internal", message: "CUDA out of memory" } } }));
-  await userError(sampler({ retries: 1 }).sample([scratch], { seed: 0 }), /failed after 2 attempts: HTTP 500: internal: CUDA out of memory/);
+  await userError(
+    sampler({ retries: 1 }).sample([scratch], { seed: 0 }),
+    /failed after 2 attempts: HTTP 500: internal: CUDA out of memory/,
+  );
   assert.equal(fake.requests.length, 2);
 });
 
@@ -169,8 +206,20 @@ test("a server that is down: a user error naming the URL after the retries", asy
   const gone = await FakeOpenAI.start();
   const url = gone.url;
   await gone.close();
-  const s = new OpenAISampler({ baseUrl: `${url}/v1/`, model: "policy", maxTokens: 8, publicDirOf: () => publicDir, timeLimitSec: 45, retries: 2, backoffMs: 5 });
-  const e = await userError(s.sample([scratch], { seed: 0 }), /failed after 3 attempts: no connection \(ECONNREFUSED\)/, /running and reachable/);
+  const s = new OpenAISampler({
+    baseUrl: `${url}/v1/`,
+    model: "policy",
+    maxTokens: 8,
+    publicDirOf: () => publicDir,
+    timeLimitSec: 45,
+    retries: 2,
+    backoffMs: 5,
+  });
+  const e = await userError(
+    s.sample([scratch], { seed: 0 }),
+    /failed after 3 attempts: no connection \(ECONNREFUSED\)/,
+    /running and reachable/,
+  );
   assert.ok(e.message.startsWith(`${url}/v1/chat/completions`));
 });
 
@@ -198,9 +247,13 @@ test("base URLs with or without /v1; a bad URL is a user error; the limiter serv
   assert.throws(() => apiRoot("localhost:8000"), UserError);
   const lim = new Limiter(1);
   const order: number[] = [];
-  await Promise.all([1, 2, 3].map((i) => lim.run(async () => {
-    order.push(i);
-    await new Promise((r) => setTimeout(r, 5));
-  })));
+  await Promise.all(
+    [1, 2, 3].map((i) =>
+      lim.run(async () => {
+        order.push(i);
+        await new Promise((r) => setTimeout(r, 5));
+      }),
+    ),
+  );
   assert.deepEqual(order, [1, 2, 3]);
 });

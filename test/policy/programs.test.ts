@@ -13,21 +13,50 @@ import { prepareTasks, requirePrepared, BUILTIN_TASK_IDS } from "../../src/tasks
 // Real programs from the fragment library, run with the agent venv on the built-in tasks' generated data.
 const vocab = new Vocabulary();
 const ids = (names: string[]) => [...names.map((n) => vocab.id(n)), vocab.id("<end>")];
-const FAST_TABULAR = ["imports.full", "load.full", "features.tabular_scaled", "model.logreg", "valid.holdout", "fit.full", "predict.scores", "write.submission"];
+const FAST_TABULAR = [
+  "imports.full",
+  "load.full",
+  "features.tabular_scaled",
+  "model.logreg",
+  "valid.holdout",
+  "fit.full",
+  "predict.scores",
+  "write.submission",
+];
 const WELL_FORMED: Record<string, string[]> = {
   "mini-tabular-playground-series-may-2022": FAST_TABULAR,
   "mini-tabular-playground-series-dec-2021": FAST_TABULAR,
   "mini-nomad2018-predict-transparent-conductors": FAST_TABULAR,
   "mini-leaf-classification": FAST_TABULAR,
-  "mini-spooky-author-identification": ["imports.full", "load.full", "features.tfidf_word", "model.logreg", "valid.holdout", "fit.full", "predict.scores", "write.submission"],
-  "mini-tweet-sentiment-extraction": ["imports.full", "load.full", "features.span_words", "model.logreg", "valid.holdout", "fit.full", "predict.scores", "write.from_sample"],
+  "mini-spooky-author-identification": [
+    "imports.full",
+    "load.full",
+    "features.tfidf_word",
+    "model.logreg",
+    "valid.holdout",
+    "fit.full",
+    "predict.scores",
+    "write.submission",
+  ],
+  "mini-tweet-sentiment-extraction": [
+    "imports.full",
+    "load.full",
+    "features.span_words",
+    "model.logreg",
+    "valid.holdout",
+    "fit.full",
+    "predict.scores",
+    "write.from_sample",
+  ],
 };
 
 async function runAll<T>(items: T[], f: (x: T) => Promise<void>, k = 2): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: k }, async () => {
-    while (next < items.length) await f(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: k }, async () => {
+      while (next < items.length) await f(items[next++]!);
+    }),
+  );
 }
 
 test("a well-formed fast program per built-in task writes a valid submission and prints its validation metric", async () => {
@@ -69,15 +98,21 @@ test("misplaced or ill-fitting fragments fail at the stage they belong to", asyn
       // A classifier-only family on a regression task.
       [["imports.full", "load.full", "features.tabular", "model.naive_bayes", "fit.full", "predict.scores", "write.submission"], "fit"],
       // k-fold validation without the k-fold import.
-      [["imports.basic", "load.full", "features.tabular", "model.logreg", "valid.cv3", "fit.full", "predict.scores", "write.submission"], "valid"],
+      [
+        ["imports.basic", "load.full", "features.tabular", "model.logreg", "valid.cv3", "fit.full", "predict.scores", "write.submission"],
+        "valid",
+      ],
     ];
     const executor = new UnsandboxedExecutor();
-    await runAll(cases.map((c, i) => [c, i] as const), async ([[names, stage], i]) => {
-      const code = renderProgram(spec, vocab, ids(names));
-      const res = await executor.run({ code, publicDir: paths.publicDir, outDir: join(outRoot, `c${i}`), limits: { timeoutSec: 60 } });
-      assert.notEqual(res.exitCode, 0, `case ${i} should fail`);
-      assert.equal(failureStage(code, res.stderr.text, "program.py").stage, stage, `case ${i}: ${res.stderr.text.slice(-400)}`);
-    });
+    await runAll(
+      cases.map((c, i) => [c, i] as const),
+      async ([[names, stage], i]) => {
+        const code = renderProgram(spec, vocab, ids(names));
+        const res = await executor.run({ code, publicDir: paths.publicDir, outDir: join(outRoot, `c${i}`), limits: { timeoutSec: 60 } });
+        assert.notEqual(res.exitCode, 0, `case ${i} should fail`);
+        assert.equal(failureStage(code, res.stderr.text, "program.py").stage, stage, `case ${i}: ${res.stderr.text.slice(-400)}`);
+      },
+    );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(outRoot, { recursive: true, force: true });

@@ -53,13 +53,28 @@ test("sampling is deterministic given the init seed and the sampling seed", asyn
   const c = await FragmentPolicy.create({ seed: 4 });
   const ra = await new FragmentSampler(a).sample(requests(16), { seed: 9 });
   const rb = await new FragmentSampler(b).sample(requests(16), { seed: 9 });
-  assert.deepEqual(ra.map((x) => x.tokens), rb.map((x) => x.tokens));
-  assert.deepEqual(ra.map((x) => x.logprobs), rb.map((x) => x.logprobs));
-  assert.deepEqual(ra.map((x) => x.text), rb.map((x) => x.text));
+  assert.deepEqual(
+    ra.map((x) => x.tokens),
+    rb.map((x) => x.tokens),
+  );
+  assert.deepEqual(
+    ra.map((x) => x.logprobs),
+    rb.map((x) => x.logprobs),
+  );
+  assert.deepEqual(
+    ra.map((x) => x.text),
+    rb.map((x) => x.text),
+  );
   const other = await new FragmentSampler(a).sample(requests(16), { seed: 10 });
-  assert.notDeepEqual(other.map((x) => x.tokens), ra.map((x) => x.tokens));
+  assert.notDeepEqual(
+    other.map((x) => x.tokens),
+    ra.map((x) => x.tokens),
+  );
   const rc = await new FragmentSampler(c).sample(requests(16), { seed: 9 });
-  assert.notDeepEqual(rc.map((x) => x.logprobs), ra.map((x) => x.logprobs));
+  assert.notDeepEqual(
+    rc.map((x) => x.logprobs),
+    ra.map((x) => x.logprobs),
+  );
   for (const p of [a, b, c]) p.dispose();
 });
 
@@ -70,16 +85,28 @@ test("save -> load gives identical samples, logprobs and version", async () => {
     // Move the weights off their initial values so loading cannot pass by re-initialising from the seed.
     const trainer = new InProcessTrainer(policy);
     const first = await new FragmentSampler(policy).sample(requests(8), { seed: 1 });
-    await trainer.forwardBackward(first.map((c, i) => datumFromCompletion(c, i % 2 ? 1 : -1)), { name: "ppo" });
+    await trainer.forwardBackward(
+      first.map((c, i) => datumFromCompletion(c, i % 2 ? 1 : -1)),
+      { name: "ppo" },
+    );
     await trainer.optimStep({ learningRate: 1e-2 });
     policy.save(join(dir, "ckpt"));
     const before = await new FragmentSampler(policy).sample(requests(24), { seed: 11 });
     const { policy: loaded } = await FragmentPolicy.load(join(dir, "ckpt"));
     const after = await new FragmentSampler(loaded).sample(requests(24), { seed: 11 });
     assert.equal(loaded.version, 1);
-    assert.deepEqual(after.map((x) => x.tokens), before.map((x) => x.tokens));
-    assert.deepEqual(after.map((x) => x.logprobs), before.map((x) => x.logprobs));
-    assert.deepEqual(after.map((x) => x.version), before.map(() => 1));
+    assert.deepEqual(
+      after.map((x) => x.tokens),
+      before.map((x) => x.tokens),
+    );
+    assert.deepEqual(
+      after.map((x) => x.logprobs),
+      before.map((x) => x.logprobs),
+    );
+    assert.deepEqual(
+      after.map((x) => x.version),
+      before.map(() => 1),
+    );
     policy.dispose();
     loaded.dispose();
   } finally {
@@ -137,7 +164,8 @@ test("unconstrained sampling can misplace fragments; the grammar mask never does
   const rm = await new FragmentSampler(masked).sample(requests(64), { seed: 3 });
   const softOk = rs.filter((c) => c.finished && wellFormed(fragmentNames(soft.vocab, c.tokens))).length;
   assert.ok(softOk > 0 && softOk < 64, `soft prior: ${softOk}/64 well-formed`);
-  for (const c of rm) assert.ok(c.finished && wellFormed(fragmentNames(masked.vocab, c.tokens)), fragmentNames(masked.vocab, c.tokens).join(" "));
+  for (const c of rm)
+    assert.ok(c.finished && wellFormed(fragmentNames(masked.vocab, c.tokens)), fragmentNames(masked.vocab, c.tokens).join(" "));
   soft.dispose();
   masked.dispose();
 });
@@ -147,8 +175,19 @@ test("a task the fragments cannot serve is refused with a UserError", async () =
   const sampler = new FragmentSampler(policy);
   const base = FIXTURE_TASKS[0]!;
   const { schema: _drop, ...noSchema } = base;
-  await assert.rejects(sampler.sample([{ task: noSchema, kind: "scratch" }], { seed: 1 }), (e: unknown) => e instanceof UserError && /no data schema/.test(e.message));
-  const qwk = { ...base, id: "fx-qwk", metric: "quadratic_weighted_kappa" as const, schema: { ...base.schema!, targetKind: "ordinal" as const } };
-  await assert.rejects(sampler.sample([{ task: qwk, kind: "scratch" }], { seed: 1 }), (e: unknown) => e instanceof UserError && /quadratic_weighted_kappa/.test(e.message));
+  await assert.rejects(
+    sampler.sample([{ task: noSchema, kind: "scratch" }], { seed: 1 }),
+    (e: unknown) => e instanceof UserError && /no data schema/.test(e.message),
+  );
+  const qwk = {
+    ...base,
+    id: "fx-qwk",
+    metric: "quadratic_weighted_kappa" as const,
+    schema: { ...base.schema!, targetKind: "ordinal" as const },
+  };
+  await assert.rejects(
+    sampler.sample([{ task: qwk, kind: "scratch" }], { seed: 1 }),
+    (e: unknown) => e instanceof UserError && /quadratic_weighted_kappa/.test(e.message),
+  );
   policy.dispose();
 });

@@ -26,7 +26,15 @@ export interface FixtureRollout {
 /** Writes a run directory the way training and baselines do; `clockOffset` mimics epoch-second timestamps. */
 export function writeRun(
   dir: string,
-  opts: { method?: string; label?: string; rollouts: readonly FixtureRollout[]; updateEvery?: number; clockOffset?: number; elapsedSec?: number; config?: Record<string, unknown> },
+  opts: {
+    method?: string;
+    label?: string;
+    rollouts: readonly FixtureRollout[];
+    updateEvery?: number;
+    clockOffset?: number;
+    elapsedSec?: number;
+    config?: Record<string, unknown>;
+  },
 ): void {
   const store = new RunStore(dir);
   try {
@@ -38,7 +46,14 @@ export function writeRun(
     const pending: number[] = [];
     let version = 0;
     for (const r of opts.rollouts) {
-      const id = store.startRollout({ taskId: r.taskId, kind: r.kind ?? "scratch", parentId: null, policyVersion: version, actionJson: "{}", startedAt: off + r.startedAt });
+      const id = store.startRollout({
+        taskId: r.taskId,
+        kind: r.kind ?? "scratch",
+        parentId: null,
+        policyVersion: version,
+        actionJson: "{}",
+        startedAt: off + r.startedAt,
+      });
       const reward = r.reward ?? (r.validSubmission ? (r.score ?? 0) + 2 : 0.1 * (r.milestones?.length ?? 0) || -10);
       const outcome: RolloutOutcome & { seed?: number } = {
         reward,
@@ -51,11 +66,22 @@ export function writeRun(
         output: "",
         ...(r.seed !== undefined ? { seed: r.seed } : {}),
       };
-      store.finishRollout(id, { reward, outcomeJson: JSON.stringify(outcome), wallSec: r.wallSec, finishedAt: off + r.startedAt + r.wallSec });
+      store.finishRollout(id, {
+        reward,
+        outcomeJson: JSON.stringify(outcome),
+        wallSec: r.wallSec,
+        finishedAt: off + r.startedAt + r.wallSec,
+      });
       pending.push(id);
       if (opts.updateEvery && pending.length === opts.updateEvery) {
         version += 1;
-        store.recordUpdate({ version, createdAt: off + r.startedAt + r.wallSec, stats: { n: pending.length, meanDt: 1, meanReward: 0, kl: 0 }, checkpoint: null, rolloutIds: pending.splice(0) });
+        store.recordUpdate({
+          version,
+          createdAt: off + r.startedAt + r.wallSec,
+          stats: { n: pending.length, meanDt: 1, meanReward: 0, kl: 0 },
+          checkpoint: null,
+          rolloutIds: pending.splice(0),
+        });
       }
     }
   } finally {
@@ -66,7 +92,11 @@ export function writeRun(
 export const THRESHOLDS: EvalThresholds = { gold: 0.9, silver: 0.85, bronze: 0.8, median: 0.7 };
 
 /** eval.json for one method: per task, attempts of `seeds` × `samples` with the given test scores (null = invalid). */
-export function writeEval(dir: string, method: string, tasks: readonly { taskId: string; lowerIsBetter: boolean; scores: readonly (readonly (number | null)[])[] }[]): EvalResult {
+export function writeEval(
+  dir: string,
+  method: string,
+  tasks: readonly { taskId: string; lowerIsBetter: boolean; scores: readonly (readonly (number | null)[])[] }[],
+): EvalResult {
   mkdirSync(dir, { recursive: true });
   const result: EvalResult = {
     kind: "eval",
@@ -77,9 +107,21 @@ export function writeEval(dir: string, method: string, tasks: readonly { taskId:
     createdAt: new Date(0).toISOString(),
     tasks: tasks.map((t) => {
       const attempts: EvalAttempt[] = t.scores.flatMap((perSeed, seed) =>
-        perSeed.map((score, sample) => ({ seed, sample, selected: score === null ? null : "scratch", testScore: score, validationMetric: score, valid: score !== null, medal: null, wallSec: 1 })),
+        perSeed.map((score, sample) => ({
+          seed,
+          sample,
+          selected: score === null ? null : "scratch",
+          testScore: score,
+          validationMetric: score,
+          valid: score !== null,
+          medal: null,
+          wallSec: 1,
+        })),
       );
-      return taskResult({ taskId: t.taskId, metric: t.lowerIsBetter ? "log_loss" : "roc_auc", lowerIsBetter: t.lowerIsBetter, thresholds: THRESHOLDS }, attempts);
+      return taskResult(
+        { taskId: t.taskId, metric: t.lowerIsBetter ? "log_loss" : "roc_auc", lowerIsBetter: t.lowerIsBetter, thresholds: THRESHOLDS },
+        attempts,
+      );
     }),
   };
   writeFileSync(join(dir, "eval.json"), JSON.stringify(EvalResult.parse(result)));

@@ -57,7 +57,15 @@ describe("mlerl report on real run directories", () => {
     // Two seeds of the full method, epoch-second timestamps like the training loop writes.
     for (const s of [1, 2]) {
       const dir = join(ablate, `rl-seed${s}`);
-      writeRun(dir, { method: "rl", label: "full method", rollouts: rollouts(s, 40, 2), updateEvery: 8, clockOffset: 1.7e9, elapsedSec: 130, config: { durationAware: true } });
+      writeRun(dir, {
+        method: "rl",
+        label: "full method",
+        rollouts: rollouts(s, 40, 2),
+        updateEvery: 8,
+        clockOffset: 1.7e9,
+        elapsedSec: 130,
+        config: { durationAware: true },
+      });
       writeEval(dir, "rl", [
         { taskId: "task-auc", lowerIsBetter: false, scores: [[0.85, 0.88, null]] },
         { taskId: "task-loss", lowerIsBetter: true, scores: [[0.7 + s / 100, 0.75]] },
@@ -100,12 +108,15 @@ describe("mlerl report on real run directories", () => {
     assert.match(md, /^\| task-loss \| log_loss ↓ \| .* \| not evaluated \| .* \| not evaluated \|$/m);
     for (const task of ["task-auc", "task-loss"]) {
       const section = md.split(`#### ${task}`)[1]!.split("####")[0]!;
-      for (const m of task === "task-auc" ? ["rl", "rl-no-duration", "aide"] : ["rl", "aide"]) assert.match(section, new RegExp(`^\\| ${m} \\| `, "m"), `${task}/${m}`);
+      for (const m of task === "task-auc" ? ["rl", "rl-no-duration", "aide"] : ["rl", "aide"])
+        assert.match(section, new RegExp(`^\\| ${m} \\| `, "m"), `${task}/${m}`);
       assert.match(section, /Not evaluated on this task: .*random/);
     }
     // rl: two runs, one seed each, pooled as two seeds.
     assert.match(md, /^\| rl \| 2 \| 2 \| 6 \| /m, "task-auc: two runs of one seed × three samples");
-    for (const task of ["task-auc", "task-loss"]) for (const m of result.model.methods) assert.match(md, new RegExp(`^\\| ${task} \\| [^|]+ \\| ${m} \\| `, "m"), `training row ${task}/${m}`);
+    for (const task of ["task-auc", "task-loss"])
+      for (const m of result.model.methods)
+        assert.match(md, new RegExp(`^\\| ${task} \\| [^|]+ \\| ${m} \\| `, "m"), `training row ${task}/${m}`);
     for (const png of ["best-so-far.png", "reward.png", "duration.png", "outcomes.png"]) assert.ok(md.includes(`](${png})`));
   });
 
@@ -128,7 +139,7 @@ describe("reading damaged or partial runs", () => {
     const dir = join(tempDir("report-bad-"), "run");
     writeRun(dir, { method: "rl", rollouts: rollouts(1, 6, 1) });
     const db = new Database(join(dir, "run.sqlite"));
-    db.prepare("UPDATE rollouts SET outcome_json = '{\"reward\": \"high\"}' WHERE id = 2").run();
+    db.prepare('UPDATE rollouts SET outcome_json = \'{"reward": "high"}\' WHERE id = 2').run();
     db.close();
     writeFileSync(join(dir, "eval.json"), JSON.stringify({ kind: "eval", method: "rl" }));
     const run = loadRun(dir);
@@ -156,7 +167,10 @@ describe("reading damaged or partial runs", () => {
     assert.equal(loadRun(join(root, "ev")).method, "rl");
     writeRun(join(root, "abl"), { config: { durationAware: true, instrumentation: false, improveProb: 0.5 }, rollouts: [] });
     assert.equal(loadRun(join(root, "abl")).method, "rl-no-instrumentation");
-    assert.deepEqual(expandRunDirs([root]).map((d) => d.split("/").at(-1)), ["abl", "ev"]);
+    assert.deepEqual(
+      expandRunDirs([root]).map((d) => d.split("/").at(-1)),
+      ["abl", "ev"],
+    );
     mkdirSync(join(root, "nothing"));
     assert.throws(() => expandRunDirs([join(root, "nothing")]), /neither it nor its subdirectories hold a run/);
   });
@@ -200,7 +214,10 @@ describe("the CLI", () => {
     writeEval(join(root, "r"), "random", [{ taskId: "task-auc", lowerIsBetter: false, scores: [[0.7, 0.75]] }]);
     const p = spawnSync(bin, ["report", join(root, "r"), "--out", join(root, "out"), "--json"], { encoding: "utf8", timeout: 120_000 });
     assert.equal(p.status, 0, p.stderr);
-    const out = JSON.parse(p.stdout) as { files: string[]; evaluation: { taskId: string; rows: { method: string; score: { mean: number } }[] }[] };
+    const out = JSON.parse(p.stdout) as {
+      files: string[];
+      evaluation: { taskId: string; rows: { method: string; score: { mean: number } }[] }[];
+    };
     assert.ok(out.files.some((f) => f.endsWith("report.md")));
     assert.ok(Math.abs(out.evaluation[0]!.rows[0]!.score.mean - 0.725) < 1e-12);
     assert.equal(p.stderr, "", "no warnings from the chart compiler");

@@ -2,10 +2,29 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MethodGroup } from "../../src/report/groups.js";
 import type { LoadedRun, ReportRollout } from "../../src/report/load-runs.js";
-import { bestSoFar, bestSoFarSeries, durationSeries, failureStageShares, furthestMilestone, meanCurve, movingAverage, outcomeShares, rewardSeries, windowFor } from "../../src/report/series.js";
+import {
+  bestSoFar,
+  bestSoFarSeries,
+  durationSeries,
+  failureStageShares,
+  furthestMilestone,
+  meanCurve,
+  movingAverage,
+  outcomeShares,
+  rewardSeries,
+  windowFor,
+} from "../../src/report/series.js";
 import { rng } from "./fixtures.js";
 
-function rollout(id: number, taskId: string, startSec: number, wallSec: number, valid: boolean, score: number | null, extra: Partial<NonNullable<ReportRollout["outcome"]>> = {}): ReportRollout {
+function rollout(
+  id: number,
+  taskId: string,
+  startSec: number,
+  wallSec: number,
+  valid: boolean,
+  score: number | null,
+  extra: Partial<NonNullable<ReportRollout["outcome"]>> = {},
+): ReportRollout {
   return {
     id,
     taskId,
@@ -15,12 +34,32 @@ function rollout(id: number, taskId: string, startSec: number, wallSec: number, 
     finishSec: startSec + wallSec,
     wallSec,
     reward: valid ? (score ?? 0) : -10,
-    outcome: { reward: valid ? (score ?? 0) : -10, wallSec, validSubmission: valid, score, validationMetric: score, failureKind: valid ? "none" : "runtime_error", milestones: [], ...extra },
+    outcome: {
+      reward: valid ? (score ?? 0) : -10,
+      wallSec,
+      validSubmission: valid,
+      score,
+      validationMetric: score,
+      failureKind: valid ? "none" : "runtime_error",
+      milestones: [],
+      ...extra,
+    },
   };
 }
 
 function run(name: string, rollouts: ReportRollout[]): LoadedRun {
-  return { dir: `/runs/${name}`, name, method: "rl", label: null, config: null, elapsedSec: null, rollouts, updates: [], evaluation: null, notes: [] };
+  return {
+    dir: `/runs/${name}`,
+    name,
+    method: "rl",
+    label: null,
+    config: null,
+    elapsedSec: null,
+    rollouts,
+    updates: [],
+    evaluation: null,
+    notes: [],
+  };
 }
 
 describe("bestSoFar", () => {
@@ -46,10 +85,21 @@ describe("bestSoFar", () => {
   });
 
   it("keeps the earlier of tied scores and ignores non-finite ones", () => {
-    assert.deepEqual(bestSoFar([{ t: 5, score: 0.5 }, { t: 1, score: 0.5 }, { t: 3, score: Number.NaN }, { t: 4, score: 0.7 }], false), [
-      { t: 1, score: 0.5 },
-      { t: 4, score: 0.7 },
-    ]);
+    assert.deepEqual(
+      bestSoFar(
+        [
+          { t: 5, score: 0.5 },
+          { t: 1, score: 0.5 },
+          { t: 3, score: Number.NaN },
+          { t: 4, score: 0.7 },
+        ],
+        false,
+      ),
+      [
+        { t: 1, score: 0.5 },
+        { t: 4, score: 0.7 },
+      ],
+    );
   });
 });
 
@@ -67,7 +117,8 @@ describe("meanCurve", () => {
       assert.equal(curve[0]!.t, from);
       assert.equal(curve.at(-1)!.t, to);
       for (let t = from; t <= to; t += 0.5) {
-        const brute = runs.map((r) => Math.max(...r.points.filter((p) => p.t <= t).map((p) => p.score))).reduce((a, b) => a + b, 0) / runs.length;
+        const brute =
+          runs.map((r) => Math.max(...r.points.filter((p) => p.t <= t).map((p) => p.score))).reduce((a, b) => a + b, 0) / runs.length;
         const got = curve.filter((p) => p.t <= t).at(-1)!.score;
         assert.ok(Math.abs(got - brute) < 1e-12, `t=${t}: ${got} vs ${brute}`);
       }
@@ -75,8 +126,20 @@ describe("meanCurve", () => {
   });
 
   it("is empty when a run never has a value or the runs do not overlap", () => {
-    assert.deepEqual(meanCurve([{ steps: [{ t: 1, score: 1 }], end: 5 }, { steps: [], end: 5 }]), []);
-    assert.deepEqual(meanCurve([{ steps: [{ t: 1, score: 1 }], end: 5 }, { steps: [{ t: 6, score: 1 }], end: 9 }]), []);
+    assert.deepEqual(
+      meanCurve([
+        { steps: [{ t: 1, score: 1 }], end: 5 },
+        { steps: [], end: 5 },
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      meanCurve([
+        { steps: [{ t: 1, score: 1 }], end: 5 },
+        { steps: [{ t: 6, score: 1 }], end: 9 },
+      ]),
+      [],
+    );
   });
 });
 
@@ -165,7 +228,10 @@ describe("series over runs", () => {
         ["valid submission", 4],
       ],
     );
-    assert.equal(outcomes.filter((o) => o.method === "rl").reduce((s, o) => s + o.share, 0), 1);
+    assert.equal(
+      outcomes.filter((o) => o.method === "rl").reduce((s, o) => s + o.share, 0),
+      1,
+    );
     const stages = failureStageShares(groups);
     assert.deepEqual(
       stages.map((s) => [s.method, s.category, s.share]),

@@ -16,13 +16,17 @@ describe("evaluation tables", () => {
   it("pools run directories of one method as seeds; mean and std match a direct computation", () => {
     const root = tempDir("report-tables-");
     const next = rng(11);
-    const scores = (seeds: number, samples: number) => Array.from({ length: seeds }, () => Array.from({ length: samples }, () => (next() < 0.2 ? null : 0.5 + next() * 0.4)));
+    const scores = (seeds: number, samples: number) =>
+      Array.from({ length: seeds }, () => Array.from({ length: samples }, () => (next() < 0.2 ? null : 0.5 + next() * 0.4)));
     const rl1 = scores(2, 3);
     const rl2 = scores(3, 3);
     writeEval(join(root, "rl-1"), "rl", [{ taskId: "t", lowerIsBetter: false, scores: rl1 }]);
     writeEval(join(root, "rl-2"), "rl", [{ taskId: "t", lowerIsBetter: false, scores: rl2 }]);
     writeEval(join(root, "aide"), "aide", [{ taskId: "t", lowerIsBetter: false, scores: [[0.6, 0.7]] }]);
-    writeRun(join(root, "random"), { method: "random", rollouts: [{ taskId: "t", startedAt: 0, wallSec: 1, validSubmission: true, score: 0.55 }] });
+    writeRun(join(root, "random"), {
+      method: "random",
+      rollouts: [{ taskId: "t", startedAt: 0, wallSec: 1, validSubmission: true, score: 0.55 }],
+    });
     const runs = ["rl-1", "rl-2", "aide", "random"].map((d) => loadRun(join(root, d)));
     const [table] = evalTables(groupRuns(runs));
     assert.ok(table);
@@ -31,7 +35,10 @@ describe("evaluation tables", () => {
     assert.equal(rl.seeds, 5, "(run, seed) pairs: 2 + 3");
     assert.equal(rl.attempts, 15);
     // Per seed, mean of the valid scores; then mean ± sample std over seeds that have any.
-    const perSeed = [...rl1, ...rl2].map((s) => s.filter((x): x is number => x !== null)).filter((s) => s.length > 0).map((s) => s.reduce((a, b) => a + b, 0) / s.length);
+    const perSeed = [...rl1, ...rl2]
+      .map((s) => s.filter((x): x is number => x !== null))
+      .filter((s) => s.length > 0)
+      .map((s) => s.reduce((a, b) => a + b, 0) / s.length);
     const want = directStd(perSeed);
     assert.ok(Math.abs(rl.score.mean! - want.mean) < 1e-12);
     assert.ok(Math.abs(rl.score.std! - want.std) < 1e-12);
@@ -73,7 +80,9 @@ describe("training tables", () => {
       ],
     });
     const groups = groupRuns([loadRun(join(root, "s1")), loadRun(join(root, "s2"))]);
-    const tasks = tasksOf(groups, (id) => (id === "down" ? { metric: "log_loss", lowerIsBetter: true } : id === "up" ? { metric: "roc_auc", lowerIsBetter: false } : null));
+    const tasks = tasksOf(groups, (id) =>
+      id === "down" ? { metric: "log_loss", lowerIsBetter: true } : id === "up" ? { metric: "roc_auc", lowerIsBetter: false } : null,
+    );
     const tables = trainingTables(groups, tasks);
     const up = tables.find((t) => t.taskId === "up")!.rows[0]!;
     const down = tables.find((t) => t.taskId === "down")!.rows[0]!;

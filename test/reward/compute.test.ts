@@ -30,7 +30,11 @@ test("without a valid submission: 0.1 per distinct milestone, −10 with none", 
   const onlyMetric = { ...clean, exitCode: 1, milestones: ["validation_metric" as const] };
   assert.equal(computeReward(onlyMetric).reward, 0.1);
   assert.equal(computeReward(onlyMetric, { creditedMilestones: ["imports"] }).reward, -10, "uncredited milestones do not save a failure");
-  assert.deepEqual(computeReward(onlyMetric, { creditedMilestones: ["imports"] }).milestonesReached, ["validation_metric"], "but are still reported");
+  assert.deepEqual(
+    computeReward(onlyMetric, { creditedMilestones: ["imports"] }).milestonesReached,
+    ["validation_metric"],
+    "but are still reported",
+  );
 });
 
 test("failure kinds, most fundamental first", () => {
@@ -42,13 +46,22 @@ test("failure kinds, most fundamental first", () => {
   assert.equal(kind({ exitCode: null, signal: "SIGSEGV" }), "runtime_error");
   assert.equal(kind({}), "no_submission");
   assert.equal(kind({ grade: invalid }), "invalid_submission");
-  assert.equal(kind({ grade: { valid_submission: true, score: null, is_lower_better: false } }), "invalid_submission", "valid without a score is not valid");
+  assert.equal(
+    kind({ grade: { valid_submission: true, score: null, is_lower_better: false } }),
+    "invalid_submission",
+    "valid without a score is not valid",
+  );
   assert.equal(kind({ grade: { valid_submission: true, score: Number.NaN, is_lower_better: false } }), "invalid_submission");
   assert.equal(kind({ grade: valid(0.9) }), "none");
 });
 
 test("a valid submission left behind by a crash or timeout: scored by default, partial credit when configured", () => {
-  const crashed = { ...clean, exitCode: 1, grade: valid(0.8), milestones: ["imports", "submission_written"] as Array<"imports" | "submission_written"> };
+  const crashed = {
+    ...clean,
+    exitCode: 1,
+    grade: valid(0.8),
+    milestones: ["imports", "submission_written"] as Array<"imports" | "submission_written">,
+  };
   const b = computeReward(crashed);
   assert.deepEqual([b.reward, b.failureKind, b.validSubmission], [0.8, "runtime_error", true]);
   const strict = computeReward(crashed, { scoreDespiteFailure: false });
@@ -72,10 +85,30 @@ test("a score floor keeps a useless valid submission above a crash, and with the
   const hard = { ...clean, grade: valid(34.2, true) };
   assert.equal(computeReward(hard).reward, -34.2, "the paper's rule has no floor");
   assert.equal(computeReward(hard, { scoreFloor: -1 }).reward, -1);
-  assert.equal(computeReward({ ...clean, grade: valid(0.4, true) }, { scoreFloor: -1 }).reward, -0.4, "scores above the floor are unchanged");
+  assert.equal(
+    computeReward({ ...clean, grade: valid(0.4, true) }, { scoreFloor: -1 }).reward,
+    -0.4,
+    "scores above the floor are unchanged",
+  );
   const training = { scoreFloor: -1, validBonus: 2 };
   const worstValid = computeReward(hard, training).reward;
-  const bestPartial = computeReward({ ...clean, exitCode: 1, milestones: ["imports", "data_loaded", "features_built", "model_defined", "model_trained", "predictions_made", "submission_written", "validation_metric"] }, training).reward;
+  const bestPartial = computeReward(
+    {
+      ...clean,
+      exitCode: 1,
+      milestones: [
+        "imports",
+        "data_loaded",
+        "features_built",
+        "model_defined",
+        "model_trained",
+        "predictions_made",
+        "submission_written",
+        "validation_metric",
+      ],
+    },
+    training,
+  ).reward;
   assert.equal(worstValid, 1);
   assert.equal(bestPartial, 0.8);
   assert.ok(worstValid > bestPartial);
@@ -83,7 +116,8 @@ test("a score floor keeps a useless valid submission above a crash, and with the
 
 test("the quality scale maps median to the bonus and gold to bonus + weight, in both metric directions", () => {
   const higher = { low: 0.8, high: 0.9, weight: 4 };
-  const r = (score: number, lower: boolean, quality: typeof higher) => computeReward({ ...clean, grade: valid(score, lower) }, { validBonus: 2, quality }).reward;
+  const r = (score: number, lower: boolean, quality: typeof higher) =>
+    computeReward({ ...clean, grade: valid(score, lower) }, { validBonus: 2, quality }).reward;
   assert.equal(r(0.8, false, higher), 2);
   assert.equal(r(0.9, false, higher), 6);
   assert.ok(Math.abs(r(0.85, false, higher) - 4) < 1e-9);
@@ -99,14 +133,16 @@ test("the quality scale maps median to the bonus and gold to bonus + weight, in 
 
 test("on random scores the quality reward is monotone in the score and matches the formula", () => {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 200; i++) {
     const lowerIsBetter = rand() < 0.5;
-    const a = rand(), b = rand();
+    const a = rand(),
+      b = rand();
     const low = lowerIsBetter ? Math.max(a, b) : Math.min(a, b);
     const high = lowerIsBetter ? Math.min(a, b) : Math.max(a, b);
     if (Math.abs(high - low) < 1e-3) continue;
-    const s1 = rand(), s2 = rand();
+    const s1 = rand(),
+      s2 = rand();
     const q = { low, high, weight: 1 + 5 * rand() };
     const r1 = computeReward({ ...clean, grade: valid(s1, lowerIsBetter) }, { validBonus: 2, quality: q }).reward;
     const r2 = computeReward({ ...clean, grade: valid(s2, lowerIsBetter) }, { validBonus: 2, quality: q }).reward;
@@ -122,7 +158,8 @@ test("a task's quality scale reaches down to its floor: deeper floors tell a poo
   const spec = getTask("mini-spooky-author-identification", mkdtempSync(join(tmpdir(), "mlerl-quality-")));
   const t = spec.thresholds!;
   const span = t.median - t.gold;
-  const reward = (score: number, floor?: number) => computeReward({ ...clean, grade: valid(score, true) }, { validBonus: 5, quality: qualityScaleOf(spec, 4, floor) }).reward;
+  const reward = (score: number, floor?: number) =>
+    computeReward({ ...clean, grade: valid(score, true) }, { validBonus: 5, quality: qualityScaleOf(spec, 4, floor) }).reward;
   const poor = t.median + 0.5 * span;
   const useless = 13.5;
   assert.equal(reward(poor, -0.25), reward(useless, -0.25), "a shallow floor (−0.25) clamps both");

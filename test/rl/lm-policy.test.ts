@@ -32,15 +32,40 @@ before(async () => {
   fakeTrainer = await FakeOpenAI.start();
   // A trainer of protocol 1 that publishes its adapters nowhere (no vLLM beside it).
   fakeTrainer.handler = (path) =>
-    path === "/health" ? { body: { ok: true, protocol: 1, version: 0 } }
-    : path === "/capabilities" ? { body: { protocol: 1, losses: ["importance_sampling", "ppo"], model: "/models/tiny", adapter: { kind: "lora", r: 8, alpha: 16 }, serves: { completions: true, chat: true }, vllm: null, eosTokenId: 2 } }
-    : { status: 404, body: { error: { type: "not_found", message: path } } };
+    path === "/health"
+      ? { body: { ok: true, protocol: 1, version: 0 } }
+      : path === "/capabilities"
+        ? {
+            body: {
+              protocol: 1,
+              losses: ["importance_sampling", "ppo"],
+              model: "/models/tiny",
+              adapter: { kind: "lora", r: 8, alpha: 16 },
+              serves: { completions: true, chat: true },
+              vllm: null,
+              eosTokenId: 2,
+            },
+          }
+        : { status: 404, body: { error: { type: "not_found", message: path } } };
 });
 after(() => fakeTrainer.close());
 
 const base = {
-  tasks: ["mini-leaf-classification"], policy: "openai", executor: "sandbox", executors: 2, batchSize: 2, maxStaleness: 1, improveProb: 0.5,
-  durationAware: true, instrumentation: true, normalizeAdvantages: true, seed: 0, learningRate: 1e-5, loss: "ppo", clip: 0.2, timeoutSec: 30,
+  tasks: ["mini-leaf-classification"],
+  policy: "openai",
+  executor: "sandbox",
+  executors: 2,
+  batchSize: 2,
+  maxStaleness: 1,
+  improveProb: 0.5,
+  durationAware: true,
+  instrumentation: true,
+  normalizeAdvantages: true,
+  seed: 0,
+  learningRate: 1e-5,
+  loss: "ppo",
+  clip: 0.2,
+  timeoutSec: 30,
   trainer: "http",
 } as const;
 
@@ -48,19 +73,46 @@ test("one server or two: the sampler's model name for each policy version", () =
   assert.ok(sameServer("http://localhost:8600", "http://127.0.0.1:8600/v1/"));
   assert.ok(!sameServer("http://127.0.0.1:8600", "http://127.0.0.1:8000"));
   const caps = { protocol: 1, model: "/models/qwen", vllm: "http://127.0.0.1:8000", adapterName: "mlerl" };
-  const local = modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8600", trainerUrl: "http://localhost:8600" }), caps);
+  const local = modelForVersion(
+    TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8600", trainerUrl: "http://localhost:8600" }),
+    caps,
+  );
   assert.equal(local(0), "policy");
   assert.equal(local(5), "policy", "the reference trainer's `policy` is always its current adapter");
-  const vllm = modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000/v1", trainerUrl: "http://127.0.0.1:8600" }), caps);
+  const vllm = modelForVersion(
+    TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000/v1", trainerUrl: "http://127.0.0.1:8600" }),
+    caps,
+  );
   assert.equal(vllm(0), "mlerl-v0");
   assert.equal(vllm(7), "mlerl-v7", "the adapter the trainer published for that version");
-  const named = modelForVersion(TrainConfig.parse({ ...base, model: "p", baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), caps);
+  const named = modelForVersion(
+    TrainConfig.parse({ ...base, model: "p", baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }),
+    caps,
+  );
   assert.equal(named(2), "p-v2");
-  assert.throws(() => modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), { ...caps, vllm: null }), (e: unknown) => e instanceof UserError && /publishes its adapters nowhere/.test(e.message) && /--vllm-url http:\/\/127\.0\.0\.1:8000/.test(e.hint ?? ""));
+  assert.throws(
+    () =>
+      modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), {
+        ...caps,
+        vllm: null,
+      }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /publishes its adapters nowhere/.test(e.message) &&
+      /--vllm-url http:\/\/127\.0\.0\.1:8000/.test(e.hint ?? ""),
+  );
   const warnings: string[] = [];
-  const elsewhere = modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://vllm-host:8000", trainerUrl: "http://127.0.0.1:8600" }), caps, (l) => warnings.push(l));
+  const elsewhere = modelForVersion(
+    TrainConfig.parse({ ...base, baseUrl: "http://vllm-host:8000", trainerUrl: "http://127.0.0.1:8600" }),
+    caps,
+    (l) => warnings.push(l),
+  );
   assert.equal(elsewhere(1), "mlerl-v1");
-  assert.match(warnings.join("\n"), /publishes adapters to http:\/\/127\.0\.0\.1:8000, and mlerl samples from http:\/\/vllm-host:8000/, "another name may be the same server: a warning");
+  assert.match(
+    warnings.join("\n"),
+    /publishes adapters to http:\/\/127\.0\.0\.1:8000, and mlerl samples from http:\/\/vllm-host:8000/,
+    "another name may be the same server: a warning",
+  );
 });
 
 test("inconsistent real-LM flags are user errors that name the fix", async () => {
@@ -72,11 +124,28 @@ test("inconsistent real-LM flags are user errors that name the fix", async () =>
     [["--instrumenter", "lm"], /--instrumenter lm needs --policy openai/],
     [["--model", "x"], /--model only applies to --policy openai/],
     [["--policy", "openai", "--base-url", "u", "--trainer-url", "http://127.0.0.1:8600"], /'u' is not a URL/],
-    [["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--api", "responses"], /--api must be chat or completions/],
-    [["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--instrumenter", "lm", "--no-instrumentation"], /conflicts with --no-instrumentation/],
+    [
+      ["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--api", "responses"],
+      /--api must be chat or completions/,
+    ],
+    [
+      ["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--instrumenter", "lm", "--no-instrumentation"],
+      /conflicts with --no-instrumentation/,
+    ],
   ];
   for (const [args, message] of cases) {
-    const r = await inProcess(["--data-dir", join(root, "data"), "train", "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "never"), ...args]);
+    const r = await inProcess([
+      "--data-dir",
+      join(root, "data"),
+      "train",
+      "--task",
+      "mini-leaf-classification",
+      "--rollouts",
+      "2",
+      "--run-dir",
+      join(root, "never"),
+      ...args,
+    ]);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
     assert.match(r.stderr, /fix: /);
@@ -102,11 +171,39 @@ test("a trainer that is not there, or that cannot reach the sampler, stops the r
   const gone = await FakeOpenAI.start();
   const url = gone.url;
   await gone.close();
-  const dead = mlerl(["train", "--policy", "openai", "--base-url", url, "--trainer-url", url, "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "dead")]);
+  const dead = mlerl([
+    "train",
+    "--policy",
+    "openai",
+    "--base-url",
+    url,
+    "--trainer-url",
+    url,
+    "--task",
+    "mini-leaf-classification",
+    "--rollouts",
+    "2",
+    "--run-dir",
+    join(root, "dead"),
+  ]);
   assert.equal(dead.status, 2, dead.stderr);
   assert.match(dead.stderr, new RegExp(`trainer at ${url} is not reachable \\(ECONNREFUSED\\)`));
   assert.doesNotMatch(dead.stderr, /^\s+at /m);
-  const apart = await mlerlAsync(["train", "--policy", "openai", "--base-url", "http://127.0.0.1:9", "--trainer-url", fakeTrainer.url, "--task", "mini-leaf-classification", "--rollouts", "2", "--run-dir", join(root, "apart")]);
+  const apart = await mlerlAsync([
+    "train",
+    "--policy",
+    "openai",
+    "--base-url",
+    "http://127.0.0.1:9",
+    "--trainer-url",
+    fakeTrainer.url,
+    "--task",
+    "mini-leaf-classification",
+    "--rollouts",
+    "2",
+    "--run-dir",
+    join(root, "apart"),
+  ]);
   assert.equal(apart.status, 2, apart.stderr);
   assert.match(apart.stderr, /publishes its adapters nowhere/);
   for (const d of ["dead", "apart"]) {

@@ -22,7 +22,14 @@ function model(): SimulationModel {
   return { failReward: -10, actions };
 }
 
-async function simulate(opts: { durationAware: boolean; seed: number; rollouts: number; executors: number; batch: number; staleness: number }) {
+async function simulate(opts: {
+  durationAware: boolean;
+  seed: number;
+  rollouts: number;
+  executors: number;
+  batch: number;
+  staleness: number;
+}) {
   const m = model();
   const clock = new VirtualClock();
   const store = new RunStore(tmp("mlerl-loop-"));
@@ -32,7 +39,19 @@ async function simulate(opts: { durationAware: boolean; seed: number; rollouts: 
   const summary = await clock.drive(
     runLoop(
       { policy, runner: new SimulatedRunner(m, clock, opts.seed), store, clock },
-      { ...DEFAULT_LOOP, taskIds: ["t"], executors: opts.executors, batchSize: opts.batch, maxStaleness: opts.staleness, improveProb: 0, durationAware: opts.durationAware, maxRollouts: opts.rollouts, seed: opts.seed, keepCheckpoints: 1, writePrograms: false },
+      {
+        ...DEFAULT_LOOP,
+        taskIds: ["t"],
+        executors: opts.executors,
+        batchSize: opts.batch,
+        maxStaleness: opts.staleness,
+        improveProb: 0,
+        durationAware: opts.durationAware,
+        maxRollouts: opts.rollouts,
+        seed: opts.seed,
+        keepCheckpoints: 1,
+        writePrograms: false,
+      },
       undefined,
       {
         onStart: (s) => starts.push(s.finishedUntrained + s.inFlight + 1),
@@ -44,7 +63,11 @@ async function simulate(opts: { durationAware: boolean; seed: number; rollouts: 
 }
 
 test("pacing never lets finished-but-untrained + in-flight exceed (S+1)·B", async () => {
-  for (const [executors, batch, staleness] of [[8, 4, 0], [16, 8, 1], [40, 8, 2]] as const) {
+  for (const [executors, batch, staleness] of [
+    [8, 4, 0],
+    [16, 8, 1],
+    [40, 8, 2],
+  ] as const) {
     const { starts, summary } = await simulate({ durationAware: true, seed: 3, rollouts: 400, executors, batch, staleness });
     const bound = (staleness + 1) * batch;
     assert.ok(starts.length === 400);
@@ -64,7 +87,10 @@ test("every update's duration weights average to 1, versions rise by one, each r
     assert.equal(u.version, i + 1);
     const mean = s.weights.reduce((a, b) => a + b, 0) / s.weights.length;
     assert.ok(Math.abs(mean - 1) < 1e-12, `weights mean ${mean}`);
-    assert.ok(s.weights.some((w) => Math.abs(w - 1) > 0.1), "durations differ, so weights must too");
+    assert.ok(
+      s.weights.some((w) => Math.abs(w - 1) > 0.1),
+      "durations differ, so weights must too",
+    );
     // Pacing bounds the outstanding work; a straggler overtaken by faster programs may still lag more versions.
     assert.ok(s.stalenessMean <= 2, `mean staleness ${s.stalenessMean}`);
     for (const id of s.rolloutIds) {
@@ -144,8 +170,23 @@ test("a sampler that fails mid-run stops the loop with its error, and the run re
     update: (b: Parameters<typeof bandit.update>[0]) => bandit.update(b),
     save: (d: string) => bandit.save(d),
   };
-  const cfg = { ...DEFAULT_LOOP, taskIds: ["t"], executors: 8, batchSize: 8, maxStaleness: 1, improveProb: 0, durationAware: true, maxRollouts: 120, seed: 2, keepCheckpoints: 1, writePrograms: false };
-  await assert.rejects(clock.drive(runLoop({ policy: failing, runner: new SimulatedRunner(m, clock, 2), store, clock }, cfg)), /sampling server went away/);
+  const cfg = {
+    ...DEFAULT_LOOP,
+    taskIds: ["t"],
+    executors: 8,
+    batchSize: 8,
+    maxStaleness: 1,
+    improveProb: 0,
+    durationAware: true,
+    maxRollouts: 120,
+    seed: 2,
+    keepCheckpoints: 1,
+    writePrograms: false,
+  };
+  await assert.rejects(
+    clock.drive(runLoop({ policy: failing, runner: new SimulatedRunner(m, clock, 2), store, clock }, cfg)),
+    /sampling server went away/,
+  );
   const before = store.rollouts();
   assert.equal(before.length, 59, "every sampled action was recorded before the failure");
   const clock2 = new VirtualClock();
@@ -184,8 +225,25 @@ test("concurrent samplers keep executors busy while programs are generated, with
       save: (d: string) => bandit.save(d),
     };
     const loads: number[] = [];
-    const cfg = { ...DEFAULT_LOOP, taskIds: ["t"], executors: 8, samplers, batchSize: 8, maxStaleness: 1, improveProb: 0, durationAware: true, maxRollouts: 200, seed: 4, keepCheckpoints: 1, writePrograms: false };
-    const summary = await clock.drive(runLoop({ policy: slowLm, runner: new SimulatedRunner(m, clock, 4), store, clock }, cfg, undefined, { onStart: (s) => loads.push(s.finishedUntrained + s.inFlight + 1) }));
+    const cfg = {
+      ...DEFAULT_LOOP,
+      taskIds: ["t"],
+      executors: 8,
+      samplers,
+      batchSize: 8,
+      maxStaleness: 1,
+      improveProb: 0,
+      durationAware: true,
+      maxRollouts: 200,
+      seed: 4,
+      keepCheckpoints: 1,
+      writePrograms: false,
+    };
+    const summary = await clock.drive(
+      runLoop({ policy: slowLm, runner: new SimulatedRunner(m, clock, 4), store, clock }, cfg, undefined, {
+        onStart: (s) => loads.push(s.finishedUntrained + s.inFlight + 1),
+      }),
+    );
     const rows = store.rollouts();
     store.close();
     return { summary, rows, maxGenerating, loads };
@@ -201,6 +259,12 @@ test("concurrent samplers keep executors busy while programs are generated, with
     assert.ok(Math.max(...r.loads) <= 16, `pacing load ${Math.max(...r.loads)} > (S+1)·B = 16`);
     assert.ok(r.summary.maxPacingLoad <= 16);
   }
-  assert.ok(eight.summary.utilisation > 2 * one.summary.utilisation, `utilisation: 8 samplers ${eight.summary.utilisation.toFixed(3)}, 1 sampler ${one.summary.utilisation.toFixed(3)}`);
-  assert.ok(eight.summary.elapsedSec < one.summary.elapsedSec / 2, `elapsed: 8 samplers ${eight.summary.elapsedSec.toFixed(0)} s, 1 sampler ${one.summary.elapsedSec.toFixed(0)} s`);
+  assert.ok(
+    eight.summary.utilisation > 2 * one.summary.utilisation,
+    `utilisation: 8 samplers ${eight.summary.utilisation.toFixed(3)}, 1 sampler ${one.summary.utilisation.toFixed(3)}`,
+  );
+  assert.ok(
+    eight.summary.elapsedSec < one.summary.elapsedSec / 2,
+    `elapsed: 8 samplers ${eight.summary.elapsedSec.toFixed(0)} s, 1 sampler ${one.summary.elapsedSec.toFixed(0)} s`,
+  );
 });

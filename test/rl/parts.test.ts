@@ -13,10 +13,16 @@ test("duration weights are Δt / mean Δt, mean 1, and all ones when disabled", 
     const mean = dts.reduce((a, b) => a + b, 0) / dts.length;
     w.forEach((x, i) => assert.ok(Math.abs(x - dts[i]! / mean) < 1e-9));
     assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) / w.length - 1) < 1e-9);
-    assert.deepEqual(durationWeights(dts, false), dts.map(() => 1));
+    assert.deepEqual(
+      durationWeights(dts, false),
+      dts.map(() => 1),
+    );
   }
   assert.deepEqual(durationWeights([]), []);
-  assert.ok(durationWeights([0, 2]).every((x) => x > 0), "an instant failure keeps a positive weight");
+  assert.ok(
+    durationWeights([0, 2]).every((x) => x > 0),
+    "an instant failure keeps a positive weight",
+  );
 });
 
 test("advantages subtract a per-(task, kind) baseline and normalise by the batch std", () => {
@@ -41,7 +47,13 @@ test("advantages subtract a per-(task, kind) baseline and normalise by the batch
     { taskId: "b", kind: "scratch", reward: 2 },
   ]);
   assert.deepEqual(out, [-1, 1]);
-  assert.deepEqual(norm.compute([{ taskId: "c", kind: "scratch", reward: 5 }, { taskId: "c", kind: "scratch", reward: 5 }]), [0, 0]);
+  assert.deepEqual(
+    norm.compute([
+      { taskId: "c", kind: "scratch", reward: 5 },
+      { taskId: "c", kind: "scratch", reward: 5 },
+    ]),
+    [0, 0],
+  );
 });
 
 test("pacing admits a start only while the outstanding work stays within (S+1)·B", () => {

@@ -30,8 +30,12 @@ test("a reference solution, instrumented, reaches every milestone and earns its 
     assert.equal(run.grade.valid_submission, true);
     assert.equal(run.reward.failureKind, "none");
     assert.equal(run.reward.reward, -run.grade.score!);
-    for (const m of ["imports", "data_loaded", "model_trained", "predictions_made", "submission_written"] as const) assert.ok(run.reward.milestonesReached.includes(m), m);
-    assert.ok(run.reward.validationMetric !== null && Math.abs(run.reward.validationMetric - run.grade.score!) < 0.05, "the printed hold-out metric is close to the test score");
+    for (const m of ["imports", "data_loaded", "model_trained", "predictions_made", "submission_written"] as const)
+      assert.ok(run.reward.milestonesReached.includes(m), m);
+    assert.ok(
+      run.reward.validationMetric !== null && Math.abs(run.reward.validationMetric - run.grade.score!) < 0.05,
+      "the printed hold-out metric is close to the test score",
+    );
     assert.doesNotMatch(run.agentOutput, /@@mlerl/);
   } finally {
     await instrumenter.close();
@@ -75,7 +79,8 @@ test("without instrumentation a failed program earns −10 and markers in a floo
 
   const instrumenter = new AstInstrumenter();
   try {
-    const flood = "import pandas as pd\nprint('x' * 100 + '\\n' * 0, end='')\nfor i in range(20000):\n    print('noise line', i)\ndf = pd.read_csv('/home/data/train.csv')\nfor i in range(20000):\n    print('more noise', i)\nraise RuntimeError('late')\n";
+    const flood =
+      "import pandas as pd\nprint('x' * 100 + '\\n' * 0, end='')\nfor i in range(20000):\n    print('noise line', i)\ndf = pd.read_csv('/home/data/train.csv')\nfor i in range(20000):\n    print('more noise', i)\nraise RuntimeError('late')\n";
     const run = await runRollout({ executor, instrumenter, spec, paths, code: flood, outDir: outDir(), limits: { maxOutputBytes: 4096 } });
     assert.equal(run.execution.stdout.truncated, true);
     assert.deepEqual(run.reward.milestonesReached, ["imports", "data_loaded"], "the data_loaded marker sat in the dropped middle");
@@ -89,7 +94,14 @@ test("a program that does not parse is a syntax failure worth −10", async () =
   const { spec, paths, executor } = await setup();
   const instrumenter = new AstInstrumenter();
   try {
-    const run = await runRollout({ executor, instrumenter, spec, paths, code: "import pandas as pd\ndef broken(:\n    pass\n", outDir: outDir() });
+    const run = await runRollout({
+      executor,
+      instrumenter,
+      spec,
+      paths,
+      code: "import pandas as pd\ndef broken(:\n    pass\n",
+      outDir: outDir(),
+    });
     assert.equal(run.reward.failureKind, "syntax");
     assert.equal(run.reward.reward, -10);
     assert.match(run.instrumentNote ?? "", /SyntaxError/);

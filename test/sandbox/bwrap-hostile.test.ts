@@ -114,7 +114,20 @@ except OSError as e:
 });
 
 test("nothing outside /home/submission, /home/work and the tmpfs /tmp is writable", { skip: sandboxUnavailable }, async () => {
-  const targets = ["/usr/evil", "/evil", "/etc/passwd", "/etc/evil", "/home/data/evil", "/home/data/train.csv", "/home/code/program.py", "/home/evil", task.root + "/evil", task.publicDir + "/evil", "/root/evil", "/proc/sys/kernel/hostname"];
+  const targets = [
+    "/usr/evil",
+    "/evil",
+    "/etc/passwd",
+    "/etc/evil",
+    "/home/data/evil",
+    "/home/data/train.csv",
+    "/home/code/program.py",
+    "/home/evil",
+    task.root + "/evil",
+    task.publicDir + "/evil",
+    "/root/evil",
+    "/proc/sys/kernel/hostname",
+  ];
   const code = `
 import os
 for p in ${JSON.stringify(targets)}:
@@ -206,8 +219,11 @@ while True:
   assertHostFine();
 });
 
-test("a daemonised child dies with the program, and the working dir cannot outgrow the memory limit", { skip: sandboxUnavailable }, async () => {
-  const daemon = `
+test(
+  "a daemonised child dies with the program, and the working dir cannot outgrow the memory limit",
+  { skip: sandboxUnavailable },
+  async () => {
+    const daemon = `
 import os, time
 if os.fork() == 0:
     os.setsid()
@@ -217,12 +233,12 @@ if os.fork() == 0:
     os._exit(0)
 print("daemon started", flush=True)
 `;
-  const { r } = await runProgram(ex, task, daemon, { timeoutSec: 30 });
-  assert.equal(r.exitCode, 0, r.stderr.text);
-  assert.equal(r.killed, null);
-  assertHostFine();
+    const { r } = await runProgram(ex, task, daemon, { timeoutSec: 30 });
+    assert.equal(r.exitCode, 0, r.stderr.text);
+    assert.equal(r.killed, null);
+    assertHostFine();
 
-  const filler = `
+    const filler = `
 written = 0
 try:
     with open("/home/work/big.bin", "wb") as f:
@@ -233,12 +249,13 @@ except OSError as e:
     print("stopped at", written, "MiB:", e.strerror, flush=True)
 print("done", written, flush=True)
 `;
-  const { r: r2 } = await runProgram(ex, task, filler, { memoryMb: 150, maxFileSizeMb: 1000 });
-  const m = /done (\d+)/.exec(r2.stdout.text);
-  assert.ok(!m || Number(m[1]) < 150, r2.stdout.text);
-  assert.ok(r2.killed === "memory" || /stopped at/.test(r2.stdout.text), r2.summary + r2.stdout.text);
-  assertHostFine();
-});
+    const { r: r2 } = await runProgram(ex, task, filler, { memoryMb: 150, maxFileSizeMb: 1000 });
+    const m = /done (\d+)/.exec(r2.stdout.text);
+    assert.ok(!m || Number(m[1]) < 150, r2.stdout.text);
+    assert.ok(r2.killed === "memory" || /stopped at/.test(r2.stdout.text), r2.summary + r2.stdout.text);
+    assertHostFine();
+  },
+);
 
 test("a flood of output is truncated to head and tail, then killed", { skip: sandboxUnavailable }, async () => {
   const bounded = `
@@ -297,7 +314,10 @@ print("survived", flush=True)
     // With the in-sandbox launcher as parent: its death tears the whole sandbox down, and the result says so.
     assert.doesNotMatch(r.stdout.text, /survived/);
     assert.equal(r.signal, "SIGKILL");
-    assert.ok((r.notes ?? []).some((n) => /launcher/.test(n)), JSON.stringify(r.notes));
+    assert.ok(
+      (r.notes ?? []).some((n) => /launcher/.test(n)),
+      JSON.stringify(r.notes),
+    );
   } else {
     // With bwrap's root-owned init as parent: the kill is refused and the program finishes normally.
     assert.match(r.stdout.text, /cannot kill parent 1\b/);

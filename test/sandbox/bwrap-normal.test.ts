@@ -77,8 +77,11 @@ test("exit codes, signals and tracebacks are reported as they happened", { skip:
   assertHostFine();
 });
 
-test("the thread variables and given env are set, nothing of the host environment leaks in, stderr is captured apart", { skip: sandboxUnavailable }, async () => {
-  const code = `
+test(
+  "the thread variables and given env are set, nothing of the host environment leaks in, stderr is captured apart",
+  { skip: sandboxUnavailable },
+  async () => {
+    const code = `
 import os, sys
 for i in range(3):
     print("out", i)
@@ -88,15 +91,16 @@ print("secret" in os.environ, sorted(k for k in os.environ if k.startswith("MLER
 import socket
 print("localhost", socket.gethostbyname("localhost"), socket.gethostname(), os.environ["LOKY_MAX_CPU_COUNT"])
 `;
-  process.env.MLERL_TEST_HOST_SECRET = "host-only";
-  const { r } = await runProgram(ex, task, code, { threads: 3 }, { env: { EXTRA: "given" } });
-  delete process.env.MLERL_TEST_HOST_SECRET;
-  assert.equal(r.exitCode, 0, r.stderr.text);
-  for (const v of THREAD_VARIABLES) assert.match(r.stdout.text, new RegExp(`'${v}': '3'`));
-  assert.match(r.stdout.text, /False \[\] given/, "nothing of the host environment leaks in");
-  assert.match(r.stdout.text, /localhost 127\.0\.0\.1 sandbox 3/);
-  assert.equal(r.stderr.text, "err 0\nerr 1\nerr 2\n");
-});
+    process.env.MLERL_TEST_HOST_SECRET = "host-only";
+    const { r } = await runProgram(ex, task, code, { threads: 3 }, { env: { EXTRA: "given" } });
+    delete process.env.MLERL_TEST_HOST_SECRET;
+    assert.equal(r.exitCode, 0, r.stderr.text);
+    for (const v of THREAD_VARIABLES) assert.match(r.stdout.text, new RegExp(`'${v}': '3'`));
+    assert.match(r.stdout.text, /False \[\] given/, "nothing of the host environment leaks in");
+    assert.match(r.stdout.text, /localhost 127\.0\.0\.1 sandbox 3/);
+    assert.equal(r.stderr.text, "err 0\nerr 1\nerr 2\n");
+  },
+);
 
 test("the CPU-time and file-size limits apply", { skip: sandboxUnavailable }, async () => {
   const { r: cpu } = await runProgram(ex, task, "while True:\n    pass\n", { cpuSec: 1, timeoutSec: 20 });
@@ -104,14 +108,19 @@ test("the CPU-time and file-size limits apply", { skip: sandboxUnavailable }, as
   assert.equal(cpu.signal, "SIGXCPU");
   assert.match(cpu.summary, /CPU-time limit/);
 
-  const { r: big } = await runProgram(ex, task, `
+  const { r: big } = await runProgram(
+    ex,
+    task,
+    `
 try:
     with open("/home/work/big.bin", "wb") as f:
         f.write(b"x" * (3 * 1024 * 1024))
     print("wrote")
 except OSError as e:
     print("refused:", e.strerror)
-`, { maxFileSizeMb: 1 });
+`,
+    { maxFileSizeMb: 1 },
+  );
   assert.equal(big.exitCode, 0, big.stderr.text);
   assert.match(big.stdout.text, /refused: File too large/);
   assertHostFine();
@@ -130,21 +139,30 @@ test("concurrent sandboxes run as different uids; aborting stops one", { skip: s
   assertHostFine();
 });
 
-test("the launcher path (machines without writable cgroups) reports exit status and wait4 usage, and survives a parent kill", { skip: sandboxUnavailable }, async () => {
-  const viaLauncher = new BwrapExecutor({ measure: "launcher" });
-  const busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\nb = bytearray(50_000_000)\nimport sys\nsys.exit(4)\n";
-  const { r } = await runProgram(viaLauncher, task, busy);
-  assert.equal(r.exitCode, 4, r.stderr.text);
-  assert.ok(r.cpuSec !== null && r.cpuSec >= 0.3, `cpu ${r.cpuSec}`);
-  assert.ok(r.peakMemoryMb !== null && r.peakMemoryMb >= 50, `peak ${r.peakMemoryMb}`);
+test(
+  "the launcher path (machines without writable cgroups) reports exit status and wait4 usage, and survives a parent kill",
+  { skip: sandboxUnavailable },
+  async () => {
+    const viaLauncher = new BwrapExecutor({ measure: "launcher" });
+    const busy =
+      "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\nb = bytearray(50_000_000)\nimport sys\nsys.exit(4)\n";
+    const { r } = await runProgram(viaLauncher, task, busy);
+    assert.equal(r.exitCode, 4, r.stderr.text);
+    assert.ok(r.cpuSec !== null && r.cpuSec >= 0.3, `cpu ${r.cpuSec}`);
+    assert.ok(r.peakMemoryMb !== null && r.peakMemoryMb >= 50, `peak ${r.peakMemoryMb}`);
 
-  const { r: killer } = await runProgram(viaLauncher, task, "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)\nprint('survived')\n");
-  assert.equal(killer.killed, null);
-  assert.equal(killer.signal, "SIGKILL");
-  assert.doesNotMatch(killer.stdout.text, /survived/);
-  assert.ok((killer.notes ?? []).some((n) => /launcher/.test(n)));
-  assertHostFine();
-});
+    const { r: killer } = await runProgram(
+      viaLauncher,
+      task,
+      "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)\nprint('survived')\n",
+    );
+    assert.equal(killer.killed, null);
+    assert.equal(killer.signal, "SIGKILL");
+    assert.doesNotMatch(killer.stdout.text, /survived/);
+    assert.ok((killer.notes ?? []).some((n) => /launcher/.test(n)));
+    assertHostFine();
+  },
+);
 
 test("a missing public dir is a user error naming the directory", { skip: sandboxUnavailable }, async () => {
   await assert.rejects(
@@ -156,6 +174,10 @@ test("a missing public dir is a user error naming the directory", { skip: sandbo
 test("without bubblewrap the executor refuses with the fix", () => {
   assert.throws(
     () => new BwrapExecutor({ env: { ...process.env, MLERL_BWRAP: "/nonexistent/bwrap" } }),
-    (e: unknown) => e instanceof UserError && /bubblewrap/.test(e.message) && /apt-get install bubblewrap/.test(e.hint ?? "") && /--no-isolation/.test(e.hint ?? ""),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /bubblewrap/.test(e.message) &&
+      /apt-get install bubblewrap/.test(e.hint ?? "") &&
+      /--no-isolation/.test(e.hint ?? ""),
   );
 });

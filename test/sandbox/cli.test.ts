@@ -12,14 +12,26 @@ const TASK = "mini-tabular-playground-series-may-2022";
 let dataDir = "";
 let work = "";
 
-const run = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(bin, ["--data-dir", dataDir, ...args], { encoding: "utf8", env });
+const run = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(bin, ["--data-dir", dataDir, ...args], { encoding: "utf8", env });
 
 const ExecJson = z.object({
   task: z.string(),
   executor: z.string(),
   outDir: z.string(),
-  execution: z.object({ exitCode: z.number().nullable(), summary: z.string(), submissionPath: z.string().nullable(), wallSec: z.number(), killed: z.string().nullable() }),
-  grade: z.object({ score: z.number().nullable(), valid_submission: z.boolean(), submission_exists: z.boolean(), error: z.string().nullable() }),
+  execution: z.object({
+    exitCode: z.number().nullable(),
+    summary: z.string(),
+    submissionPath: z.string().nullable(),
+    wallSec: z.number(),
+    killed: z.string().nullable(),
+  }),
+  grade: z.object({
+    score: z.number().nullable(),
+    valid_submission: z.boolean(),
+    submission_exists: z.boolean(),
+    error: z.string().nullable(),
+  }),
 });
 
 before(() => {
@@ -54,7 +66,8 @@ print("trained on", len(train), "rows")
   assert.equal(j.execution.exitCode, 0);
   assert.equal(j.grade.valid_submission, true, j.grade.error ?? "");
   assert.ok(j.grade.score !== null && j.grade.score > 0.5 && j.grade.score <= 1, `ROC AUC ${j.grade.score}`);
-  for (const f of ["program.py", "stdout.txt", "stderr.txt", "result.json", "submission.csv", "grade.json"]) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ["program.py", "stdout.txt", "stderr.txt", "result.json", "submission.csv", "grade.json"])
+    assert.ok(existsSync(join(out, f)), f);
   assert.match(readFileSync(join(out, "stdout.txt"), "utf8"), /trained on \d+ rows/);
 });
 
@@ -82,10 +95,18 @@ test("mlerl doctor reports every piece and fails with fixes when bubblewrap is m
   const r = run(["doctor", "--json"], { ...process.env, MLERL_BWRAP: "/nonexistent/bwrap" });
   assert.equal(r.status, 1);
   const j = z
-    .object({ ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), required: z.boolean(), detail: z.string(), fix: z.string().nullable() })) })
+    .object({
+      ok: z.boolean(),
+      checks: z.array(
+        z.object({ name: z.string(), ok: z.boolean(), required: z.boolean(), detail: z.string(), fix: z.string().nullable() }),
+      ),
+    })
     .parse(JSON.parse(r.stdout));
   assert.equal(j.ok, false);
-  assert.deepEqual(j.checks.map((c) => c.name), ["node", "python", "agent venv", "bubblewrap", process.getuid?.() === 0 ? "privileges" : "user namespaces", "sandbox", "cgroups"]);
+  assert.deepEqual(
+    j.checks.map((c) => c.name),
+    ["node", "python", "agent venv", "bubblewrap", process.getuid?.() === 0 ? "privileges" : "user namespaces", "sandbox", "cgroups"],
+  );
   const bwrap = j.checks.find((c) => c.name === "bubblewrap")!;
   assert.equal(bwrap.ok, false);
   assert.match(bwrap.fix ?? "", /apt-get install bubblewrap/);

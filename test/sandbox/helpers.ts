@@ -56,7 +56,13 @@ export const sandboxUnavailable: false | string = (() => {
 
 let runCount = 0;
 
-export async function runProgram(ex: Executor, task: FakeTask, code: string, limits: Partial<ExecLimits> = {}, extra: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<{ r: ExecResult; outDir: string }> {
+export async function runProgram(
+  ex: Executor,
+  task: FakeTask,
+  code: string,
+  limits: Partial<ExecLimits> = {},
+  extra: { env?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<{ r: ExecResult; outDir: string }> {
   const outDir = join(task.root, `out-${++runCount}`);
   const r = await ex.run({ code, publicDir: task.publicDir, outDir, limits: { timeoutSec: 20, ...limits }, ...extra });
   return { r, outDir };

@@ -9,7 +9,8 @@ import { makeTask, removeTestDirs, runProgram } from "./helpers.js";
 after(removeTestDirs);
 
 test("container paths in the program text are rewritten to real directories", () => {
-  const code = 'a = "/home/data/train.csv"\nb = "/home/submission/submission.csv"\nc = "/home/work"\nd = "/home/database"\ne = \'/home/data\'\n';
+  const code =
+    'a = "/home/data/train.csv"\nb = "/home/submission/submission.csv"\nc = "/home/work"\nd = "/home/database"\ne = \'/home/data\'\n';
   const out = rewriteContainerPaths(code, { data: "/D$&", submission: "/S", work: "/W" });
   assert.equal(out, 'a = "/D$&/train.csv"\nb = "/S/submission.csv"\nc = "/W"\nd = "/home/database"\ne = \'/D$&\'\n');
 });
@@ -31,7 +32,12 @@ print(os.environ["OMP_NUM_THREADS"], os.getcwd())
   assert.equal(readFileSync(r.submissionPath!, "utf8"), "id,x,y\n3,0.7,1\n");
   assert.ok((r.notes ?? []).some((n) => /without isolation/.test(n)));
 
-  const { r: loop } = await runProgram(ex, task, "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\nwhile True: pass\n", { timeoutSec: 1 });
+  const { r: loop } = await runProgram(
+    ex,
+    task,
+    "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\nwhile True: pass\n",
+    { timeoutSec: 1 },
+  );
   assert.equal(loop.killed, "timeout");
 });
 

@@ -9,7 +9,15 @@ import { z } from "zod";
 const bin = new URL("../../bin/mlerl", import.meta.url).pathname;
 const run = (dataDir: string, ...args: string[]) => spawnSync(bin, ["--data-dir", dataDir, ...args], { encoding: "utf8" });
 
-const Listing = z.array(z.object({ id: z.string(), source: z.enum(["builtin", "mlebench"]), metric: z.string(), lower_is_better: z.boolean(), prepared: z.boolean() }));
+const Listing = z.array(
+  z.object({
+    id: z.string(),
+    source: z.enum(["builtin", "mlebench"]),
+    metric: z.string(),
+    lower_is_better: z.boolean(),
+    prepared: z.boolean(),
+  }),
+);
 
 test("mlerl tasks list/prepare/show work end to end on a fresh data dir", () => {
   const dir = mkdtempSync(join(tmpdir(), "mlerl-cli-"));

@@ -22,26 +22,53 @@ before(async () => {
 function files(id: string) {
   const { spec, paths } = requirePrepared(id, dataDir);
   const pub = (f: string) => readCsv(join(paths.publicDir, f));
-  return { spec, paths, train: pub("train.csv"), test: pub("test.csv"), sample: pub("sample_submission.csv"), answers: readCsv(join(paths.privateDir, "test.csv")) };
+  return {
+    spec,
+    paths,
+    train: pub("train.csv"),
+    test: pub("test.csv"),
+    sample: pub("sample_submission.csv"),
+    answers: readCsv(join(paths.privateDir, "test.csv")),
+  };
 }
 const col = (t: CsvTable, name: string) => {
   const i = t.header.indexOf(name);
   assert.ok(i >= 0, `no column ${name}`);
   return t.rows.map((r) => r[i] as string);
 };
-const seq = (prefix: string, n: number, pad = 0) => Array.from({ length: n }, (_, i) => `${prefix}${String(i + (pad ? 0 : 1)).padStart(pad, "0")}`);
+const seq = (prefix: string, n: number, pad = 0) =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i + (pad ? 0 : 1)).padStart(pad, "0")}`);
 
 // Column headers of the real competitions' files.
 const TPS_MAY = ["id", ...seq("f_", 31, 2)];
 const TPS_DEC = [
-  "Id", "Elevation", "Aspect", "Slope", "Horizontal_Distance_To_Hydrology", "Vertical_Distance_To_Hydrology",
-  "Horizontal_Distance_To_Roadways", "Hillshade_9am", "Hillshade_Noon", "Hillshade_3pm", "Horizontal_Distance_To_Fire_Points",
-  ...seq("Wilderness_Area", 4), ...seq("Soil_Type", 40),
+  "Id",
+  "Elevation",
+  "Aspect",
+  "Slope",
+  "Horizontal_Distance_To_Hydrology",
+  "Vertical_Distance_To_Hydrology",
+  "Horizontal_Distance_To_Roadways",
+  "Hillshade_9am",
+  "Hillshade_Noon",
+  "Hillshade_3pm",
+  "Horizontal_Distance_To_Fire_Points",
+  ...seq("Wilderness_Area", 4),
+  ...seq("Soil_Type", 40),
 ];
 const NOMAD = [
-  "id", "spacegroup", "number_of_total_atoms", "percent_atom_al", "percent_atom_ga", "percent_atom_in",
-  "lattice_vector_1_ang", "lattice_vector_2_ang", "lattice_vector_3_ang",
-  "lattice_angle_alpha_degree", "lattice_angle_beta_degree", "lattice_angle_gamma_degree",
+  "id",
+  "spacegroup",
+  "number_of_total_atoms",
+  "percent_atom_al",
+  "percent_atom_ga",
+  "percent_atom_in",
+  "lattice_vector_1_ang",
+  "lattice_vector_2_ang",
+  "lattice_vector_3_ang",
+  "lattice_angle_alpha_degree",
+  "lattice_angle_beta_degree",
+  "lattice_angle_gamma_degree",
 ];
 const NOMAD_TARGETS = ["formation_energy_ev_natom", "bandgap_energy_ev"];
 const LEAF = ["id", ...seq("margin", 64), ...seq("shape", 64), ...seq("texture", 64)];
@@ -52,7 +79,11 @@ function commonChecks(id: string, idCol: string, idsPerFile = false) {
   assert.deepEqual(col(f.sample, idCol), testIds, "sample submission rows follow test.csv");
   assert.deepEqual(col(f.answers, idCol), testIds, "answers rows follow test.csv");
   const trainIds = new Set(col(f.train, idCol));
-  if (!idsPerFile) assert.ok(testIds.every((i) => !trainIds.has(i)), "train and test ids are disjoint");
+  if (!idsPerFile)
+    assert.ok(
+      testIds.every((i) => !trainIds.has(i)),
+      "train and test ids are disjoint",
+    );
   assert.equal(new Set(testIds).size, testIds.length);
   assert.equal(trainIds.size, f.train.rows.length);
   assert.equal(f.train.rows.length, f.spec.schema?.trainRows);
@@ -77,8 +108,14 @@ test("mini TPS May 2022 has the real files and columns, a 10-letter f_27 and a b
   assert.deepEqual(f.test.header, TPS_MAY);
   // MLE-bench's answers are the full test rows; ids are 0..n-1 over train, then continue over test
   assert.deepEqual(f.answers.header, [...TPS_MAY, "target"]);
-  assert.deepEqual(col(f.train, "id").map(Number), f.train.rows.map((_, k) => k));
-  assert.deepEqual(col(f.test, "id").map(Number), f.test.rows.map((_, k) => f.train.rows.length + k));
+  assert.deepEqual(
+    col(f.train, "id").map(Number),
+    f.train.rows.map((_, k) => k),
+  );
+  assert.deepEqual(
+    col(f.test, "id").map(Number),
+    f.test.rows.map((_, k) => f.train.rows.length + k),
+  );
   assert.ok(col(f.train, "f_27").every((s) => /^[A-T]{10}$/.test(s)));
   const y = col(f.train, "target");
   assert.deepEqual([...new Set(y)].sort(), ["0", "1"]);
@@ -92,7 +129,11 @@ test("mini TPS Dec 2021 has the real columns and imbalanced classes 1-7", () => 
   assert.deepEqual(f.test.header, TPS_DEC);
   assert.deepEqual(f.answers.header, [...TPS_DEC, "Cover_Type"]);
   const ids = col(f.test, "Id").map(Number);
-  assert.notDeepEqual(ids, [...ids].sort((a, b) => a - b), "rows stay in the split's shuffled order");
+  assert.notDeepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+    "rows stay in the split's shuffled order",
+  );
   const y = col(f.train, "Cover_Type");
   const counts = new Map<string, number>();
   for (const v of y) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -107,11 +148,22 @@ test("mini nomad2018 has the real columns, compositions summing to 1, and test r
   assert.deepEqual(f.test.header, NOMAD);
   assert.deepEqual(f.answers.header, [...NOMAD, ...NOMAD_TARGETS]);
   // MLE-bench numbers each file's rows 1..n
-  assert.deepEqual(col(f.test, "id").map(Number), f.test.rows.map((_, k) => k + 1));
-  assert.deepEqual(col(f.train, "id").map(Number), f.train.rows.map((_, k) => k + 1));
+  assert.deepEqual(
+    col(f.test, "id").map(Number),
+    f.test.rows.map((_, k) => k + 1),
+  );
+  assert.deepEqual(
+    col(f.train, "id").map(Number),
+    f.train.rows.map((_, k) => k + 1),
+  );
   const [al, ga, inn] = ["al", "ga", "in"].map((m) => col(f.train, `percent_atom_${m}`).map(Number));
   al!.forEach((a, i) => assert.ok(Math.abs(a + ga![i]! + inn![i]! - 1) < 1e-3));
-  for (const t of NOMAD_TARGETS) assert.ok(col(f.train, t).map(Number).every((v) => v >= 0));
+  for (const t of NOMAD_TARGETS)
+    assert.ok(
+      col(f.train, t)
+        .map(Number)
+        .every((v) => v >= 0),
+    );
   assert.deepEqual(new Set(col(f.train, "spacegroup")), new Set(["12", "33", "167", "194", "206", "227"]));
 });
 
@@ -126,6 +178,21 @@ test("mini leaf classification has 192 features, 99 species as sorted one-hot su
   assert.equal(species[98], "Zelkova_Serrata");
   assert.deepEqual(new Set(col(f.train, "species")), new Set(species));
   assert.deepEqual(f.answers.header, f.sample.header);
-  for (const row of f.answers.rows) assert.equal(row.slice(1).map(Number).reduce((a, b) => a + b, 0), 1);
-  for (const row of f.sample.rows) assert.ok(Math.abs(row.slice(1).map(Number).reduce((a, b) => a + b, 0) - 1) < 1e-6);
+  for (const row of f.answers.rows)
+    assert.equal(
+      row
+        .slice(1)
+        .map(Number)
+        .reduce((a, b) => a + b, 0),
+      1,
+    );
+  for (const row of f.sample.rows)
+    assert.ok(
+      Math.abs(
+        row
+          .slice(1)
+          .map(Number)
+          .reduce((a, b) => a + b, 0) - 1,
+      ) < 1e-6,
+    );
 });

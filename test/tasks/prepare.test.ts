@@ -38,7 +38,11 @@ test("preparing twice, in two different data dirs, gives byte-identical files fo
     assert.deepEqual(da, db, id);
     assert.equal(requirePrepared(id, a).paths.publicDir, taskPaths(id, a).publicDir);
   }
-  assert.ok(listTasks(a).filter((t) => t.source === "builtin").every((t) => t.prepared));
+  assert.ok(
+    listTasks(a)
+      .filter((t) => t.source === "builtin")
+      .every((t) => t.prepared),
+  );
 });
 
 test("prepare is idempotent: a task with the same version and seed is skipped and its files are untouched", async () => {
@@ -50,7 +54,10 @@ test("prepare is idempotent: a task with the same version and seed is skipped an
   const lines: string[] = [];
   await prepareTasks([id], dir, (l) => lines.push(l));
   assert.equal(statSync(train).mtimeMs, before);
-  assert.ok(lines.some((l) => /skipped/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /skipped/.test(l)),
+    lines.join("\n"),
+  );
 });
 
 test("a different seed gives different data and replaces the prepared files", async () => {
@@ -85,8 +92,18 @@ test("a generator that fails half-way leaves no prepared dir and no temp files",
 test("a failed regeneration keeps the previous complete version", async () => {
   const dir = tmp();
   const paths = taskPaths("mini-fake", dir);
-  await prepareBuiltinTask(fakeTask(1, (d) => writeFileSync(join(d.publicDir, "train.csv"), "v1\n")), paths, 1);
-  await assert.rejects(prepareBuiltinTask(fakeTask(2, () => Promise.reject(new Error("crash"))), paths, 1));
+  await prepareBuiltinTask(
+    fakeTask(1, (d) => writeFileSync(join(d.publicDir, "train.csv"), "v1\n")),
+    paths,
+    1,
+  );
+  await assert.rejects(
+    prepareBuiltinTask(
+      fakeTask(2, () => Promise.reject(new Error("crash"))),
+      paths,
+      1,
+    ),
+  );
   assert.equal(readFileSync(join(paths.publicDir, "train.csv"), "utf8"), "v1\n");
 });
 
@@ -118,7 +135,11 @@ await prepareBuiltinTask(task, ${JSON.stringify(paths)}, 1);
   await new Promise((r) => child.on("exit", r));
   assert.equal(existsSync(join(paths.root, "prepared")), false);
   assert.equal(readdirSync(paths.root).length, 1, "the dead preparer's temp dir is still there");
-  await prepareBuiltinTask(fakeTask(1, (d) => writeFileSync(join(d.publicDir, "train.csv"), "full\n")), paths, 1);
+  await prepareBuiltinTask(
+    fakeTask(1, (d) => writeFileSync(join(d.publicDir, "train.csv"), "full\n")),
+    paths,
+    1,
+  );
   assert.equal(readFileSync(join(paths.publicDir, "train.csv"), "utf8"), "full\n");
   assert.deepEqual(readdirSync(paths.root), ["prepared"]);
 });
@@ -139,7 +160,10 @@ test("several processes preparing the same task at once all succeed and leave on
   const id = "mini-tabular-playground-series-dec-2021";
   const registry = new URL("../../src/tasks/registry.ts", import.meta.url).href;
   const script = join(tmp(), "prep.mts");
-  writeFileSync(script, `const { prepareTasks } = await import(${JSON.stringify(registry)});\nawait prepareTasks([${JSON.stringify(id)}], ${JSON.stringify(dir)}, () => {});\n`);
+  writeFileSync(
+    script,
+    `const { prepareTasks } = await import(${JSON.stringify(registry)});\nawait prepareTasks([${JSON.stringify(id)}], ${JSON.stringify(dir)}, () => {});\n`,
+  );
   const tsx = new URL("../../node_modules/tsx/dist/esm/index.mjs", import.meta.url).href;
   const codes = await Promise.all(
     [0, 1, 2].map(

@@ -42,7 +42,10 @@ test("all 12 MLE-bench competitions of the paper are registered with their metri
   }
   const leaf = listing.find((t) => t.spec.id === "leaf-classification")!.spec;
   assert.equal(leaf.submissionColumns.length, 100);
-  assert.equal(getTask("nomad2018-predict-transparent-conductors", tmp()).submissionColumns.join(","), "id,formation_energy_ev_natom,bandgap_energy_ev");
+  assert.equal(
+    getTask("nomad2018-predict-transparent-conductors", tmp()).submissionColumns.join(","),
+    "id,formation_energy_ev_natom,bandgap_energy_ev",
+  );
 });
 
 test("every built-in task is listed with a valid spec and its MLE-bench competition", () => {
@@ -58,20 +61,31 @@ test("every built-in task is listed with a valid spec and its MLE-bench competit
     assert.equal(t.spec.idColumn, real.idColumn);
     assert.deepEqual(t.spec.submissionColumns, real.submissionColumns);
     // the real competition's schema lists the same columns (only row counts differ)
-    assert.deepEqual(real.schema?.columns.map((c) => c.name), t.spec.schema?.columns.map((c) => c.name), id);
+    assert.deepEqual(
+      real.schema?.columns.map((c) => c.name),
+      t.spec.schema?.columns.map((c) => c.name),
+      id,
+    );
     assert.ok((real.schema?.trainRows ?? 0) > 0);
   }
 });
 
 test("taskPaths follows MLE-bench's <data-dir>/<id>/prepared/{public,private} layout", () => {
   const p = taskPaths("leaf-classification", "/data");
-  assert.deepEqual(p, { root: "/data/leaf-classification", publicDir: "/data/leaf-classification/prepared/public", privateDir: "/data/leaf-classification/prepared/private" });
+  assert.deepEqual(p, {
+    root: "/data/leaf-classification",
+    publicDir: "/data/leaf-classification/prepared/public",
+    privateDir: "/data/leaf-classification/prepared/private",
+  });
 });
 
 test("a typo in a task id is a UserError that suggests the closest id and lists the known ones", () => {
   assert.throws(
     () => getTask("leaf-clasification", tmp()),
-    (e: unknown) => e instanceof UserError && /did you mean 'leaf-classification'/.test(e.message) && e.message.includes("mini-tabular-playground-series-may-2022"),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /did you mean 'leaf-classification'/.test(e.message) &&
+      e.message.includes("mini-tabular-playground-series-may-2022"),
   );
   assert.throws(() => requirePrepared("nope", tmp()), UserError);
 });
@@ -84,14 +98,21 @@ test("requirePrepared says how to prepare a missing task, for each source", () =
   );
   assert.throws(
     () => requirePrepared("random-acts-of-pizza", dir),
-    (e: unknown) => e instanceof UserError && /prepare it with mlebench prepare into DATA_DIR/.test(e.hint ?? "") && (e.hint ?? "").includes(dir),
+    (e: unknown) =>
+      e instanceof UserError && /prepare it with mlebench prepare into DATA_DIR/.test(e.hint ?? "") && (e.hint ?? "").includes(dir),
   );
 });
 
 test("prepareTasks refuses MLE-bench competitions and unknown ids", async () => {
   const dir = tmp();
-  await assert.rejects(prepareTasks(["tabular-playground-series-may-2022"], dir, () => {}), (e: unknown) => e instanceof UserError && /mini-tabular-playground-series-may-2022/.test(e.hint ?? ""));
-  await assert.rejects(prepareTasks(["mini-nothing"], dir, () => {}), UserError);
+  await assert.rejects(
+    prepareTasks(["tabular-playground-series-may-2022"], dir, () => {}),
+    (e: unknown) => e instanceof UserError && /mini-tabular-playground-series-may-2022/.test(e.hint ?? ""),
+  );
+  await assert.rejects(
+    prepareTasks(["mini-nothing"], dir, () => {}),
+    UserError,
+  );
 });
 
 function fakePrepared(dataDir: string, id: string): ReturnType<typeof taskPaths> {
@@ -142,7 +163,10 @@ test("a leaderboard.csv without scores is a UserError naming the file", () => {
   const dir = tmp();
   const paths = fakePrepared(dir, "random-acts-of-pizza");
   writeFileSync(join(paths.publicDir, "leaderboard.csv"), "teamId,points\n1,3\n");
-  assert.throws(() => getTask("random-acts-of-pizza", dir), (e: unknown) => e instanceof UserError && e.message.includes("leaderboard.csv"));
+  assert.throws(
+    () => getTask("random-acts-of-pizza", dir),
+    (e: unknown) => e instanceof UserError && e.message.includes("leaderboard.csv"),
+  );
   // listing every task still works and shows the competition as prepared
   assert.equal(listTasks(dir).find((t) => t.spec.id === "random-acts-of-pizza")?.prepared, true);
 });

@@ -6,7 +6,9 @@ import { HttpTrainer, TrainerHttpError } from "../../src/trainer/http.js";
 import type { Datum } from "../../src/trainer/types.js";
 
 /** A stand-in server on 127.0.0.1 that answers every request with `handler`; counts requests per path. */
-async function fakeServer(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server; hits: Map<string, number> }> {
+async function fakeServer(
+  handler: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+): Promise<{ url: string; server: Server; hits: Map<string, number> }> {
   const hits = new Map<string, number>();
   const server = createServer((req, res) => {
     let body = "";
@@ -27,7 +29,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(typeof body === "string" ? body : JSON.stringify(body));
 }
 
-const close = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+const close = (s: Server) =>
+  new Promise<void>((r) => {
+    s.closeAllConnections();
+    s.close(() => r());
+  });
 
 const datum: Datum = { modelInput: [1, 2, 3], targetTokens: [2, 3, 4], logprobs: [0, -1, -1], advantages: [0, 1, 1] };
 const fast = { retries: 2, backoffMs: 20, controlTimeoutMs: 2000, trainTimeoutMs: 2000 };
@@ -58,7 +64,8 @@ test("idempotent calls are retried after a dropped connection; forward_backward 
   const { url, server, hits } = await fakeServer((req, res, n) => {
     if (n === 1) return req.socket.destroy(); // the first request of each path loses its connection
     if (req.url === "/health") return json(res, 200, { ok: true, protocol: 1, version: 3 });
-    if (req.url === "/forward_backward") return json(res, 200, { loss: 0, logprobs: [[0, 0, 0]], metrics: { trainedTokens: 2, clipFraction: 0, meanRatio: 1, kl: 0 } });
+    if (req.url === "/forward_backward")
+      return json(res, 200, { loss: 0, logprobs: [[0, 0, 0]], metrics: { trainedTokens: 2, clipFraction: 0, meanRatio: 1, kl: 0 } });
     return json(res, 200, { version: 4, gradNorm: 1 });
   });
   try {
@@ -68,7 +75,10 @@ test("idempotent calls are retried after a dropped connection; forward_backward 
     assert.equal(t.version(), 3);
     assert.equal(hits.get("/health"), 2);
     const dropped = await rejected(t.forwardBackward([datum], { name: "ppo" }));
-    assert.match(dropped.message, new RegExp(`trainer at ${url.replace(/[.]/g, "\\.")} dropped the connection .* for POST /forward_backward$`));
+    assert.match(
+      dropped.message,
+      new RegExp(`trainer at ${url.replace(/[.]/g, "\\.")} dropped the connection .* for POST /forward_backward$`),
+    );
     assert.equal(hits.get("/forward_backward"), 1);
     await rejected(t.optimStep({ learningRate: 0.1 }));
     assert.equal(hits.get("/optim_step"), 1);
@@ -102,7 +112,9 @@ test("malformed replies become one clear sentence naming the endpoint and the fi
 });
 
 test("a forward_backward reply that does not line up with the datums is rejected", async () => {
-  const { url, server } = await fakeServer((_req, res) => json(res, 200, { loss: 1, logprobs: [[-1, -2]], metrics: { trainedTokens: 2, clipFraction: 0, meanRatio: 1, kl: 0 } }));
+  const { url, server } = await fakeServer((_req, res) =>
+    json(res, 200, { loss: 1, logprobs: [[-1, -2]], metrics: { trainedTokens: 2, clipFraction: 0, meanRatio: 1, kl: 0 } }),
+  );
   try {
     const e = await rejected(new HttpTrainer(url, fast).forwardBackward([datum], { name: "importance_sampling" }));
     assert.match(e.message, /datum 0 has 3 targets but 2 logprobs/);
@@ -113,7 +125,8 @@ test("a forward_backward reply that does not line up with the datums is rejected
 
 test("error replies keep the server's status, type and message", async () => {
   const { url, server } = await fakeServer((req, res) => {
-    if (req.url === "/load") return json(res, 400, { error: { type: "checkpoint_not_found", message: "/x/trainer-state.json does not exist" } });
+    if (req.url === "/load")
+      return json(res, 400, { error: { type: "checkpoint_not_found", message: "/x/trainer-state.json does not exist" } });
     return json(res, 500, "Internal Server Error");
   });
   try {

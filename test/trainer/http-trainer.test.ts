@@ -24,7 +24,13 @@ const Completion = z.object({
 const Chat = z.object({
   adapter_version: z.number().int(),
   prompt_token_ids: z.array(z.number().int()),
-  choices: z.array(z.object({ message: z.object({ content: z.string() }), token_ids: z.array(z.number().int()), logprobs: z.object({ content: z.array(z.object({ logprob: z.number() })) }) })),
+  choices: z.array(
+    z.object({
+      message: z.object({ content: z.string() }),
+      token_ids: z.array(z.number().int()),
+      logprobs: z.object({ content: z.array(z.object({ logprob: z.number() })) }),
+    }),
+  ),
 });
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
@@ -40,7 +46,14 @@ interface Sampled {
 }
 
 async function complete(server: TrainerServer, model: "policy" | "base", seed: number, maxTokens = 12): Promise<Sampled> {
-  const r = await post(`${server.url}/v1/completions`, { model, prompt: "import pandas as pd\ntrain = pd.read_csv(", max_tokens: maxTokens, logprobs: 1, return_token_ids: true, seed });
+  const r = await post(`${server.url}/v1/completions`, {
+    model,
+    prompt: "import pandas as pd\ntrain = pd.read_csv(",
+    max_tokens: maxTokens,
+    logprobs: 1,
+    return_token_ids: true,
+    seed,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   const c = Completion.parse(r.json);
   const ch = c.choices[0]!;
@@ -109,11 +122,23 @@ describe("HttpTrainer against the reference server (tiny Qwen2 model on CPU)", {
   });
 
   it("samples chat with the server's template and exact logprobs too", async () => {
-    const r = await post(`${a.url}/v1/chat/completions`, { model: "policy", messages: [{ role: "user", content: "Write a model." }], max_tokens: 6, logprobs: true, return_token_ids: true, seed: 3 });
+    const r = await post(`${a.url}/v1/chat/completions`, {
+      model: "policy",
+      messages: [{ role: "user", content: "Write a model." }],
+      max_tokens: 6,
+      logprobs: true,
+      return_token_ids: true,
+      seed: 3,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     const c = Chat.parse(r.json);
     const ch = c.choices[0]!;
-    const s: Sampled = { promptTokens: c.prompt_token_ids, tokens: ch.token_ids, logprobs: ch.logprobs.content.map((x) => x.logprob), version: c.adapter_version };
+    const s: Sampled = {
+      promptTokens: c.prompt_token_ids,
+      tokens: ch.token_ids,
+      logprobs: ch.logprobs.content.map((x) => x.logprob),
+      version: c.adapter_version,
+    };
     // The learner's logprobs without touching the gradients: advantage 0 everywhere trains nothing.
     const fb = await ta.forwardBackward([datumFromCompletion(s, 0)], { name: "importance_sampling" });
     assert.equal(fb.metrics.trainedTokens, 0);
@@ -219,7 +244,14 @@ describe("HttpTrainer against the reference server (tiny Qwen2 model on CPU)", {
     const hot = await post(`${a.url}/v1/completions`, { model: "policy", prompt: "x", max_tokens: 2, temperature: 0.7 });
     assert.equal(hot.status, 400);
     assert.match(JSON.stringify(hot.json), /tempered_sampling_rejected/);
-    const ok = await post(`${a.url}/v1/completions`, { model: "policy", prompt: "x", max_tokens: 2, temperature: 0.7, allow_tempered: true, seed: 1 });
+    const ok = await post(`${a.url}/v1/completions`, {
+      model: "policy",
+      prompt: "x",
+      max_tokens: 2,
+      temperature: 0.7,
+      allow_tempered: true,
+      seed: 1,
+    });
     assert.equal(ok.status, 200);
     const unknown = await post(`${a.url}/v1/completions`, { model: "gpt-4", prompt: "x" });
     assert.equal(unknown.status, 404);
@@ -231,13 +263,33 @@ describe("HttpTrainer against the reference server (tiny Qwen2 model on CPU)", {
     const choice = (r.json as { choices: Record<string, unknown>[] }).choices[0]!;
     assert.equal(choice.token_ids, undefined);
     assert.equal(choice.prompt_token_ids, undefined);
-    const withIds = Completion.parse((await post(`${a.url}/v1/completions`, { model: "policy", prompt: [5, 6, 7], max_tokens: 3, logprobs: 1, seed: 2, return_token_ids: true })).json);
+    const withIds = Completion.parse(
+      (
+        await post(`${a.url}/v1/completions`, {
+          model: "policy",
+          prompt: [5, 6, 7],
+          max_tokens: 3,
+          logprobs: 1,
+          seed: 2,
+          return_token_ids: true,
+        })
+      ).json,
+    );
     assert.deepEqual(withIds.choices[0]!.prompt_token_ids, [5, 6, 7]);
     assert.equal(withIds.choices[0]!.token_ids.length, 3);
   });
 
   it("samples n choices per request and stops at a stop string, which the text leaves out", async () => {
-    const r = await post(`${a.url}/v1/completions`, { model: "base", prompt: "def main():", max_tokens: 40, n: 2, logprobs: 0, return_token_ids: true, seed: 5, stop: ["e"] });
+    const r = await post(`${a.url}/v1/completions`, {
+      model: "base",
+      prompt: "def main():",
+      max_tokens: 40,
+      n: 2,
+      logprobs: 0,
+      return_token_ids: true,
+      seed: 5,
+      stop: ["e"],
+    });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     const c = Completion.parse(r.json);
     assert.equal(c.choices.length, 2);
@@ -249,6 +301,9 @@ describe("HttpTrainer against the reference server (tiny Qwen2 model on CPU)", {
       if (ch.finish_reason === "stop") assert.ok(ch.token_ids.length < 40 || ch.token_ids.includes(eos));
       else assert.equal(ch.token_ids.length, 40);
     }
-    assert.ok(c.choices.some((ch) => ch.finish_reason === "stop"), "a 40-token random text contains an e");
+    assert.ok(
+      c.choices.some((ch) => ch.finish_reason === "stop"),
+      "a 40-token random text contains an e",
+    );
   });
 });

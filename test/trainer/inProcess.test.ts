@@ -89,9 +89,11 @@ test("importance_sampling loss equals -sum(exp(p - q) * A) computed by hand", as
   });
   const learner = await trainer.logprobs(datums);
   let expected = 0;
-  datums.forEach((d, i) => d.advantages.forEach((a, t) => {
-    expected -= Math.exp(learner[i]![t]! - d.logprobs[t]!) * a;
-  }));
+  datums.forEach((d, i) =>
+    d.advantages.forEach((a, t) => {
+      expected -= Math.exp(learner[i]![t]! - d.logprobs[t]!) * a;
+    }),
+  );
   const r = await trainer.forwardBackward(datums, { name: "importance_sampling" });
   assert.ok(Math.abs(r.loss - expected) < 1e-4 * Math.max(1, Math.abs(expected)), `loss ${r.loss} vs hand ${expected}`);
   // The returned learner logprobs are those of the weights before the step.

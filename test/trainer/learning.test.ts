@@ -15,16 +15,25 @@ test("a few ppo updates shift sampling toward a rewarded fragment", async () => 
   const task = FIXTURE_TASKS[0]!;
   const rewarded = "model.lgbm_1500";
   const share = async (seed: number) => {
-    const cs = await sampler.sample(Array.from({ length: 64 }, () => ({ task, kind: "scratch" as const })), { seed });
+    const cs = await sampler.sample(
+      Array.from({ length: 64 }, () => ({ task, kind: "scratch" as const })),
+      { seed },
+    );
     return cs.filter((c) => fragmentNames(policy.vocab, c.tokens).includes(rewarded)).length / cs.length;
   };
   const before = await share(1000);
   for (let step = 0; step < 12; step++) {
-    const cs = await sampler.sample(Array.from({ length: 32 }, () => ({ task, kind: "scratch" as const })), { seed: step });
+    const cs = await sampler.sample(
+      Array.from({ length: 32 }, () => ({ task, kind: "scratch" as const })),
+      { seed: step },
+    );
     assert.ok(cs.every((c) => c.version === step));
     const rewards = cs.map((c) => (fragmentNames(policy.vocab, c.tokens).includes(rewarded) ? 1 : 0));
     const mean = rewards.reduce((a: number, b: number) => a + b, 0) / rewards.length;
-    await trainer.forwardBackward(cs.map((c, i) => datumFromCompletion(c, rewards[i]! - mean)), { name: "ppo" });
+    await trainer.forwardBackward(
+      cs.map((c, i) => datumFromCompletion(c, rewards[i]! - mean)),
+      { name: "ppo" },
+    );
     await trainer.optimStep({ learningRate: 3e-3 });
   }
   const after = await share(1000);

@@ -23,7 +23,9 @@ interface AblateOptions {
 export function registerAblate(program: Command): void {
   program
     .command("ablate")
-    .description("the paper's ablations on equal budgets: the full method and no duration weighting / no instrumentation / no improve prompts, K seeds each, each run trained then evaluated (resumable: run it again to continue)")
+    .description(
+      "the paper's ablations on equal budgets: the full method and no duration weighting / no instrumentation / no improve prompts, K seeds each, each run trained then evaluated (resumable: run it again to continue)",
+    )
     .option("--task <id...>", "tasks (default: every built-in task)")
     .option("--seeds <k>", "seeds per variant", "2")
     .option("--minutes <m>", "training wall-clock minutes per run (default 4 when --rollouts is not given)")
@@ -38,17 +40,25 @@ export function registerAblate(program: Command): void {
       const tasks = opts.task ?? [...BUILTIN_TASK_IDS];
       for (const t of tasks) getTask(t, dataDir);
       const variants = (opts.variant ?? Object.keys(METHOD_VARIANTS)) as MethodVariant[];
-      for (const v of variants) if (!(v in METHOD_VARIANTS)) throw new UserError(`--variant ${v} is not a variant`, `choose from ${Object.keys(METHOD_VARIANTS).join(", ")}`);
+      for (const v of variants)
+        if (!(v in METHOD_VARIANTS))
+          throw new UserError(`--variant ${v} is not a variant`, `choose from ${Object.keys(METHOD_VARIANTS).join(", ")}`);
       assertRealExecutor(opts.executor);
-      if (opts.minutes !== undefined && opts.rollouts !== undefined) throw new UserError("--minutes and --rollouts both given", "an ablation compares runs on one budget: pass one of them");
-      const budget: AblationBudget = opts.rollouts !== undefined ? { rollouts: positiveFlag("--rollouts", opts.rollouts, { int: true }) } : { minutes: positiveFlag("--minutes", opts.minutes ?? "4") };
+      if (opts.minutes !== undefined && opts.rollouts !== undefined)
+        throw new UserError("--minutes and --rollouts both given", "an ablation compares runs on one budget: pass one of them");
+      const budget: AblationBudget =
+        opts.rollouts !== undefined
+          ? { rollouts: positiveFlag("--rollouts", opts.rollouts, { int: true }) }
+          : { minutes: positiveFlag("--minutes", opts.minutes ?? "4") };
       const seeds = positiveFlag("--seeds", opts.seeds, { int: true });
       const samples = positiveFlag("--eval-samples", opts.evalSamples, { int: true });
       const outDir = opts.outDir ? resolve(opts.outDir) : defaultRunDir("ablate");
       const plan = ablationPlan({ outDir, tasks, seeds, variants, budget, base: { executor: opts.executor } });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`ablation study: ${plan.length} runs (${variants.join(", ")} × ${seeds} seeds) in ${outDir}`);
-      const stop = interruptOnSigint(() => log("stopping after the current run's clean stop (Ctrl-C again to quit at once); run the same command with --out-dir to resume"));
+      const stop = interruptOnSigint(() =>
+        log("stopping after the current run's clean stop (Ctrl-C again to quit at once); run the same command with --out-dir to resume"),
+      );
       try {
         const runs = await runAblation({
           plan,
@@ -56,7 +66,16 @@ export function registerAblate(program: Command): void {
           signal: stop.signal,
           log,
           evaluate: (item, signal) =>
-            evaluatePolicy({ policy: { kind: "run", runDir: item.runDir }, taskIds: tasks, dataDir, samples, seeds: [item.seed], executor: opts.executor as "sandbox" | "unsandboxed", log, ...(signal ? { signal } : {}) }),
+            evaluatePolicy({
+              policy: { kind: "run", runDir: item.runDir },
+              taskIds: tasks,
+              dataDir,
+              samples,
+              seeds: [item.seed],
+              executor: opts.executor as "sandbox" | "unsandboxed",
+              log,
+              ...(signal ? { signal } : {}),
+            }),
         });
         const table = ablationTable(runs);
         if (opts.json) process.stdout.write(`${JSON.stringify({ outDir, runs: runs.length, table }, null, 2)}\n`);

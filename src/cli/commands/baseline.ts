@@ -43,18 +43,23 @@ export function registerBaseline(program: Command): void {
     .option("--restart", "start again when --run-dir holds an interrupted run of this baseline (no eval.json yet)")
     .option("--json", "print eval.json's content instead of the table")
     .action(async (method: string, opts: BaselineOptions, cmd: Command) => {
-      if (!(METHODS as readonly string[]).includes(method)) throw new UserError(`unknown baseline '${method}'`, `use one of: ${METHODS.join(", ")}`);
+      if (!(METHODS as readonly string[]).includes(method))
+        throw new UserError(`unknown baseline '${method}'`, `use one of: ${METHODS.join(", ")}`);
       assertRealExecutor(opts.executor);
-      if (opts.budgetExecutions === undefined && opts.budgetMinutes === undefined) throw new UserError("no budget given", "pass --budget-executions N (per task and seed) and/or --budget-minutes M (per seed)");
+      if (opts.budgetExecutions === undefined && opts.budgetMinutes === undefined)
+        throw new UserError("no budget given", "pass --budget-executions N (per task and seed) and/or --budget-minutes M (per seed)");
       let minutes: number | undefined;
       if (opts.budgetMinutes !== undefined) {
         minutes = Number(opts.budgetMinutes);
-        if (!(minutes > 0) || !Number.isFinite(minutes)) throw new UserError(`--budget-minutes must be a positive number, got '${opts.budgetMinutes}'`, "e.g. --budget-minutes 5");
+        if (!(minutes > 0) || !Number.isFinite(minutes))
+          throw new UserError(`--budget-minutes must be a positive number, got '${opts.budgetMinutes}'`, "e.g. --budget-minutes 5");
       }
       const seeds = intFlag("--seeds", opts.seeds, 1);
       const runDir = opts.runDir ? resolve(opts.runDir) : defaultRunDir(method);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const stop = interruptOnSigint(() => log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."));
+      const stop = interruptOnSigint(() =>
+        log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."),
+      );
       try {
         const result = await runBaseline({
           method: method as BaselineMethod,

@@ -4,7 +4,9 @@ import { formatDoctor, runDoctor } from "../../sandbox/doctor.js";
 export function registerDoctor(program: Command): void {
   program
     .command("doctor")
-    .description("check what running agent programs needs (Python, agent venv, bubblewrap, user namespaces, cgroups) and print the fix for anything missing; exits 1 if something required is missing")
+    .description(
+      "check what running agent programs needs (Python, agent venv, bubblewrap, user namespaces, cgroups) and print the fix for anything missing; exits 1 if something required is missing",
+    )
     .option("--json", "print the checks as JSON")
     .action((opts: { json?: boolean }) => {
       const checks = runDoctor();

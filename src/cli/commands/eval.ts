@@ -26,10 +26,13 @@ interface EvalOptions {
   json?: boolean;
 }
 
-
 function sourceOf(opts: EvalOptions): PolicySource {
   const given = [opts.run !== undefined, opts.checkpoint !== undefined, opts.untrained === true].filter(Boolean).length;
-  if (given !== 1) throw new UserError("name exactly one policy: --run RUN_DIR, --checkpoint DIR or --untrained", "e.g. mlerl eval --run runs/train-... --task mini-leaf-classification");
+  if (given !== 1)
+    throw new UserError(
+      "name exactly one policy: --run RUN_DIR, --checkpoint DIR or --untrained",
+      "e.g. mlerl eval --run runs/train-... --task mini-leaf-classification",
+    );
   if (opts.untrained || opts.checkpoint === "random") return { kind: "untrained", seed: intFlag("--policy-seed", opts.policySeed, 0) };
   if (opts.checkpoint !== undefined) return { kind: "checkpoint", dir: resolve(opts.checkpoint) };
   return { kind: "run", runDir: resolve(opts.run as string) };
@@ -52,7 +55,10 @@ export function registerEval(program: Command): void {
     .description(
       "evaluate a policy with the test-time procedure (a solution from scratch, one improvement, keep the better by the program's own validation metric; the hidden test score never selects) N times per task and seed; writes eval.json and prints a table",
     )
-    .option("--run <dir>", "a training run: evaluates its latest checkpoint with its reward rule and deadline; eval.json goes into the run dir")
+    .option(
+      "--run <dir>",
+      "a training run: evaluates its latest checkpoint with its reward rule and deadline; eval.json goes into the run dir",
+    )
     .option("--checkpoint <dir>", "a policy checkpoint directory (`random` = a fresh random-init policy, like --untrained)")
     .option("--untrained", "a freshly initialised policy (random weights), for comparisons")
     .option("--policy-seed <s>", "init seed of the --untrained policy", "0")
@@ -67,11 +73,14 @@ export function registerEval(program: Command): void {
     .option("--json", "print eval.json's content instead of the table")
     .action(async (opts: EvalOptions, cmd: Command) => {
       const source = sourceOf(opts);
-      if (source.kind !== "run" && opts.out === undefined) throw new UserError("--out DIR is required with --checkpoint or --untrained", "e.g. --out runs/eval-untrained");
+      if (source.kind !== "run" && opts.out === undefined)
+        throw new UserError("--out DIR is required with --checkpoint or --untrained", "e.g. --out runs/eval-untrained");
       assertRealExecutor(opts.executor);
       const seeds = intFlag("--seeds", opts.seeds, 1);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const stop = interruptOnSigint(() => log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."));
+      const stop = interruptOnSigint(() =>
+        log("stopping: interrupting running programs (eval.json is not written; Ctrl-C again to quit at once) ..."),
+      );
       try {
         const result = await evaluatePolicy({
           policy: source,

@@ -27,14 +27,18 @@ function positive(flag: string, value: string | undefined, integer = false): num
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UserError(`${flag} must be a positive ${integer ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} ${integer ? "2" : "60"}`);
+    throw new UserError(
+      `${flag} must be a positive ${integer ? "integer" : "number"}, got '${value}'`,
+      `e.g. ${flag} ${integer ? "2" : "60"}`,
+    );
   }
   return n;
 }
 
 function readProgram(file: string): string {
   const path = resolve(file);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UserError(`--code ${file}: no such file`, "pass the path of a Python program, e.g. --code solution.py");
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw new UserError(`--code ${file}: no such file`, "pass the path of a Python program, e.g. --code solution.py");
   return readFileSync(path, "utf8");
 }
 
@@ -58,20 +62,31 @@ function startProgress(label: string): () => void {
 
 function lastLines(text: string, n: number): string {
   const lines = text.replace(/\n$/, "").split("\n");
-  return lines.slice(-n).map((l) => `  | ${l}`).join("\n");
+  return lines
+    .slice(-n)
+    .map((l) => `  | ${l}`)
+    .join("\n");
 }
 
 export function registerExec(program: Command): void {
   program
     .command("exec")
-    .description("run one Python program on a prepared task in the sandbox and grade its /home/submission/submission.csv (exit 0 when it exits 0 with a valid submission)")
+    .description(
+      "run one Python program on a prepared task in the sandbox and grade its /home/submission/submission.csv (exit 0 when it exits 0 with a valid submission)",
+    )
     .requiredOption("--task <id>", "task id (see `mlerl tasks list`)")
     .requiredOption("--code <file>", "the Python program; it reads /home/data and writes /home/submission/submission.csv")
     .option("--timeout <seconds>", "wall-clock deadline; the whole process tree is killed then (default 120)")
     .option("--memory <MiB>", "memory limit (default 4096)")
     .option("--threads <n>", "BLAS/OpenMP threads the program is told to use (default 1)")
-    .option("--no-isolation", "run WITHOUT the sandbox, directly with the venv Python (not a security boundary; for machines without bubblewrap)")
-    .option("--out <dir>", "where program.py, stdout.txt, stderr.txt, result.json, submission.csv and grade.json go (default: a new dir under ~/.cache/mlerl/exec)")
+    .option(
+      "--no-isolation",
+      "run WITHOUT the sandbox, directly with the venv Python (not a security boundary; for machines without bubblewrap)",
+    )
+    .option(
+      "--out <dir>",
+      "where program.py, stdout.txt, stderr.txt, result.json, submission.csv and grade.json go (default: a new dir under ~/.cache/mlerl/exec)",
+    )
     .option("--instrument <kind>", "insert milestone markers for partial credit: ast | none", "ast")
     .option("--json", "print the execution result, the grade report, the milestones and the reward breakdown as JSON")
     .action(async (opts: ExecOptions, cmd: Command) => {
@@ -82,7 +97,11 @@ export function registerExec(program: Command): void {
       if (timeout !== undefined) limits.timeoutSec = timeout;
       if (memory !== undefined) limits.memoryMb = memory;
       if (threads !== undefined) limits.threads = threads;
-      if (opts.instrument !== "ast" && opts.instrument !== "none") throw new UserError(`--instrument must be ast or none, got '${opts.instrument}'`, "e.g. --instrument none to run the program exactly as written");
+      if (opts.instrument !== "ast" && opts.instrument !== "none")
+        throw new UserError(
+          `--instrument must be ast or none, got '${opts.instrument}'`,
+          "e.g. --instrument none to run the program exactly as written",
+        );
       const code = readProgram(opts.code);
       const { spec, paths } = requirePrepared(opts.task, dataDirOf(cmd));
       const executor = createExecutor({ isolation: opts.isolation });
@@ -105,18 +124,26 @@ export function registerExec(program: Command): void {
       const { execution: e, grade, reward, markers } = run;
       if (opts.json) {
         const milestones = markers.reached.map((h) => ({ milestone: h.milestone, line: h.line, offset: h.offset }));
-        process.stdout.write(`${JSON.stringify({ task: spec.id, executor: executor.describe(), instrument: opts.instrument, instrumentNote: run.instrumentNote, outDir, execution: e, grade, milestones, reward }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ task: spec.id, executor: executor.describe(), instrument: opts.instrument, instrumentNote: run.instrumentNote, outDir, execution: e, grade, milestones, reward }, null, 2)}\n`,
+        );
       } else {
         const out: string[] = [];
         out.push(`task      ${spec.id} (${spec.metric}, ${spec.lowerIsBetter ? "lower" : "higher"} is better)`);
         out.push(`executor  ${executor.describe()}`);
         out.push(`result    ${e.summary}`);
-        out.push(`cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}`);
+        out.push(
+          `cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}`,
+        );
         for (const n of e.notes ?? []) out.push(`note      ${n}`);
         if (e.stdout.text) out.push(`stdout (last lines${e.stdout.truncated ? ", truncated" : ""}):\n${lastLines(e.stdout.text, 8)}`);
         if (e.stderr.text) out.push(`stderr (last lines${e.stderr.truncated ? ", truncated" : ""}):\n${lastLines(e.stderr.text, 8)}`);
-        out.push(`milestones ${reward.milestonesReached.length ? reward.milestonesReached.join(", ") : "none"}${run.instrumentNote ? ` (${run.instrumentNote})` : ""}`);
-        out.push(`reward    ${reward.reward} (${reward.failureKind === "none" ? "valid submission" : reward.failureKind}${reward.validationMetric !== null ? `; validation metric ${reward.validationMetric}` : ""})`);
+        out.push(
+          `milestones ${reward.milestonesReached.length ? reward.milestonesReached.join(", ") : "none"}${run.instrumentNote ? ` (${run.instrumentNote})` : ""}`,
+        );
+        out.push(
+          `reward    ${reward.reward} (${reward.failureKind === "none" ? "valid submission" : reward.failureKind}${reward.validationMetric !== null ? `; validation metric ${reward.validationMetric}` : ""})`,
+        );
         out.push("grade:");
         out.push(formatGradeReport(grade).replace(/^/gm, "  ").trimEnd());
         out.push(`outputs   ${outDir}`);

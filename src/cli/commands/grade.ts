@@ -17,7 +17,10 @@ export function registerGrade(program: Command): void {
     .description(
       "grade a submission CSV for a prepared task exactly as MLE-bench does and print its report (score rounded to 5 decimals, medal thresholds, medals, above_median, validity); an invalid submission gets an `error` saying what to fix. Exits 0 for a valid submission, 1 for a missing or invalid one",
     )
-    .requiredOption("--task <id>", "task id (see `mlerl tasks list`), e.g. mini-tabular-playground-series-may-2022 or an MLE-bench competition id")
+    .requiredOption(
+      "--task <id>",
+      "task id (see `mlerl tasks list`), e.g. mini-tabular-playground-series-may-2022 or an MLE-bench competition id",
+    )
     .requiredOption("--submission <file>", "the submission CSV to grade (the file the program wrote to /home/submission/submission.csv)")
     .option("--json", "print the report as JSON (MLE-bench's field names plus `error`)")
     .action((raw: unknown, cmd: Command) => {

@@ -16,7 +16,9 @@ interface LearningCheckOptions {
 export function registerLearningCheck(program: Command): void {
   program
     .command("learning-check")
-    .description("does training help? per task, a default `mlerl train` run against the untrained policy on the same seed and rollout count: reward and valid share, first vs last fifth, and best valid score (resumable: run it again with --out-dir)")
+    .description(
+      "does training help? per task, a default `mlerl train` run against the untrained policy on the same seed and rollout count: reward and valid share, first vs last fifth, and best valid score (resumable: run it again with --out-dir)",
+    )
     .option("--task <id...>", "tasks (default: every built-in task)")
     .option("--rollouts <n>", "finished rollouts per run", "120")
     .option("--seed <s>", "seed of both runs", "0")
@@ -34,10 +36,15 @@ export function registerLearningCheck(program: Command): void {
       const plan = learningPlan({ outDir, tasks, rollouts, seed, base: { executor: opts.executor } });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`learning check: ${tasks.length} task(s) × (trained, untrained), ${rollouts} rollouts each, in ${outDir}`);
-      const stop = interruptOnSigint(() => log("stopping after the current run's clean stop (Ctrl-C again to quit at once); run the same command with --out-dir to resume"));
+      const stop = interruptOnSigint(() =>
+        log("stopping after the current run's clean stop (Ctrl-C again to quit at once); run the same command with --out-dir to resume"),
+      );
       try {
         const results = await runLearningCheck({ plan, dataDir, lowerIsBetter: (t) => lower.get(t) ?? false, signal: stop.signal, log });
-        if (stop.signal.aborted) log(`stopped; continue with: mlerl learning-check --out-dir ${outDir} ${tasks.map((t) => `--task ${t}`).join(" ")} --rollouts ${rollouts} --seed ${seed}`);
+        if (stop.signal.aborted)
+          log(
+            `stopped; continue with: mlerl learning-check --out-dir ${outDir} ${tasks.map((t) => `--task ${t}`).join(" ")} --rollouts ${rollouts} --seed ${seed}`,
+          );
         process.stdout.write(opts.json ? `${JSON.stringify({ outDir, results }, null, 2)}\n` : `${learningTable(results)}\n`);
       } finally {
         stop.dispose();

@@ -22,7 +22,9 @@ interface PipelineOptions {
 export function registerPipeline(program: Command): void {
   program
     .command("pipeline")
-    .description("the main job: train the built-in policy, evaluate it (scratch + one improvement, keep the better), run the AIDE-style and random-search baselines on the same number of executions, and write the report (run it again with the same --out to continue a stopped pipeline)")
+    .description(
+      "the main job: train the built-in policy, evaluate it (scratch + one improvement, keep the better), run the AIDE-style and random-search baselines on the same number of executions, and write the report (run it again with the same --out to continue a stopped pipeline)",
+    )
     .option("--task <id...>", "tasks (default: every built-in task)")
     .option("--train-minutes <m>", "training wall-clock budget", "8")
     .option("--eval-samples <n>", "test-time procedures (2 executions each) per task and seed", "2")
@@ -37,7 +39,9 @@ export function registerPipeline(program: Command): void {
       assertRealExecutor(opts.executor);
       const executor = opts.executor;
       const baselines = opts.baselines === "none" ? [] : opts.baselines.split(",").map((s) => s.trim());
-      for (const b of baselines) if (b !== "aide" && b !== "random") throw new UserError(`--baselines: unknown baseline '${b}'`, "use aide, random, aide,random or none");
+      for (const b of baselines)
+        if (b !== "aide" && b !== "random")
+          throw new UserError(`--baselines: unknown baseline '${b}'`, "use aide, random, aide,random or none");
       const outDir = opts.out ? resolve(opts.out) : defaultRunDir("main");
       const plan = pipelinePlan({
         outDir,
@@ -58,10 +62,31 @@ export function registerPipeline(program: Command): void {
           signal: stop.signal,
           log,
           steps: {
-            evaluate: (runDir, signal) => evaluatePolicy({ policy: { kind: "run", runDir }, taskIds: tasks, dataDir, samples: plan.evalSamples, seeds: plan.evalSeeds, executor, log, ...(signal ? { signal } : {}) }),
+            evaluate: (runDir, signal) =>
+              evaluatePolicy({
+                policy: { kind: "run", runDir },
+                taskIds: tasks,
+                dataDir,
+                samples: plan.evalSamples,
+                seeds: plan.evalSeeds,
+                executor,
+                log,
+                ...(signal ? { signal } : {}),
+              }),
             // A search stopped half-way cannot continue its tree: the baseline's own restart starts it again.
             baseline: (method, runDir, signal) =>
-              runBaseline({ method, taskIds: tasks, dataDir, runDir, seeds: plan.evalSeeds, budget: { executions: plan.baselineExecutions }, executor, restart: true, log, ...(signal ? { signal } : {}) }),
+              runBaseline({
+                method,
+                taskIds: tasks,
+                dataDir,
+                runDir,
+                seeds: plan.evalSeeds,
+                budget: { executions: plan.baselineExecutions },
+                executor,
+                restart: true,
+                log,
+                ...(signal ? { signal } : {}),
+              }),
             report: async (dirs, out) => buildReport({ dirs, out, groupBy: "method", taskLookup: reportTaskLookup(dataDir) }),
           },
         });

@@ -14,19 +14,25 @@ import { dataDirOf } from "../options.js";
 
 function intOption(name: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be an integer >= ${min}, got '${value}'`, `pass e.g. ${name} ${Math.max(min, 1)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError(`${name} must be an integer >= ${min}, got '${value}'`, `pass e.g. ${name} ${Math.max(min, 1)}`);
   return n;
 }
 
 function numberOption(name: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new UserError(`${name} must be a number >= ${min}, got '${value}'`, `pass e.g. ${name} ${Math.max(min, 1)}`);
+  if (!Number.isFinite(n) || n < min)
+    throw new UserError(`${name} must be a number >= ${min}, got '${value}'`, `pass e.g. ${name} ${Math.max(min, 1)}`);
   return n;
 }
 
 async function openPolicy(opts: { checkpoint?: string; initSeed?: string; grammarMask?: boolean }): Promise<FragmentPolicy> {
   if (opts.checkpoint) {
-    if (opts.grammarMask) throw new UserError("--grammar-mask applies to a fresh policy only (a checkpoint keeps its own prior)", "drop --grammar-mask or --checkpoint");
+    if (opts.grammarMask)
+      throw new UserError(
+        "--grammar-mask applies to a fresh policy only (a checkpoint keeps its own prior)",
+        "drop --grammar-mask or --checkpoint",
+      );
     return (await FragmentPolicy.load(resolve(opts.checkpoint))).policy;
   }
   return FragmentPolicy.create({
@@ -40,7 +46,9 @@ const INIT_SEED_HELP = "weight-init seed of the fresh policy when no --checkpoin
 const MASK_HELP = "sample only well-formed programs (grammar mask) instead of the default unconstrained sampling";
 
 export function registerPolicy(program: Command): void {
-  const policy = program.command("policy").description("the built-in fragment-LM policy: sample programs, create checkpoints, inspect, survey outcomes");
+  const policy = program
+    .command("policy")
+    .description("the built-in fragment-LM policy: sample programs, create checkpoints, inspect, survey outcomes");
 
   policy
     .command("sample")
@@ -52,32 +60,42 @@ export function registerPolicy(program: Command): void {
     .option("--init-seed <seed>", INIT_SEED_HELP)
     .option("--grammar-mask", MASK_HELP)
     .option("--json", "print JSON (fragments, token ids, behaviour logprobs, version, program) instead of the programs")
-    .action(async (opts: { task: string; checkpoint?: string; n: string; seed: string; initSeed?: string; grammarMask?: boolean; json?: boolean }, cmd: Command) => {
-      const n = intOption("-n", opts.n, 1);
-      const seed = intOption("--seed", opts.seed, 0);
-      const task = getTask(opts.task, dataDirOf(cmd));
-      const p = await openPolicy(opts);
-      const samples = await new FragmentSampler(p).sample(Array.from({ length: n }, () => ({ task, kind: "scratch" as const })), { seed });
-      if (opts.json) {
-        const rows = samples.map((c) => ({
-          fragments: fragmentNames(p.vocab, c.tokens),
-          tokens: c.tokens,
-          logprobs: c.logprobs,
-          finished: c.finished,
-          version: c.version,
-          program: c.text,
-        }));
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      } else {
-        samples.forEach((c, i) => {
-          const names = fragmentNames(p.vocab, c.tokens);
-          const lp = c.logprobs.reduce((a, b) => a + b, 0);
-          process.stdout.write(`### program ${i + 1}/${n} (policy version ${c.version}, log-prob ${lp.toFixed(2)}${c.finished ? "" : ", cut at the length limit"})\n`);
-          process.stdout.write(`### fragments: ${names.join(" ") || "(none)"}\n${c.text}\n`);
-        });
-      }
-      p.dispose();
-    });
+    .action(
+      async (
+        opts: { task: string; checkpoint?: string; n: string; seed: string; initSeed?: string; grammarMask?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const n = intOption("-n", opts.n, 1);
+        const seed = intOption("--seed", opts.seed, 0);
+        const task = getTask(opts.task, dataDirOf(cmd));
+        const p = await openPolicy(opts);
+        const samples = await new FragmentSampler(p).sample(
+          Array.from({ length: n }, () => ({ task, kind: "scratch" as const })),
+          { seed },
+        );
+        if (opts.json) {
+          const rows = samples.map((c) => ({
+            fragments: fragmentNames(p.vocab, c.tokens),
+            tokens: c.tokens,
+            logprobs: c.logprobs,
+            finished: c.finished,
+            version: c.version,
+            program: c.text,
+          }));
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        } else {
+          samples.forEach((c, i) => {
+            const names = fragmentNames(p.vocab, c.tokens);
+            const lp = c.logprobs.reduce((a, b) => a + b, 0);
+            process.stdout.write(
+              `### program ${i + 1}/${n} (policy version ${c.version}, log-prob ${lp.toFixed(2)}${c.finished ? "" : ", cut at the length limit"})\n`,
+            );
+            process.stdout.write(`### fragments: ${names.join(" ") || "(none)"}\n${c.text}\n`);
+          });
+        }
+        p.dispose();
+      },
+    );
 
   policy
     .command("render")
@@ -91,7 +109,13 @@ export function registerPolicy(program: Command): void {
       const names = opts.fragments.flatMap((f) => f.split(/[\s,]+/)).filter(Boolean);
       const unknown = names.filter((n) => !known.has(n));
       if (unknown.length) throw new UserError(`unknown fragment(s): ${unknown.join(", ")}`, "list the fragments with `mlerl policy info`");
-      process.stdout.write(renderProgram(task, vocab, names.map((n) => vocab.id(n))));
+      process.stdout.write(
+        renderProgram(
+          task,
+          vocab,
+          names.map((n) => vocab.id(n)),
+        ),
+      );
     });
 
   policy
@@ -100,7 +124,10 @@ export function registerPolicy(program: Command): void {
     .requiredOption("--out <dir>", "checkpoint directory to create (replaced if it exists)")
     .option("--init-seed <seed>", "weight-init seed", "0")
     .option("--grammar-mask", MASK_HELP)
-    .option("--prior-strength <x>", `logit bonus of well-formed continuations in unconstrained sampling (default ${DEFAULT_POLICY.priorStrength})`)
+    .option(
+      "--prior-strength <x>",
+      `logit bonus of well-formed continuations in unconstrained sampling (default ${DEFAULT_POLICY.priorStrength})`,
+    )
     .action(async (opts: { out: string; initSeed: string; grammarMask?: boolean; priorStrength?: string }) => {
       const p = await FragmentPolicy.create({
         seed: intOption("--init-seed", opts.initSeed, 0),
@@ -108,7 +135,9 @@ export function registerPolicy(program: Command): void {
         ...(opts.priorStrength !== undefined ? { priorStrength: numberOption("--prior-strength", opts.priorStrength, 0) } : {}),
       });
       p.save(resolve(opts.out));
-      process.stdout.write(`wrote ${resolve(opts.out)}: ${p.parameterCount} parameters, vocabulary ${p.vocab.size} tokens (${p.vocab.outputSize} outputs)\n`);
+      process.stdout.write(
+        `wrote ${resolve(opts.out)}: ${p.parameterCount} parameters, vocabulary ${p.vocab.size} tokens (${p.vocab.outputSize} outputs)\n`,
+      );
       p.dispose();
     });
 
@@ -154,7 +183,18 @@ export function registerPolicy(program: Command): void {
     .option("--json", "print every record as JSON")
     .action(
       async (
-        opts: { task: string[]; checkpoint?: string; n: string; seed: string; initSeed?: string; grammarMask?: boolean; timeout: string; concurrency: string; workDir?: string; json?: boolean },
+        opts: {
+          task: string[];
+          checkpoint?: string;
+          n: string;
+          seed: string;
+          initSeed?: string;
+          grammarMask?: boolean;
+          timeout: string;
+          concurrency: string;
+          workDir?: string;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         const dataDir = dataDirOf(cmd);
@@ -170,7 +210,9 @@ export function registerPolicy(program: Command): void {
           limits: { timeoutSec: numberOption("--timeout", opts.timeout, 1) },
           concurrency: intOption("--concurrency", opts.concurrency, 1),
           workDir,
-          log: opts.json ? undefined : (r) => process.stderr.write(`${r.task} #${r.index}: ${outcomeLabel(r.outcome)} in ${r.wallSec.toFixed(1)} s\n`),
+          log: opts.json
+            ? undefined
+            : (r) => process.stderr.write(`${r.task} #${r.index}: ${outcomeLabel(r.outcome)} in ${r.wallSec.toFixed(1)} s\n`),
         });
         p.dispose();
         if (opts.json) {
@@ -178,9 +220,14 @@ export function registerPolicy(program: Command): void {
           return;
         }
         for (const [task, s] of summarizeSurvey(records)) {
-          const counts = [...s.counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ");
+          const counts = [...s.counts]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ");
           const best = s.scores.length ? ` best score ${Math.max(...s.scores)} / ${Math.min(...s.scores)} (max/min)` : "";
-          process.stdout.write(`${task}: ${s.n} programs: ${counts}${s.scores.length ? `; valid ones ran ${s.meanValidSec.toFixed(1)} s on average;${best}` : ""}\n`);
+          process.stdout.write(
+            `${task}: ${s.n} programs: ${counts}${s.scores.length ? `; valid ones ran ${s.meanValidSec.toFixed(1)} s on average;${best}` : ""}\n`,
+          );
         }
         process.stdout.write(`run directories: ${workDir}\n`);
       },

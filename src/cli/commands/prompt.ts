@@ -59,7 +59,8 @@ export function registerPrompt(program: Command): void {
         process.stdout.write(`${renderScratch(templates, base)}\n`);
         return;
       }
-      if (!opts.code) throw new UserError("--kind improve needs the previous program", "pass --code FILE (and --output FILE with what it printed)");
+      if (!opts.code)
+        throw new UserError("--kind improve needs the previous program", "pass --code FILE (and --output FILE with what it printed)");
       const code = readText("--code", opts.code);
       if (code.trim() === "") throw new UserError(`${opts.code} is empty`, "pass the previous program with --code");
       const previous = {

@@ -31,12 +31,23 @@ export function registerReport(program: Command): void {
     .description(
       "write a markdown report with tables (per task: method × mean ± std of the selected test score, valid and medal rates) and PNG plots (best score so far against wall-clock time, reward, valid share and Δt over training, failure stages) from run directories",
     )
-    .argument("<run-dir...>", "run directories of `mlerl train`, `mlerl baseline`, `mlerl ablate` or `mlerl eval --out`; several runs of one method are its seeds; a directory holding run directories stands for all of them")
+    .argument(
+      "<run-dir...>",
+      "run directories of `mlerl train`, `mlerl baseline`, `mlerl ablate` or `mlerl eval --out`; several runs of one method are its seeds; a directory holding run directories stands for all of them",
+    )
     .option("--out <dir>", "where report.md and its PNG/SVG plots go", "report")
-    .option("--group-by <key>", "what makes runs one method: method (run meta \"method\") or label (meta \"label\", falling back to method)", "method")
+    .option(
+      "--group-by <key>",
+      'what makes runs one method: method (run meta "method") or label (meta "label", falling back to method)',
+      "method",
+    )
     .option("--json", "also print the report's tables, notes and written files as one JSON object")
     .action(async (dirs: string[], opts: ReportOptions, cmd: Command) => {
-      if (opts.groupBy !== "method" && opts.groupBy !== "label") throw new UserError(`--group-by must be method or label, got '${opts.groupBy}'`, "e.g. --group-by label to compare runs of one method with different labels");
+      if (opts.groupBy !== "method" && opts.groupBy !== "label")
+        throw new UserError(
+          `--group-by must be method or label, got '${opts.groupBy}'`,
+          "e.g. --group-by label to compare runs of one method with different labels",
+        );
       const dataDir = dataDirOf(cmd);
       const taskLookup = reportTaskLookup(dataDir);
       const out = resolve(opts.out);

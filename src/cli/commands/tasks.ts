@@ -7,7 +7,11 @@ import { leaderboardPath } from "../../tasks/mlebench/load.js";
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n") + "\n";
 }
 
@@ -23,7 +27,9 @@ function filesIn(dir: string): { name: string; bytes: number | null }[] {
 }
 
 export function registerTasks(program: Command): void {
-  const tasks = program.command("tasks").description("list, prepare and inspect tasks (built-in mini tasks and MLE-bench prepared competitions)");
+  const tasks = program
+    .command("tasks")
+    .description("list, prepare and inspect tasks (built-in mini tasks and MLE-bench prepared competitions)");
 
   tasks
     .command("list")
@@ -74,7 +80,9 @@ export function registerTasks(program: Command): void {
       const files = { public: filesIn(paths.publicDir), private: filesIn(paths.privateDir) };
       const leaderboard = spec.source === "mlebench" ? leaderboardPath(paths) : undefined;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ spec, paths, prepared: listing?.prepared ?? false, files, leaderboard: leaderboard ?? null }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ spec, paths, prepared: listing?.prepared ?? false, files, leaderboard: leaderboard ?? null }, null, 2)}\n`,
+        );
         return;
       }
       const t = spec.thresholds;

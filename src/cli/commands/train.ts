@@ -54,8 +54,16 @@ interface TrainOptions {
 
 function num(flag: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   const n = Number(value);
-  const bad = !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max);
-  if (bad) throw new UserError(`${flag} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}${opts.max !== undefined ? ` ≤ ${opts.max}` : ""}, got '${value}'`, `e.g. ${flag} ${opts.min ?? opts.max ?? 1}`);
+  const bad =
+    !Number.isFinite(n) ||
+    (opts.int && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max);
+  if (bad)
+    throw new UserError(
+      `${flag} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}${opts.max !== undefined ? ` ≤ ${opts.max}` : ""}, got '${value}'`,
+      `e.g. ${flag} ${opts.min ?? opts.max ?? 1}`,
+    );
   return n;
 }
 
@@ -64,25 +72,41 @@ function readSimModel(path: string): SimulationModel {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new UserError(`--sim-model ${path}: cannot read JSON (${e instanceof Error ? e.message : String(e)})`, `write a JSON file like ${JSON.stringify(DEFAULT_SIM_MODEL).slice(0, 120)}...`);
+    throw new UserError(
+      `--sim-model ${path}: cannot read JSON (${e instanceof Error ? e.message : String(e)})`,
+      `write a JSON file like ${JSON.stringify(DEFAULT_SIM_MODEL).slice(0, 120)}...`,
+    );
   }
   const parsed = SimulationModel.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UserError(`--sim-model ${path}: field ${issue.path.join(".") || "(root)"}: ${issue.message}`, "each action needs medianSec (> 0), sigma (≥ 0) and reward; optional rewardStd, failProb");
+    throw new UserError(
+      `--sim-model ${path}: field ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      "each action needs medianSec (> 0), sigma (≥ 0) and reward; optional rewardStd, failProb",
+    );
   }
   return parsed.data;
 }
 
 function configFrom(opts: TrainOptions): TrainConfig {
   const executor = opts.executor;
-  if (!["sandbox", "unsandboxed", "simulate"].includes(executor)) throw new UserError(`--executor must be sandbox, unsandboxed or simulate, got '${executor}'`, "e.g. --executor simulate for scheduling experiments");
+  if (!["sandbox", "unsandboxed", "simulate"].includes(executor))
+    throw new UserError(
+      `--executor must be sandbox, unsandboxed or simulate, got '${executor}'`,
+      "e.g. --executor simulate for scheduling experiments",
+    );
   const simulate = executor === "simulate";
   const policy = simulate ? "bandit" : opts.policy;
-  if (policy !== "fragment" && policy !== "bandit" && policy !== "openai") throw new UserError(`--policy must be fragment or openai, got '${opts.policy}'`, "the built-in policy is `fragment`; real LMs come through an OpenAI-compatible server with --policy openai");
+  if (policy !== "fragment" && policy !== "bandit" && policy !== "openai")
+    throw new UserError(
+      `--policy must be fragment or openai, got '${opts.policy}'`,
+      "the built-in policy is `fragment`; real LMs come through an OpenAI-compatible server with --policy openai",
+    );
   const lm = lmOptions(opts, policy, simulate);
-  if (!simulate && policy === "bandit") throw new UserError("--policy bandit only runs with --executor simulate", "drop --policy or add --executor simulate");
-  if (opts.loss !== "ppo" && opts.loss !== "importance_sampling") throw new UserError(`--loss must be ppo or importance_sampling, got '${opts.loss}'`, "e.g. --loss ppo");
+  if (!simulate && policy === "bandit")
+    throw new UserError("--policy bandit only runs with --executor simulate", "drop --policy or add --executor simulate");
+  if (opts.loss !== "ppo" && opts.loss !== "importance_sampling")
+    throw new UserError(`--loss must be ppo or importance_sampling, got '${opts.loss}'`, "e.g. --loss ppo");
   const rollouts = opts.rollouts === undefined ? undefined : num("--rollouts", opts.rollouts, { int: true, min: 1 });
   // A bare run gets a wall-clock budget; simulated time is virtual, so there it counts simulated minutes.
   const minutes = opts.minutes === undefined ? (rollouts === undefined ? 10 : undefined) : num("--minutes", opts.minutes, { min: 0.01 });
@@ -92,7 +116,8 @@ function configFrom(opts: TrainOptions): TrainConfig {
     executor,
     maxRollouts: rollouts,
     maxMinutes: minutes,
-    executors: opts.executors === undefined ? (simulate ? 64 : availableParallelism()) : num("--executors", opts.executors, { int: true, min: 1 }),
+    executors:
+      opts.executors === undefined ? (simulate ? 64 : availableParallelism()) : num("--executors", opts.executors, { int: true, min: 1 }),
     ...(opts.samplers !== undefined ? { samplers: num("--samplers", opts.samplers, { int: true, min: 1 }) } : {}),
     batchSize: num("--batch", opts.batch, { int: true, min: 1 }),
     maxStaleness: num("--max-staleness", opts.maxStaleness, { int: true, min: 0 }),
@@ -102,7 +127,8 @@ function configFrom(opts: TrainOptions): TrainConfig {
     normalizeAdvantages: opts.normalize,
     seed: num("--seed", opts.seed, { int: true, min: 0 }),
     // The bandit's logits move one step per arm; the transformer's weights need far smaller Adam steps.
-    learningRate: opts.lr === undefined ? (policy === "bandit" ? 0.3 : policy === "openai" ? 5e-5 : 0.01) : num("--lr", opts.lr, { min: 1e-9 }),
+    learningRate:
+      opts.lr === undefined ? (policy === "bandit" ? 0.3 : policy === "openai" ? 5e-5 : 0.01) : num("--lr", opts.lr, { min: 1e-9 }),
     loss: opts.loss,
     clip: num("--clip", opts.clip, { min: 1e-6 }),
     epochs: num("--epochs", opts.epochs, { int: true, min: 1 }),
@@ -120,24 +146,65 @@ function configFrom(opts: TrainOptions): TrainConfig {
 /** The real-LM flags, checked for consistency with the policy (see README "Real language models"). */
 function lmOptions(opts: TrainOptions, policy: string, simulate: boolean): Partial<TrainConfig> {
   const trainer = opts.trainer ?? (policy === "openai" ? "http" : "inprocess");
-  if (trainer !== "inprocess" && trainer !== "http") throw new UserError(`--trainer must be inprocess or http, got '${opts.trainer}'`, "e.g. --trainer http --trainer-url http://127.0.0.1:8600");
+  if (trainer !== "inprocess" && trainer !== "http")
+    throw new UserError(
+      `--trainer must be inprocess or http, got '${opts.trainer}'`,
+      "e.g. --trainer http --trainer-url http://127.0.0.1:8600",
+    );
   const instrumenter = opts.instrumenter ?? "ast";
-  if (instrumenter !== "ast" && instrumenter !== "lm") throw new UserError(`--instrumenter must be ast or lm, got '${opts.instrumenter}'`, "e.g. --instrumenter lm (the frozen base model, checked against the AST instrumenter)");
+  if (instrumenter !== "ast" && instrumenter !== "lm")
+    throw new UserError(
+      `--instrumenter must be ast or lm, got '${opts.instrumenter}'`,
+      "e.g. --instrumenter lm (the frozen base model, checked against the AST instrumenter)",
+    );
   if (policy !== "openai") {
     const lmOnly = (["baseUrl", "model", "api", "maxTokens", "trainerUrl", "instrumentModel"] as const).find((k) => opts[k] !== undefined);
-    if (lmOnly) throw new UserError(`--${lmOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies to --policy openai`, "add --policy openai --trainer http to train a real LM, or drop the flag");
-    if (trainer === "http") throw new UserError("--trainer http trains a real LM and needs --policy openai", "add --policy openai --base-url URL, or drop --trainer for the built-in policy");
-    if (instrumenter === "lm") throw new UserError("--instrumenter lm needs --policy openai", "the frozen LM is the real policy's base model; the built-in policy uses the AST instrumenter");
+    if (lmOnly)
+      throw new UserError(
+        `--${lmOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies to --policy openai`,
+        "add --policy openai --trainer http to train a real LM, or drop the flag",
+      );
+    if (trainer === "http")
+      throw new UserError(
+        "--trainer http trains a real LM and needs --policy openai",
+        "add --policy openai --base-url URL, or drop --trainer for the built-in policy",
+      );
+    if (instrumenter === "lm")
+      throw new UserError(
+        "--instrumenter lm needs --policy openai",
+        "the frozen LM is the real policy's base model; the built-in policy uses the AST instrumenter",
+      );
     return { trainer: "inprocess", instrumenter: "ast" };
   }
-  if (simulate) throw new UserError("--policy openai does not run with --executor simulate", "the simulated executor has its own policy; drop --executor simulate to run programs in the sandbox");
-  if (trainer !== "http") throw new UserError("--policy openai needs --trainer http", "the in-process trainer only trains the built-in fragment LM; start a trainer server (`mlerl trainer serve`) and pass --trainer http --trainer-url URL");
-  if (!opts.baseUrl) throw new UserError("--policy openai needs --base-url", "pass the OpenAI-compatible server to sample from: the reference trainer itself (e.g. --base-url http://127.0.0.1:8600) or a vLLM server it publishes adapters to");
-  if (!opts.trainerUrl) throw new UserError("--trainer http needs --trainer-url", "pass the trainer server's address, e.g. --trainer-url http://127.0.0.1:8600");
+  if (simulate)
+    throw new UserError(
+      "--policy openai does not run with --executor simulate",
+      "the simulated executor has its own policy; drop --executor simulate to run programs in the sandbox",
+    );
+  if (trainer !== "http")
+    throw new UserError(
+      "--policy openai needs --trainer http",
+      "the in-process trainer only trains the built-in fragment LM; start a trainer server (`mlerl trainer serve`) and pass --trainer http --trainer-url URL",
+    );
+  if (!opts.baseUrl)
+    throw new UserError(
+      "--policy openai needs --base-url",
+      "pass the OpenAI-compatible server to sample from: the reference trainer itself (e.g. --base-url http://127.0.0.1:8600) or a vLLM server it publishes adapters to",
+    );
+  if (!opts.trainerUrl)
+    throw new UserError(
+      "--trainer http needs --trainer-url",
+      "pass the trainer server's address, e.g. --trainer-url http://127.0.0.1:8600",
+    );
   apiRoot(opts.baseUrl);
   trainerRoot(opts.trainerUrl);
-  if (opts.api !== undefined && opts.api !== "chat" && opts.api !== "completions") throw new UserError(`--api must be chat or completions, got '${opts.api}'`, "chat lets the server apply the model's chat template; completions sends the prompt as plain text");
-  if (instrumenter === "lm" && !opts.instrumentation) throw new UserError("--instrumenter lm conflicts with --no-instrumentation", "drop one of them");
+  if (opts.api !== undefined && opts.api !== "chat" && opts.api !== "completions")
+    throw new UserError(
+      `--api must be chat or completions, got '${opts.api}'`,
+      "chat lets the server apply the model's chat template; completions sends the prompt as plain text",
+    );
+  if (instrumenter === "lm" && !opts.instrumentation)
+    throw new UserError("--instrumenter lm conflicts with --no-instrumentation", "drop one of them");
   return {
     baseUrl: opts.baseUrl,
     trainerUrl: opts.trainerUrl,
@@ -151,7 +218,8 @@ function lmOptions(opts: TrainOptions, policy: string, simulate: boolean): Parti
 }
 
 function readStoredConfig(runDir: string): TrainConfig {
-  if (!existsSync(join(runDir, "run.sqlite"))) throw new UserError(`--resume ${runDir}: no run.sqlite there`, "pass the run directory a previous `mlerl train` printed");
+  if (!existsSync(join(runDir, "run.sqlite")))
+    throw new UserError(`--resume ${runDir}: no run.sqlite there`, "pass the run directory a previous `mlerl train` printed");
   const store = new RunStore(runDir);
   try {
     const c = storedConfig(store);
@@ -165,22 +233,50 @@ function readStoredConfig(runDir: string): TrainConfig {
 export function registerTrain(program: Command): void {
   program
     .command("train")
-    .description("train a policy with asynchronous RL: duration-aware updates, instrumentation partial credit, self-improvement prompts (Ctrl-C stops cleanly; --resume continues)")
+    .description(
+      "train a policy with asynchronous RL: duration-aware updates, instrumentation partial credit, self-improvement prompts (Ctrl-C stops cleanly; --resume continues)",
+    )
     .option("--task <id...>", "tasks to train on (default: every built-in task)")
-    .option("--policy <name>", "policy: fragment (the built-in code-fragment LM) | openai (a real LM behind an OpenAI-compatible server, trained by a trainer server)", "fragment")
-    .option("--base-url <url>", "openai: the server to sample from: the reference trainer itself, or the vLLM server it publishes adapters to")
-    .option("--model <name>", "openai: the policy's model name there (default `policy`: the reference trainer's current adapter; on vLLM the adapter prefix, asked for as <name>-v<version>)")
+    .option(
+      "--policy <name>",
+      "policy: fragment (the built-in code-fragment LM) | openai (a real LM behind an OpenAI-compatible server, trained by a trainer server)",
+      "fragment",
+    )
+    .option(
+      "--base-url <url>",
+      "openai: the server to sample from: the reference trainer itself, or the vLLM server it publishes adapters to",
+    )
+    .option(
+      "--model <name>",
+      "openai: the policy's model name there (default `policy`: the reference trainer's current adapter; on vLLM the adapter prefix, asked for as <name>-v<version>)",
+    )
     .option("--api <kind>", "openai: chat (the server applies the chat template; default) | completions (plain-text prompt)")
     .option("--max-tokens <n>", "openai: longest answer, tokens (default 2048)")
-    .option("--trainer <kind>", "inprocess (the fragment LM) | http (a trainer server speaking docs/trainer-protocol.md; default with --policy openai)")
+    .option(
+      "--trainer <kind>",
+      "inprocess (the fragment LM) | http (a trainer server speaking docs/trainer-protocol.md; default with --policy openai)",
+    )
     .option("--trainer-url <url>", "the trainer server's address, e.g. http://127.0.0.1:8600 (see `mlerl trainer serve`)")
-    .option("--instrumenter <kind>", "ast (default) | lm: the frozen base model inserts the markers, accepted only if removing them gives the program back, else AST (the rollout's reward.json says why)")
-    .option("--instrument-model <name>", "lm instrumenter: the frozen model's name (default `base` on the reference trainer, its base model id on vLLM)")
+    .option(
+      "--instrumenter <kind>",
+      "ast (default) | lm: the frozen base model inserts the markers, accepted only if removing them gives the program back, else AST (the rollout's reward.json says why)",
+    )
+    .option(
+      "--instrument-model <name>",
+      "lm instrumenter: the frozen model's name (default `base` on the reference trainer, its base model id on vLLM)",
+    )
     .option("--rollouts <n>", "stop after this many finished rollouts")
     .option("--minutes <m>", "stop after this many minutes of training (default 10 when --rollouts is not given)")
     .option("--executors <k>", "concurrent executions (default: one per core; 64 when simulating)")
-    .option("--samplers <n>", "concurrent sample requests; generation runs ahead of execution by n − 1 programs (default: 1 for the built-in policy, one per executor for --policy openai)")
-    .option("--executor <kind>", "sandbox | unsandboxed (no isolation; trusted code only) | simulate (durations and rewards from a model, virtual time)", "sandbox")
+    .option(
+      "--samplers <n>",
+      "concurrent sample requests; generation runs ahead of execution by n − 1 programs (default: 1 for the built-in policy, one per executor for --policy openai)",
+    )
+    .option(
+      "--executor <kind>",
+      "sandbox | unsandboxed (no isolation; trusted code only) | simulate (durations and rewards from a model, virtual time)",
+      "sandbox",
+    )
     .option("--sim-model <file>", "JSON model of the simulated actions (with --executor simulate)")
     .option("--batch <B>", "finished rollouts per update", "8")
     .option("--max-staleness <S>", "pace new rollouts so at most (S+1)·B are finished-untrained or in flight", "1")
@@ -189,16 +285,35 @@ export function registerTrain(program: Command): void {
     .option("--no-instrumentation", "no milestone markers: a failure earns −10, a valid submission its score (ablation)")
     .option("--no-normalize", "do not divide advantages by the batch's reward std")
     .option("--seed <s>", "seed of the policy init and of sampling", "0")
-    .option("--lr <rate>", "learning rate (default: 0.01 for the fragment LM's Adam, 5e-5 for a real LM's LoRA adapter, 0.3 for the simulated bandit)")
+    .option(
+      "--lr <rate>",
+      "learning rate (default: 0.01 for the fragment LM's Adam, 5e-5 for a real LM's LoRA adapter, 0.3 for the simulated bandit)",
+    )
     .option("--loss <name>", "ppo | importance_sampling", "ppo")
     .option("--clip <eps>", "PPO clip ε", "0.2")
     .option("--epochs <n>", "optimizer steps per batch (PPO epochs over the same rollouts)", "4")
     .option("--timeout <seconds>", "per-program deadline", "45")
-    .option("--valid-bonus <r>", "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)", "5")
+    .option(
+      "--valid-bonus <r>",
+      "added to every valid submission's reward so valid work beats any partial credit (0 = the paper's rule)",
+      "5",
+    )
     .option("--score-floor <s>", "lowest direction-corrected score a valid submission counts at, or `none` (the paper's rule)", "-1")
-    .option("--quality <w>", "a valid submission earns valid-bonus + w × its position between the task's median (0) and gold (1) scores; 0 = the raw score", "4")
-    .option("--quality-floor <q>", "lowest point of that scale, in median-to-gold spans below the median (≤ 0): how far below the median a valid submission's quality still counts", "-1")
-    .option("--explore <beta>", "per-token exploration bonus added to each token's advantage: β × (its surprisal − the batch mean), weighted by the rollout's Δt / mean Δt like the advantage; 0 = none", "0.05")
+    .option(
+      "--quality <w>",
+      "a valid submission earns valid-bonus + w × its position between the task's median (0) and gold (1) scores; 0 = the raw score",
+      "4",
+    )
+    .option(
+      "--quality-floor <q>",
+      "lowest point of that scale, in median-to-gold spans below the median (≤ 0): how far below the median a valid submission's quality still counts",
+      "-1",
+    )
+    .option(
+      "--explore <beta>",
+      "per-token exploration bonus added to each token's advantage: β × (its surprisal − the batch mean), weighted by the rollout's Δt / mean Δt like the advantage; 0 = none",
+      "0.05",
+    )
     .option("--run-dir <dir>", "where the run is stored (default: ./runs/train-<time>)")
     .option("--resume <dir>", "continue a stopped run exactly where it left off (its stored config wins over flags)")
     .option("--json", "print a JSON summary at the end")
@@ -217,7 +332,9 @@ export function registerTrain(program: Command): void {
       }
       const progress = new TrainProgress(infos, known.executors);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const stop = interruptOnSigint(() => log("stopping: interrupting running programs, finishing the current update (Ctrl-C again to quit at once) ..."));
+      const stop = interruptOnSigint(() =>
+        log("stopping: interrupting running programs, finishing the current update (Ctrl-C again to quit at once) ..."),
+      );
       log(`run dir: ${runDir}`);
       const events = progress.events();
       const onUpdate = events.onUpdate;
@@ -246,7 +363,12 @@ export function registerTrain(program: Command): void {
         meanDtSec: { firstFifth: summary.first.meanDt, lastFifth: summary.last.meanDt },
         executorUtilisation: loop.utilisation,
         meanKl: summary.meanKl,
-        bestValidScore: Object.fromEntries(summary.perTask.map((t) => [t.taskId, { score: t.bestScore, medal: medalLevel(t.bestScore, infos.get(t.taskId)), validShare: t.validShare, rollouts: t.rollouts }])),
+        bestValidScore: Object.fromEntries(
+          summary.perTask.map((t) => [
+            t.taskId,
+            { score: t.bestScore, medal: medalLevel(t.bestScore, infos.get(t.taskId)), validShare: t.validShare, rollouts: t.rollouts },
+          ]),
+        ),
       };
       if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       else {
@@ -257,7 +379,10 @@ export function registerTrain(program: Command): void {
             `reward     first fifth ${summary.first.meanReward.toFixed(3)} → last fifth ${summary.last.meanReward.toFixed(3)}`,
             `valid      first fifth ${(summary.first.validShare * 100).toFixed(0)}% → last fifth ${(summary.last.validShare * 100).toFixed(0)}%`,
             `mean Δt    first fifth ${summary.first.meanDt.toFixed(2)} s → last fifth ${summary.last.meanDt.toFixed(2)} s`,
-            ...summary.perTask.map((t) => `best       ${t.taskId}: ${t.bestScore ?? "-"} (${medalLevel(t.bestScore, infos.get(t.taskId))}), valid ${(t.validShare * 100).toFixed(0)}% of ${t.rollouts}`),
+            ...summary.perTask.map(
+              (t) =>
+                `best       ${t.taskId}: ${t.bestScore ?? "-"} (${medalLevel(t.bestScore, infos.get(t.taskId))}), valid ${(t.validShare * 100).toFixed(0)}% of ${t.rollouts}`,
+            ),
           ].join("\n") + "\n",
         );
       }

@@ -27,7 +27,8 @@ interface ServeOptions {
 
 function int(flag: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
   return n;
 }
 
@@ -43,7 +44,11 @@ function dtypeArg(v: string): (typeof DTYPES)[number] {
 function modelArg(model: string): string {
   if (model.startsWith(".") || model.startsWith("/") || existsSync(model)) {
     const abs = resolve(model);
-    if (!existsSync(abs)) throw new UserError(`--model ${model}: no such directory`, "pass a Hugging Face model directory, or leave --model out to serve the tiny test model");
+    if (!existsSync(abs))
+      throw new UserError(
+        `--model ${model}: no such directory`,
+        "pass a Hugging Face model directory, or leave --model out to serve the tiny test model",
+      );
     return abs;
   }
   return model;
@@ -96,7 +101,9 @@ export function registerTrainer(program: Command): void {
 
   trainer
     .command("serve")
-    .description("serve a model for training (forward_backward, optim_step, save, load) and sampling (/v1/completions, /v1/chat/completions) on one port")
+    .description(
+      "serve a model for training (forward_backward, optim_step, save, load) and sampling (/v1/completions, /v1/chat/completions) on one port",
+    )
     .option("--model <path>", "Hugging Face model directory or hub id (default: the tiny test model, built on first use)")
     .option("--host <addr>", "address to bind", "127.0.0.1")
     .option("--port <n>", "port to listen on (0 = any free port, printed on stdout)", "8600")
@@ -107,7 +114,11 @@ export function registerTrainer(program: Command): void {
     .option("--device <dev>", "torch device, e.g. cpu or cuda:0 (default: cuda when available)")
     .option("--dtype <type>", "weights dtype: float32 | bfloat16 | float16 (logprobs are always computed in float32)", "float32")
     .option("--threads <n>", "torch CPU threads (default: torch's choice)")
-    .option("--max-batch-tokens <n>", "padded tokens per forward pass of forward_backward: rows × longest row (lower it if the GPU runs out of memory)", "8192")
+    .option(
+      "--max-batch-tokens <n>",
+      "padded tokens per forward pass of forward_backward: rows × longest row (lower it if the GPU runs out of memory)",
+      "8192",
+    )
     .option("--load <dir>", "start from a checkpoint directory written by /save (weights, optimizer state, version)")
     .option("--vllm-url <url>", "vLLM server to hot-load each new adapter into as <adapter-name>-v<version>")
     .option("--adapter-name <name>", "adapter name prefix in vLLM", "policy")
@@ -117,7 +128,9 @@ export function registerTrainer(program: Command): void {
 
   trainer
     .command("tiny-model")
-    .description("build the tiny test model: a random 2-layer Qwen2 and a byte-level BPE tokenizer trained on this repo's text (seconds; nothing downloaded; same files every time)")
+    .description(
+      "build the tiny test model: a random 2-layer Qwen2 and a byte-level BPE tokenizer trained on this repo's text (seconds; nothing downloaded; same files every time)",
+    )
     .requiredOption("--out <dir>", "directory to write the model and tokenizer to (replaced if it exists)")
     .option("--vocab <n>", "tokenizer vocabulary size", "2048")
     .option("--hidden <n>", "hidden size", "64")

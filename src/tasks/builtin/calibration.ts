@@ -43,7 +43,12 @@ const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
 
 /** Apply the rule above to the scores of the three reference solutions. */
 export function thresholdsFromReferences(scores: { baseline: number; medium: number; strong: number }): Thresholds {
-  return { gold: r5(scores.strong), silver: r5((scores.strong + scores.medium) / 2), bronze: r5(scores.medium), median: r5(scores.baseline) };
+  return {
+    gold: r5(scores.strong),
+    silver: r5((scores.strong + scores.medium) / 2),
+    bronze: r5(scores.medium),
+    median: r5(scores.baseline),
+  };
 }
 
 let parsed: CalibrationFile | undefined;

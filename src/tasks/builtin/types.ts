@@ -21,5 +21,9 @@ export interface BuiltinTask {
  * beside description.md, answers in private/test.csv.
  */
 export function standardFiles(): Pick<TaskSpec, "publicFiles" | "answersFile" | "sampleSubmissionFile"> {
-  return { publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"], answersFile: "test.csv", sampleSubmissionFile: "sample_submission.csv" };
+  return {
+    publicFiles: ["description.md", "train.csv", "test.csv", "sample_submission.csv"],
+    answersFile: "test.csv",
+    sampleSubmissionFile: "sample_submission.csv",
+  };
 }

@@ -18,7 +18,10 @@ export function leaderboardThresholds(paths: TaskPaths): Thresholds | undefined 
     scores = readLeaderboardScores(path);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new UserError(`cannot read the leaderboard ${path}: ${msg}`, "give it a numeric 'score' column with one row per team, best first (as Kaggle exports it), or remove it to use the built-in thresholds");
+    throw new UserError(
+      `cannot read the leaderboard ${path}: ${msg}`,
+      "give it a numeric 'score' column with one row per team, best first (as Kaggle exports it), or remove it to use the built-in thresholds",
+    );
   }
   const { gold, silver, bronze, median } = thresholdsFromLeaderboard(scores);
   return { gold, silver, bronze, median };
@@ -27,7 +30,9 @@ export function leaderboardThresholds(paths: TaskPaths): Thresholds | undefined 
 /** The sample submission actually present (MLE-bench keeps each competition's own file name). */
 function sampleSubmissionIn(publicDir: string, expected: string): string {
   if (existsSync(join(publicDir, expected))) return expected;
-  const found = readdirSync(publicDir).filter((f) => /^sample_?submission.*\.csv$/i.test(f)).sort();
+  const found = readdirSync(publicDir)
+    .filter((f) => /^sample_?submission.*\.csv$/i.test(f))
+    .sort();
   return found[0] ?? expected;
 }
 

@@ -26,8 +26,14 @@ export async function prepare(task: BuiltinTask, seed: number): Promise<Prepared
 /** File name -> sha256 for every file of a prepared task. */
 export function digest(p: Prepared): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [side, dir] of [["public", p.publicDir], ["private", p.privateDir]] as const) {
-    for (const name of readdirSync(dir).sort()) out[`${side}/${name}`] = createHash("sha256").update(readFileSync(join(dir, name))).digest("hex");
+  for (const [side, dir] of [
+    ["public", p.publicDir],
+    ["private", p.privateDir],
+  ] as const) {
+    for (const name of readdirSync(dir).sort())
+      out[`${side}/${name}`] = createHash("sha256")
+        .update(readFileSync(join(dir, name)))
+        .digest("hex");
   }
   return out;
 }

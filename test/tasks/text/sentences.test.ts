@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chapterSentences, normaliseProse, paragraphs, splitSentences, wordCount } from "../../../src/tasks/builtin/text/sentences.js";
 
 test("typographic punctuation becomes ASCII and italics markers go", () => {
-  assert.equal(normaliseProse("\u201cIt\u2019s _you_\u2014at last\u2026\u201d"), "\"It's you--at last...\"");
+  assert.equal(normaliseProse("\u201cIt\u2019s _you_\u2014at last\u2026\u201d"), '"It\'s you--at last..."');
   assert.equal(normaliseProse("  hard-wrapped\r\n   line  "), "hard-wrapped line");
 });
 
@@ -22,7 +22,11 @@ test("sentences end at . ! ? before a capital, not after titles or initials", ()
 });
 
 test("closing quotes stay with their sentence; a lower-case continuation does not split", () => {
-  assert.deepEqual(splitSentences("\u201cCome in!\u201d he said. \u201cWhy? it is late.\u201d She went."), ['"Come in!" he said.', '"Why? it is late."', "She went."]);
+  assert.deepEqual(splitSentences("\u201cCome in!\u201d he said. \u201cWhy? it is late.\u201d She went."), [
+    '"Come in!" he said.',
+    '"Why? it is late."',
+    "She went.",
+  ]);
 });
 
 test("chapterSentences drops very short fragments and keeps reading order", () => {

@@ -15,7 +15,10 @@ const LEX = new Map<string, number>([
 test("tokens carry offsets into the original text", () => {
   const text = "  so   happy :) ";
   for (const w of tokenize(text)) assert.equal(text.slice(w.start, w.end), w.text);
-  assert.deepEqual(tokenize(text).map((w) => w.text), ["so", "happy", ":)"]);
+  assert.deepEqual(
+    tokenize(text).map((w) => w.text),
+    ["so", "happy", ":)"],
+  );
 });
 
 test("lexicon lookup tries the token as written, then without punctuation or #", () => {
@@ -42,7 +45,13 @@ test("sentiment classes follow the documented rating cut-offs", () => {
 });
 
 test("spans are non-empty runs of whole words of the tweet, for every sentiment and many seeds", () => {
-  const tweets = ["I love love love this song so much :)", "Ugh, I hate the rain and I'm tired.", "Meeting at 5 at the usual place", "hate", "  padded   text here  "];
+  const tweets = [
+    "I love love love this song so much :)",
+    "Ugh, I hate the rain and I'm tired.",
+    "Meeting at 5 at the usual place",
+    "hate",
+    "  padded   text here  ",
+  ];
   for (let seed = 0; seed < 300; seed++) {
     const rng = new Rng(seed);
     for (const text of tweets) {

@@ -56,7 +56,15 @@ test("files and columns match the MLE-bench layout of spooky-author-identificati
 
   assert.ok(column(train, "author").every((a) => CLASSES.includes(a)));
   for (const row of answers.rows) assert.deepEqual(row.slice(1).map(Number).sort(), [0, 0, 1]);
-  for (const row of sample.rows) assert.ok(Math.abs(row.slice(1).map(Number).reduce((x, y) => x + y, 0) - 1) < 1e-6);
+  for (const row of sample.rows)
+    assert.ok(
+      Math.abs(
+        row
+          .slice(1)
+          .map(Number)
+          .reduce((x, y) => x + y, 0) - 1,
+      ) < 1e-6,
+    );
   // Class balance close to the original's (40/29/31): no class below a fifth.
   for (const c of CLASSES) {
     const share = column(train, "author").filter((a) => a === c).length / train.rows.length;
@@ -77,7 +85,26 @@ test("the text reads like English prose: sentence lengths, a large vocabulary, Z
   assert.ok(counts.size > 5000, `vocabulary ${counts.size}`);
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
   const top10 = ranked.slice(0, 10).map(([w]) => w);
-  const functionWords = ["the", "and", "i", "to", "of", "a", "in", "was", "he", "you", "that", "it", "my", "her", "not", "she", "me", "his"];
+  const functionWords = [
+    "the",
+    "and",
+    "i",
+    "to",
+    "of",
+    "a",
+    "in",
+    "was",
+    "he",
+    "you",
+    "that",
+    "it",
+    "my",
+    "her",
+    "not",
+    "she",
+    "me",
+    "his",
+  ];
   assert.ok(top10.filter((w) => functionWords.includes(w)).length >= 8, `top words ${top10.join(" ")}`);
   // Zipf: the commonest word is a few percent of all tokens and about ten times the 20th-ranked one; half the vocabulary occurs once.
   const f1 = (ranked[0]?.[1] ?? 0) / total;
@@ -113,8 +140,16 @@ test("learnable: the TF-IDF baseline beats the class prior, and word+char TF-IDF
   const base = runReference(spooky.spec.id, "baseline", p);
   const medium = runReference(spooky.spec.id, "medium", p);
   assert.match(base.stdout, /validation log_loss: \d\.\d+/);
-  const out = python(SCORE, [join(p.privateDir, "test.csv"), join(p.publicDir, "train.csv"), join(base.submissionDir, "submission.csv"), join(medium.submissionDir, "submission.csv")]);
-  const scores = out.trim().split("\n").map((l) => Number(l.split(" ").at(-1)));
+  const out = python(SCORE, [
+    join(p.privateDir, "test.csv"),
+    join(p.publicDir, "train.csv"),
+    join(base.submissionDir, "submission.csv"),
+    join(medium.submissionDir, "submission.csv"),
+  ]);
+  const scores = out
+    .trim()
+    .split("\n")
+    .map((l) => Number(l.split(" ").at(-1)));
   const [constant, baseline, med] = scores as [number, number, number];
   assert.ok(constant > 1.0, `prior log loss ${constant}`);
   assert.ok(baseline < constant - 0.15, `baseline ${baseline} vs prior ${constant}`);

@@ -52,7 +52,10 @@ test("files and columns match the MLE-bench layout of tweet-sentiment-extraction
   assert.deepEqual(column(answers, "textID"), column(testT, "textID"));
   assert.deepEqual(column(answers, "text"), column(testT, "text"));
   assert.deepEqual(column(answers, "sentiment"), column(testT, "sentiment"));
-  assert.ok(column(sample, "selected_text").every((s) => s === ""), "the sample submission is empty, as MLE-bench writes it");
+  assert.ok(
+    column(sample, "selected_text").every((s) => s === ""),
+    "the sample submission is empty, as MLE-bench writes it",
+  );
   assert.match(readFileSync(join(p.publicDir, "description.md"), "utf8"), /textID,selected_text/);
 });
 
@@ -70,7 +73,8 @@ test("spans look like the original annotations: whole tweet when neutral, a shor
     assert.ok(r.sel.length > 0 && r.text.includes(r.sel), `${JSON.stringify(r.sel)} not in ${JSON.stringify(r.text)}`);
   }
   const whole = (rs: typeof rows) => rs.filter((r) => r.sel === r.text.trim()).length / rs.length;
-  const lengthRatio = (rs: typeof rows) => rs.reduce((a, r) => a + r.sel.split(/\s+/).length / r.text.trim().split(/\s+/).length, 0) / rs.length;
+  const lengthRatio = (rs: typeof rows) =>
+    rs.reduce((a, r) => a + r.sel.split(/\s+/).length / r.text.trim().split(/\s+/).length, 0) / rs.length;
   assert.ok(whole(by("neutral")) > 0.85, `neutral whole ${whole(by("neutral"))}`);
   for (const s of ["positive", "negative"]) {
     assert.ok(whole(by(s)) < 0.25, `${s} whole ${whole(by(s))}`);
@@ -110,8 +114,16 @@ test("learnable: learned word weights beat selecting the whole tweet by a wide m
   const base = runReference(tweets.spec.id, "baseline", p);
   const medium = runReference(tweets.spec.id, "medium", p);
   assert.match(medium.stdout, /validation jaccard: 0\.\d+/);
-  const out = python(SCORE, [join(p.privateDir, "test.csv"), join(p.publicDir, "sample_submission.csv"), join(base.submissionDir, "submission.csv"), join(medium.submissionDir, "submission.csv")]);
-  const [empty, whole, learned] = out.trim().split("\n").map((l) => Number(l.split(" ").at(-1))) as [number, number, number];
+  const out = python(SCORE, [
+    join(p.privateDir, "test.csv"),
+    join(p.publicDir, "sample_submission.csv"),
+    join(base.submissionDir, "submission.csv"),
+    join(medium.submissionDir, "submission.csv"),
+  ]);
+  const [empty, whole, learned] = out
+    .trim()
+    .split("\n")
+    .map((l) => Number(l.split(" ").at(-1))) as [number, number, number];
   assert.equal(empty, 0);
   assert.ok(whole > 0.4 && whole < 0.7, `whole tweet ${whole}`);
   assert.ok(learned > whole + 0.08, `learned ${learned} vs whole tweet ${whole}`);

@@ -14,25 +14,105 @@ const PER_CLASS_TEST = 3;
 
 /** The 99 species of the real competition, in its sample submission's column order. */
 export const LEAF_SPECIES = [
-  "Acer_Capillipes", "Acer_Circinatum", "Acer_Mono", "Acer_Opalus", "Acer_Palmatum", "Acer_Pictum", "Acer_Platanoids",
-  "Acer_Rubrum", "Acer_Rufinerve", "Acer_Saccharinum", "Alnus_Cordata", "Alnus_Maximowiczii", "Alnus_Rubra",
-  "Alnus_Sieboldiana", "Alnus_Viridis", "Arundinaria_Simonii", "Betula_Austrosinensis", "Betula_Pendula",
-  "Callicarpa_Bodinieri", "Castanea_Sativa", "Celtis_Koraiensis", "Cercis_Siliquastrum", "Cornus_Chinensis",
-  "Cornus_Controversa", "Cornus_Macrophylla", "Cotinus_Coggygria", "Crataegus_Monogyna", "Cytisus_Battandieri",
-  "Eucalyptus_Glaucescens", "Eucalyptus_Neglecta", "Eucalyptus_Urnigera", "Fagus_Sylvatica", "Ginkgo_Biloba",
-  "Ilex_Aquifolium", "Ilex_Cornuta", "Liquidambar_Styraciflua", "Liriodendron_Tulipifera", "Lithocarpus_Cleistocarpus",
-  "Lithocarpus_Edulis", "Magnolia_Heptapeta", "Magnolia_Salicifolia", "Morus_Nigra", "Olea_Europaea", "Phildelphus",
-  "Populus_Adenopoda", "Populus_Grandidentata", "Populus_Nigra", "Prunus_Avium", "Prunus_X_Shmittii",
-  "Pterocarya_Stenoptera", "Quercus_Afares", "Quercus_Agrifolia", "Quercus_Alnifolia", "Quercus_Brantii",
-  "Quercus_Canariensis", "Quercus_Castaneifolia", "Quercus_Cerris", "Quercus_Chrysolepis", "Quercus_Coccifera",
-  "Quercus_Coccinea", "Quercus_Crassifolia", "Quercus_Crassipes", "Quercus_Dolicholepis", "Quercus_Ellipsoidalis",
-  "Quercus_Greggii", "Quercus_Hartwissiana", "Quercus_Ilex", "Quercus_Imbricaria", "Quercus_Infectoria_sub",
-  "Quercus_Kewensis", "Quercus_Nigra", "Quercus_Palustris", "Quercus_Phellos", "Quercus_Phillyraeoides",
-  "Quercus_Pontica", "Quercus_Pubescens", "Quercus_Pyrenaica", "Quercus_Rhysophylla", "Quercus_Rubra",
-  "Quercus_Semecarpifolia", "Quercus_Shumardii", "Quercus_Suber", "Quercus_Texana", "Quercus_Trojana",
-  "Quercus_Variabilis", "Quercus_Vulcanica", "Quercus_x_Hispanica", "Quercus_x_Turneri", "Rhododendron_x_Russellianum",
-  "Salix_Fragilis", "Salix_Intergra", "Sorbus_Aria", "Tilia_Oliveri", "Tilia_Platyphyllos", "Tilia_Tomentosa",
-  "Ulmus_Bergmanniana", "Viburnum_Tinus", "Viburnum_x_Rhytidophylloides", "Zelkova_Serrata",
+  "Acer_Capillipes",
+  "Acer_Circinatum",
+  "Acer_Mono",
+  "Acer_Opalus",
+  "Acer_Palmatum",
+  "Acer_Pictum",
+  "Acer_Platanoids",
+  "Acer_Rubrum",
+  "Acer_Rufinerve",
+  "Acer_Saccharinum",
+  "Alnus_Cordata",
+  "Alnus_Maximowiczii",
+  "Alnus_Rubra",
+  "Alnus_Sieboldiana",
+  "Alnus_Viridis",
+  "Arundinaria_Simonii",
+  "Betula_Austrosinensis",
+  "Betula_Pendula",
+  "Callicarpa_Bodinieri",
+  "Castanea_Sativa",
+  "Celtis_Koraiensis",
+  "Cercis_Siliquastrum",
+  "Cornus_Chinensis",
+  "Cornus_Controversa",
+  "Cornus_Macrophylla",
+  "Cotinus_Coggygria",
+  "Crataegus_Monogyna",
+  "Cytisus_Battandieri",
+  "Eucalyptus_Glaucescens",
+  "Eucalyptus_Neglecta",
+  "Eucalyptus_Urnigera",
+  "Fagus_Sylvatica",
+  "Ginkgo_Biloba",
+  "Ilex_Aquifolium",
+  "Ilex_Cornuta",
+  "Liquidambar_Styraciflua",
+  "Liriodendron_Tulipifera",
+  "Lithocarpus_Cleistocarpus",
+  "Lithocarpus_Edulis",
+  "Magnolia_Heptapeta",
+  "Magnolia_Salicifolia",
+  "Morus_Nigra",
+  "Olea_Europaea",
+  "Phildelphus",
+  "Populus_Adenopoda",
+  "Populus_Grandidentata",
+  "Populus_Nigra",
+  "Prunus_Avium",
+  "Prunus_X_Shmittii",
+  "Pterocarya_Stenoptera",
+  "Quercus_Afares",
+  "Quercus_Agrifolia",
+  "Quercus_Alnifolia",
+  "Quercus_Brantii",
+  "Quercus_Canariensis",
+  "Quercus_Castaneifolia",
+  "Quercus_Cerris",
+  "Quercus_Chrysolepis",
+  "Quercus_Coccifera",
+  "Quercus_Coccinea",
+  "Quercus_Crassifolia",
+  "Quercus_Crassipes",
+  "Quercus_Dolicholepis",
+  "Quercus_Ellipsoidalis",
+  "Quercus_Greggii",
+  "Quercus_Hartwissiana",
+  "Quercus_Ilex",
+  "Quercus_Imbricaria",
+  "Quercus_Infectoria_sub",
+  "Quercus_Kewensis",
+  "Quercus_Nigra",
+  "Quercus_Palustris",
+  "Quercus_Phellos",
+  "Quercus_Phillyraeoides",
+  "Quercus_Pontica",
+  "Quercus_Pubescens",
+  "Quercus_Pyrenaica",
+  "Quercus_Rhysophylla",
+  "Quercus_Rubra",
+  "Quercus_Semecarpifolia",
+  "Quercus_Shumardii",
+  "Quercus_Suber",
+  "Quercus_Texana",
+  "Quercus_Trojana",
+  "Quercus_Variabilis",
+  "Quercus_Vulcanica",
+  "Quercus_x_Hispanica",
+  "Quercus_x_Turneri",
+  "Rhododendron_x_Russellianum",
+  "Salix_Fragilis",
+  "Salix_Intergra",
+  "Sorbus_Aria",
+  "Tilia_Oliveri",
+  "Tilia_Platyphyllos",
+  "Tilia_Tomentosa",
+  "Ulmus_Bergmanniana",
+  "Viburnum_Tinus",
+  "Viburnum_x_Rhytidophylloides",
+  "Zelkova_Serrata",
 ];
 const BLOCKS = ["margin", "shape", "texture"] as const;
 export const LEAF_FEATURES = BLOCKS.flatMap((b) => Array.from({ length: 64 }, (_, i) => `${b}${i + 1}`));
@@ -48,9 +128,15 @@ const genus = (s: string) => s.split("_")[0] as string;
 
 /** Blend two histograms: species stay close to their genus, so species of one genus are the confusable ones. */
 function mixHist(rng: Rng, base: number[], own: number, concentration: number): number[] {
-  const fresh = dirichlet(rng, base.map(() => 0.35));
+  const fresh = dirichlet(
+    rng,
+    base.map(() => 0.35),
+  );
   const mixed = base.map((b, i) => (1 - own) * b + own * (fresh[i] as number));
-  return dirichlet(rng, mixed.map((m) => m * concentration + 0.02));
+  return dirichlet(
+    rng,
+    mixed.map((m) => m * concentration + 0.02),
+  );
 }
 
 function prototypes(rng: Rng): Prototype[] {
@@ -77,8 +163,22 @@ function histogram(rng: Rng, p: number[], draws: number): number[] {
 
 function sampleLeaf(rng: Rng, proto: Prototype): number[] {
   // within-species variation: each leaf's own bin probabilities scatter around the species prototype
-  const margin = histogram(rng, dirichlet(rng, proto.margin.map((m) => m * 25 + 0.01)), 256);
-  const texture = histogram(rng, dirichlet(rng, proto.texture.map((m) => m * 20 + 0.01)), 512);
+  const margin = histogram(
+    rng,
+    dirichlet(
+      rng,
+      proto.margin.map((m) => m * 25 + 0.01),
+    ),
+    256,
+  );
+  const texture = histogram(
+    rng,
+    dirichlet(
+      rng,
+      proto.texture.map((m) => m * 20 + 0.01),
+    ),
+    512,
+  );
   const size = Math.exp(0.08 * rng.normal());
   const r = Array.from({ length: 64 }, (_, j) => {
     const theta = (2 * Math.PI * j) / 64;
@@ -87,7 +187,7 @@ function sampleLeaf(rng: Rng, proto: Prototype): number[] {
     return Math.max(0.05, v) * (1 + 0.02 * rng.normal());
   });
   const total = r.reduce((a, b) => a + b, 0);
-  const shape = r.map((v) => round(((0.045 * size) * v) / total, 7));
+  const shape = r.map((v) => round((0.045 * size * v) / total, 7));
   return [...margin, ...shape, ...texture];
 }
 
@@ -117,11 +217,27 @@ function generate(dirs: PrepareDirs, seed: number): void {
   const train = ids.filter((i) => !testSet.has(i));
   const test = ids.filter((i) => testSet.has(i));
   const id = (i: number) => i + 1;
-  writeCsv(join(dirs.publicDir, "train.csv"), ["id", "species", ...LEAF_FEATURES], train.map((i) => [id(i), LEAF_SPECIES[byId[i]!.species], ...byId[i]!.features] as Cell[]));
-  writeCsv(join(dirs.publicDir, "test.csv"), ["id", ...LEAF_FEATURES], test.map((i) => [id(i), ...byId[i]!.features] as Cell[]));
+  writeCsv(
+    join(dirs.publicDir, "train.csv"),
+    ["id", "species", ...LEAF_FEATURES],
+    train.map((i) => [id(i), LEAF_SPECIES[byId[i]!.species], ...byId[i]!.features] as Cell[]),
+  );
+  writeCsv(
+    join(dirs.publicDir, "test.csv"),
+    ["id", ...LEAF_FEATURES],
+    test.map((i) => [id(i), ...byId[i]!.features] as Cell[]),
+  );
   const uniform = round(1 / LEAF_SPECIES.length, 10);
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["id", ...LEAF_SPECIES], test.map((i) => [id(i), ...LEAF_SPECIES.map(() => uniform)]));
-  writeCsv(join(dirs.privateDir, "test.csv"), ["id", ...LEAF_SPECIES], test.map((i) => [id(i), ...LEAF_SPECIES.map((_, s) => (s === byId[i]!.species ? 1 : 0))]));
+  writeCsv(
+    join(dirs.publicDir, "sample_submission.csv"),
+    ["id", ...LEAF_SPECIES],
+    test.map((i) => [id(i), ...LEAF_SPECIES.map(() => uniform)]),
+  );
+  writeCsv(
+    join(dirs.privateDir, "test.csv"),
+    ["id", ...LEAF_SPECIES],
+    test.map((i) => [id(i), ...LEAF_SPECIES.map((_, s) => (s === byId[i]!.species ? 1 : 0))]),
+  );
   writeFileSync(join(dirs.publicDir, "description.md"), LEAF_DESCRIPTION);
 }
 

@@ -60,7 +60,13 @@ function cellVolumeFactor(a: number, b: number, g: number): number {
 }
 
 function makeRow(rng: Rng): Row {
-  const g = GROUPS[categorical(rng, GROUPS.map((x) => x.weight))]!;
+  const g =
+    GROUPS[
+      categorical(
+        rng,
+        GROUPS.map((x) => x.weight),
+      )
+    ]!;
   const atoms = rng.pick(g.atoms);
   const cations = (atoms * 2) / 5;
   // composition on the cation grid; a share of pure and binary alloys like the real sampling
@@ -111,7 +117,15 @@ function makeRow(rng: Rng): Row {
   gap += g.gap * (0.4 + al) - 6 * strain - 1.2 * formation;
   gap = Math.max(0, gap + 0.07 * rng.normal());
 
-  const values = [g.sg, atoms, round(al, 4), round(ga, 4), round(inn, 4), ...vectors.map((v) => round(v, 4)), ...angles.map((a) => round(a, 4))];
+  const values = [
+    g.sg,
+    atoms,
+    round(al, 4),
+    round(ga, 4),
+    round(inn, 4),
+    ...vectors.map((v) => round(v, 4)),
+    ...angles.map((a) => round(a, 4)),
+  ];
   return { values, targets: [round(formation, 4), round(gap, 4)] };
 }
 
@@ -123,10 +137,26 @@ function generate(dirs: PrepareDirs, seed: number): void {
   // as MLE-bench re-numbers this competition: ids 1..n in file order, separately in train and test (so the same
   // id appears in both); test rows are graded by position
   const header = ["id", ...NOMAD_FEATURES, ...NOMAD_TARGETS];
-  writeCsv(join(dirs.publicDir, "train.csv"), header, train.map((i, k) => [k + 1, ...at(i).values, ...at(i).targets] as Cell[]));
-  writeCsv(join(dirs.publicDir, "test.csv"), ["id", ...NOMAD_FEATURES], test.map((i, k) => [k + 1, ...at(i).values] as Cell[]));
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["id", ...NOMAD_TARGETS], test.map((_, k) => [k + 1, 0.1779, 1.8892]));
-  writeCsv(join(dirs.privateDir, "test.csv"), header, test.map((i, k) => [k + 1, ...at(i).values, ...at(i).targets] as Cell[]));
+  writeCsv(
+    join(dirs.publicDir, "train.csv"),
+    header,
+    train.map((i, k) => [k + 1, ...at(i).values, ...at(i).targets] as Cell[]),
+  );
+  writeCsv(
+    join(dirs.publicDir, "test.csv"),
+    ["id", ...NOMAD_FEATURES],
+    test.map((i, k) => [k + 1, ...at(i).values] as Cell[]),
+  );
+  writeCsv(
+    join(dirs.publicDir, "sample_submission.csv"),
+    ["id", ...NOMAD_TARGETS],
+    test.map((_, k) => [k + 1, 0.1779, 1.8892]),
+  );
+  writeCsv(
+    join(dirs.privateDir, "test.csv"),
+    header,
+    test.map((i, k) => [k + 1, ...at(i).values, ...at(i).targets] as Cell[]),
+  );
   writeFileSync(join(dirs.publicDir, "description.md"), NOMAD_DESCRIPTION);
 }
 

@@ -62,7 +62,10 @@ function hillshade(slopeDeg: number, aspectDeg: number, sunAzimuth: number, sunA
 function makeRow(rng: Rng): Row {
   // Draw the cover type first, then terrain that fits it; the class is then re-drawn from a noisy score of
   // the generated terrain, so the label depends on features in a non-linear way and is not perfectly separable.
-  const k0 = categorical(rng, COVER.map((c) => c.prior));
+  const k0 = categorical(
+    rng,
+    COVER.map((c) => c.prior),
+  );
   const c0 = COVER[k0]!;
   const elevation = c0.elev + c0.width * 1.25 * rng.normal();
   const aspect = (rng.next() < 0.6 ? 20 + 140 * rng.next() : 360 * rng.next()) % 360;
@@ -71,7 +74,10 @@ function makeRow(rng: Rng): Row {
   const vHydro = 0.18 * hHydro * (rng.next() - 0.2) + 25 * rng.normal() + 0.01 * (elevation - 2900);
   const road = Math.abs(1700 + 1300 * rng.normal() + 0.8 * (elevation - 2900));
   const fire = Math.abs(1550 + 1100 * rng.normal());
-  const wildIdx = categorical(rng, c0.wild.map((w) => w + 0.03));
+  const wildIdx = categorical(
+    rng,
+    c0.wild.map((w) => w + 0.03),
+  );
   const soil = new Array<number>(40).fill(0);
   const mainSoil = rng.next() < 0.7 ? rng.pick(c0.soils) : 1 + rng.int(40);
   if (mainSoil !== 7 && mainSoil !== 15) soil[mainSoil - 1] = 1;
@@ -95,7 +101,7 @@ function makeRow(rng: Rng): Row {
     if (k === 2) s += slope > 18 && h3 >= 120 ? 1.0 : 0;
     // spruce/fir vs lodgepole: remote from roads and past fires together, or closer to one than to the other, but
     // not both (an interaction along diagonals that no linear score has and axis-aligned trees only approximate)
-    if (k === 0) s += (road + fire > 3400) !== (road > fire + 300) ? 1.0 : -1.0;
+    if (k === 0) s += road + fire > 3400 !== road > fire + 300 ? 1.0 : -1.0;
     if (k === 1) s += slope < 10 && elevation > 3000 ? 0.8 : 0;
     if (k === 6) s += hNoon > 225 ? 0.6 : 0;
     return 2.6 * s;
@@ -124,11 +130,27 @@ function generate(dirs: PrepareDirs, seed: number): void {
   const rows = Array.from({ length: N_TRAIN + N_TEST }, () => makeRow(rng));
   const { train, test } = splitRows(rng.fork(1), rows.length, N_TEST);
   const at = (i: number) => rows[i] as Row;
-  writeCsv(join(dirs.publicDir, "train.csv"), ["Id", ...TPS_DEC_FEATURES, "Cover_Type"], train.map((i) => [i, ...at(i).values, at(i).cover] as Cell[]));
-  writeCsv(join(dirs.publicDir, "test.csv"), ["Id", ...TPS_DEC_FEATURES], test.map((i) => [i, ...at(i).values] as Cell[]));
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["Id", "Cover_Type"], test.map((i) => [i, 2]));
+  writeCsv(
+    join(dirs.publicDir, "train.csv"),
+    ["Id", ...TPS_DEC_FEATURES, "Cover_Type"],
+    train.map((i) => [i, ...at(i).values, at(i).cover] as Cell[]),
+  );
+  writeCsv(
+    join(dirs.publicDir, "test.csv"),
+    ["Id", ...TPS_DEC_FEATURES],
+    test.map((i) => [i, ...at(i).values] as Cell[]),
+  );
+  writeCsv(
+    join(dirs.publicDir, "sample_submission.csv"),
+    ["Id", "Cover_Type"],
+    test.map((i) => [i, 2]),
+  );
   // the answers are the full test rows with their label, like MLE-bench's private/test.csv
-  writeCsv(join(dirs.privateDir, "test.csv"), ["Id", ...TPS_DEC_FEATURES, "Cover_Type"], test.map((i) => [i, ...at(i).values, at(i).cover] as Cell[]));
+  writeCsv(
+    join(dirs.privateDir, "test.csv"),
+    ["Id", ...TPS_DEC_FEATURES, "Cover_Type"],
+    test.map((i) => [i, ...at(i).values, at(i).cover] as Cell[]),
+  );
   writeFileSync(join(dirs.publicDir, "description.md"), TPS_DEC_DESCRIPTION);
 }
 

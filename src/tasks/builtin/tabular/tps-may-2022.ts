@@ -91,7 +91,9 @@ function makeRow(rng: Rng): Row {
     (g(30) === 2 ? -0.45 : g(30) === 0 ? 0.3 : 0);
   z += 0.35 * rng.normal();
   const target = rng.next() < sigmoid(1.8 * z) ? 1 : 0;
-  const values: (number | string)[] = f.map((x, j) => (CONT_A.includes(j) || CONT_B.includes(j) ? round(x, 6) : j === 28 ? round(x, 2) : x));
+  const values: (number | string)[] = f.map((x, j) =>
+    CONT_A.includes(j) || CONT_B.includes(j) ? round(x, 6) : j === 28 ? round(x, 2) : x,
+  );
   values[27] = s27;
   return { values, target };
 }
@@ -103,12 +105,28 @@ function generate(dirs: PrepareDirs, seed: number): void {
   const at = (i: number) => rows[i] as Row;
   // as MLE-bench re-numbers this competition: train ids 0..n-1 in file order, test ids continue after them
   const header = ["id", ...TPS_MAY_FEATURES, "target"];
-  writeCsv(join(dirs.publicDir, "train.csv"), header, train.map((i, k) => [k, ...at(i).values, at(i).target] as Cell[]));
+  writeCsv(
+    join(dirs.publicDir, "train.csv"),
+    header,
+    train.map((i, k) => [k, ...at(i).values, at(i).target] as Cell[]),
+  );
   const testId = (k: number) => N_TRAIN + k;
-  writeCsv(join(dirs.publicDir, "test.csv"), header.slice(0, -1), test.map((i, k) => [testId(k), ...at(i).values] as Cell[]));
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["id", "target"], test.map((_, k) => [testId(k), 0.5]));
+  writeCsv(
+    join(dirs.publicDir, "test.csv"),
+    header.slice(0, -1),
+    test.map((i, k) => [testId(k), ...at(i).values] as Cell[]),
+  );
+  writeCsv(
+    join(dirs.publicDir, "sample_submission.csv"),
+    ["id", "target"],
+    test.map((_, k) => [testId(k), 0.5]),
+  );
   // the answers are the full test rows with their target, like MLE-bench's private/test.csv
-  writeCsv(join(dirs.privateDir, "test.csv"), header, test.map((i, k) => [testId(k), ...at(i).values, at(i).target] as Cell[]));
+  writeCsv(
+    join(dirs.privateDir, "test.csv"),
+    header,
+    test.map((i, k) => [testId(k), ...at(i).values, at(i).target] as Cell[]),
+  );
   writeFileSync(join(dirs.publicDir, "description.md"), TPS_MAY_DESCRIPTION);
 }
 
@@ -138,6 +156,14 @@ export const tpsMay2022: BuiltinTask = {
     submissionColumns: ["id", "target"],
     ...standardFiles(),
     thresholds: calibratedThresholds(ID),
-    schema: { trainFile: "train.csv", testFile: "test.csv", columns, targetKind: "binary", classes: ["0", "1"], trainRows: N_TRAIN, testRows: N_TEST },
+    schema: {
+      trainFile: "train.csv",
+      testFile: "test.csv",
+      columns,
+      targetKind: "binary",
+      classes: ["0", "1"],
+      trainRows: N_TRAIN,
+      testRows: N_TEST,
+    },
   },
 };

@@ -14,11 +14,14 @@ export function textDataDir(): string {
 /** Rows of a shipped TSV after its header, each checked to have exactly `columns` cells. */
 function readTsv(name: string, columns: readonly string[]): string[][] {
   const path = join(textDataDir(), name);
-  const [header, ...lines] = readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0);
+  const [header, ...lines] = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
   if (header !== columns.join("\t")) throw new Error(`${path}: expected header ${columns.join(",")}, found ${header}`);
   return lines.map((line, i) => {
     const cells = line.split("\t");
-    if (cells.length !== columns.length || cells.some((c) => c.length === 0)) throw new Error(`${path}:${i + 2}: expected ${columns.length} non-empty cells`);
+    if (cells.length !== columns.length || cells.some((c) => c.length === 0))
+      throw new Error(`${path}:${i + 2}: expected ${columns.length} non-empty cells`);
     return cells;
   });
 }
@@ -32,7 +35,8 @@ export interface AuthorSentence {
 
 export function loadBronteSentences(): AuthorSentence[] {
   return readTsv("bronte-sentences.tsv", ["author", "book", "sentence"]).map(([author, book, text]) => {
-    if (author !== "Anne" && author !== "Charlotte" && author !== "Emily") throw new Error(`bronte-sentences.tsv: unknown author ${author}`);
+    if (author !== "Anne" && author !== "Charlotte" && author !== "Emily")
+      throw new Error(`bronte-sentences.tsv: unknown author ${author}`);
     return { author, book: book as string, text: text as string };
   });
 }

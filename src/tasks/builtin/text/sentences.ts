@@ -5,7 +5,25 @@
  */
 
 /** Abbreviations after which a full stop does not end a sentence. */
-const ABBREVIATIONS = new Set(["mr", "mrs", "messrs", "dr", "st", "mt", "esq", "rev", "capt", "col", "gen", "lieut", "sir", "no", "vol", "viz", "ch"]);
+const ABBREVIATIONS = new Set([
+  "mr",
+  "mrs",
+  "messrs",
+  "dr",
+  "st",
+  "mt",
+  "esq",
+  "rev",
+  "capt",
+  "col",
+  "gen",
+  "lieut",
+  "sir",
+  "no",
+  "vol",
+  "viz",
+  "ch",
+]);
 
 /** Plain ASCII punctuation, as the original competition's text uses, with italics markers dropped. */
 export function normaliseProse(text: string): string {

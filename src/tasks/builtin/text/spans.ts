@@ -43,14 +43,58 @@ export function valence(token: string, lexicon: Lexicon): number {
   return 0;
 }
 
-const NEGATORS = new Set(["not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "cannot", "dont", "cant", "wont", "isnt", "aint", "didnt", "doesnt", "wasnt"]);
+const NEGATORS = new Set([
+  "not",
+  "no",
+  "never",
+  "nothing",
+  "nobody",
+  "none",
+  "neither",
+  "nor",
+  "without",
+  "cannot",
+  "dont",
+  "cant",
+  "wont",
+  "isnt",
+  "aint",
+  "didnt",
+  "doesnt",
+  "wasnt",
+]);
 const INTENSIFIERS = new Set([
-  "so", "soo", "sooo", "soooo", "very", "really", "too", "such", "most", "more", "super", "totally", "absolutely",
-  "completely", "extremely", "incredibly", "pretty", "quite", "truly", "just", "bloody", "freaking", "damn", "hella",
+  "so",
+  "soo",
+  "sooo",
+  "soooo",
+  "very",
+  "really",
+  "too",
+  "such",
+  "most",
+  "more",
+  "super",
+  "totally",
+  "absolutely",
+  "completely",
+  "extremely",
+  "incredibly",
+  "pretty",
+  "quite",
+  "truly",
+  "just",
+  "bloody",
+  "freaking",
+  "damn",
+  "hella",
 ]);
 
 function bare(token: string): string {
-  return token.toLowerCase().replace(/[^a-z']/g, "").replace(/'/g, "");
+  return token
+    .toLowerCase()
+    .replace(/[^a-z']/g, "")
+    .replace(/'/g, "");
 }
 
 function isNegator(token: string): boolean {
@@ -97,7 +141,8 @@ export function selectSpan(text: string, sentiment: Sentiment, lexicon: Lexicon,
 
   if (sentiment === "neutral") {
     // Now and then an annotator leaves out a leading mention or a trailing fragment.
-    if (n >= 5 && rng.next() < 0.08) return rng.next() < 0.5 ? slice(1 + geometric(rng, 0.6, 1), n - 1) : slice(0, n - 2 - geometric(rng, 0.6, 1));
+    if (n >= 5 && rng.next() < 0.08)
+      return rng.next() < 0.5 ? slice(1 + geometric(rng, 0.6, 1), n - 1) : slice(0, n - 2 - geometric(rng, 0.6, 1));
     return whole;
   }
 

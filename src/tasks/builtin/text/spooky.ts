@@ -35,13 +35,38 @@ function generate(dirs: PrepareDirs, seed: number): void {
     return { id: ids[i] as string, text: s.text, author: SPOOKY_AUTHOR_CODES[s.author] };
   };
 
-  writeCsv(join(dirs.publicDir, "train.csv"), ["id", "text", "author"], train.map((i) => { const r = row(i); return [r.id, r.text, r.author]; }));
-  writeCsv(join(dirs.publicDir, "test.csv"), ["id", "text"], test.map((i) => { const r = row(i); return [r.id, r.text]; }));
+  writeCsv(
+    join(dirs.publicDir, "train.csv"),
+    ["id", "text", "author"],
+    train.map((i) => {
+      const r = row(i);
+      return [r.id, r.text, r.author];
+    }),
+  );
+  writeCsv(
+    join(dirs.publicDir, "test.csv"),
+    ["id", "text"],
+    test.map((i) => {
+      const r = row(i);
+      return [r.id, r.text];
+    }),
+  );
   // Like the original sample submission: the same class frequencies on every row.
   const counts = SPOOKY_CLASSES.map((c) => train.filter((i) => row(i).author === c).length);
   const priors = counts.map((c) => c / train.length);
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["id", ...SPOOKY_CLASSES], test.map((i) => [row(i).id, ...priors]));
-  writeCsv(join(dirs.privateDir, "test.csv"), ["id", ...SPOOKY_CLASSES], test.map((i) => { const r = row(i); return [r.id, ...SPOOKY_CLASSES.map((c) => (c === r.author ? 1 : 0))]; }));
+  writeCsv(
+    join(dirs.publicDir, "sample_submission.csv"),
+    ["id", ...SPOOKY_CLASSES],
+    test.map((i) => [row(i).id, ...priors]),
+  );
+  writeCsv(
+    join(dirs.privateDir, "test.csv"),
+    ["id", ...SPOOKY_CLASSES],
+    test.map((i) => {
+      const r = row(i);
+      return [r.id, ...SPOOKY_CLASSES.map((c) => (c === r.author ? 1 : 0))];
+    }),
+  );
   writeFileSync(join(dirs.publicDir, "description.md"), SPOOKY_DESCRIPTION);
 }
 

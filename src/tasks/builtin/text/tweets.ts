@@ -40,10 +40,35 @@ function generate(dirs: PrepareDirs, seed: number): void {
   };
 
   // Column order as in the original train.csv, which MLE-bench splits into train and (private) test.
-  writeCsv(join(dirs.publicDir, "train.csv"), ["textID", "text", "selected_text", "sentiment"], train.map((i) => { const r = at(i); return [r.textID, r.text, r.selected, r.sentiment]; }));
-  writeCsv(join(dirs.publicDir, "test.csv"), ["textID", "text", "sentiment"], test.map((i) => { const r = at(i); return [r.textID, r.text, r.sentiment]; }));
-  writeCsv(join(dirs.publicDir, "sample_submission.csv"), ["textID", "selected_text"], test.map((i) => [at(i).textID, ""]));
-  writeCsv(join(dirs.privateDir, "test.csv"), ["textID", "text", "selected_text", "sentiment"], test.map((i) => { const r = at(i); return [r.textID, r.text, r.selected, r.sentiment]; }));
+  writeCsv(
+    join(dirs.publicDir, "train.csv"),
+    ["textID", "text", "selected_text", "sentiment"],
+    train.map((i) => {
+      const r = at(i);
+      return [r.textID, r.text, r.selected, r.sentiment];
+    }),
+  );
+  writeCsv(
+    join(dirs.publicDir, "test.csv"),
+    ["textID", "text", "sentiment"],
+    test.map((i) => {
+      const r = at(i);
+      return [r.textID, r.text, r.sentiment];
+    }),
+  );
+  writeCsv(
+    join(dirs.publicDir, "sample_submission.csv"),
+    ["textID", "selected_text"],
+    test.map((i) => [at(i).textID, ""]),
+  );
+  writeCsv(
+    join(dirs.privateDir, "test.csv"),
+    ["textID", "text", "selected_text", "sentiment"],
+    test.map((i) => {
+      const r = at(i);
+      return [r.textID, r.text, r.selected, r.sentiment];
+    }),
+  );
   writeFileSync(join(dirs.publicDir, "description.md"), TWEETS_DESCRIPTION);
 }
 

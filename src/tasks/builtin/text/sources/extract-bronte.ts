@@ -18,7 +18,9 @@ if (!dir) throw new Error("usage: extract-bronte.ts <dir with *_Bronte_*_chNN.tx
 const out = process.argv[3] ?? join(import.meta.dirname, "..", "data", "bronte-sentences.tsv");
 
 const lines = ["author\tbook\tsentence"];
-for (const file of readdirSync(dir).filter((f) => /_Bronte_.*_ch\d+\.txt$/.test(f)).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => /_Bronte_.*_ch\d+\.txt$/.test(f))
+  .sort()) {
   const m = /^(\w+)_Bronte_(.+)_ch\d+\.txt$/.exec(file);
   if (!m) continue;
   const [, author, book] = m as unknown as [string, string, string];
