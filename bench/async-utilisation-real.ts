@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { AstInstrumenter } from "../src/instrument/index.js";
-import { FragmentPolicy, FragmentSampler } from "../src/policy/fragmentPolicy.js";
+import { FragmentPolicy, FragmentSampler } from "../src/policy/fragment-policy.js";
 import { RealClock } from "../src/rl/clock.js";
 import { DEFAULT_LOOP, runLoop } from "../src/rl/loop.js";
 import { SamplerTrainerPolicy } from "../src/rl/policy-adapter.js";
@@ -14,7 +14,7 @@ import { EnvironmentRunner } from "../src/rollout/runner.js";
 import { BwrapExecutor } from "../src/sandbox/index.js";
 import { RunStore } from "../src/store/run-store.js";
 import { prepareTasks, requirePrepared } from "../src/tasks/registry.js";
-import { InProcessTrainer } from "../src/trainer/inProcess.js";
+import { InProcessTrainer } from "../src/trainer/in-process.js";
 
 const task = process.env.TASK ?? "mini-tabular-playground-series-may-2022";
 const rollouts = Number(process.env.ROLLOUTS ?? 24);

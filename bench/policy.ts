@@ -2,11 +2,11 @@
 // update on a batch of 32 programs (forwardBackward with the ppo loss + an Adam step). Half the batch are improve
 // prompts (they carry a previous program, so sequences are about twice as long). Targets: < 0.5 s per 32 samples,
 // < 2 s per update. Reports the median of REPS runs after one warm-up.
-import { FragmentPolicy, FragmentSampler } from "../src/policy/fragmentPolicy.js";
+import { FragmentPolicy, FragmentSampler } from "../src/policy/fragment-policy.js";
 import type { SampleRequest } from "../src/policy/types.js";
 import { tf } from "../src/policy/tf.js";
 import { BUILTIN_TASKS } from "../src/tasks/builtin/index.js";
-import { InProcessTrainer } from "../src/trainer/inProcess.js";
+import { InProcessTrainer } from "../src/trainer/in-process.js";
 import { datumFromCompletion } from "../src/trainer/datum.js";
 
 const REPS = Number(process.env.REPS ?? 5);

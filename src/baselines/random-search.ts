@@ -5,7 +5,7 @@
  */
 import { OPTIONAL_STAGES, STAGES, type Stage } from "../policy/fragments.js";
 import { allowedAfter } from "../policy/grammar.js";
-import { DEFAULT_POLICY } from "../policy/fragmentPolicy.js";
+import { DEFAULT_POLICY } from "../policy/fragment-policy.js";
 import { renderProgram } from "../policy/render.js";
 import { EOS, SEP, Vocabulary } from "../policy/vocab.js";
 import type { TaskSpec } from "../tasks/spec.js";

@@ -17,7 +17,7 @@ import { openEnvironment, TRAINING_DEFAULTS, type Environment, type ExecutorKind
 import { writeEvalJson } from "../eval/evaluate.js";
 import { runPool } from "../eval/pool.js";
 import { EvalResult, medalOf, taskResult, type EvalAttempt } from "../eval/result.js";
-import { FragmentPolicy, FragmentSampler } from "../policy/fragmentPolicy.js";
+import { FragmentPolicy, FragmentSampler } from "../policy/fragment-policy.js";
 import type { Sampler } from "../policy/types.js";
 import type { RolloutOutcome } from "../rl/ports.js";
 import { RunStore } from "../store/run-store.js";

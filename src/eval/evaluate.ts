@@ -11,7 +11,7 @@ import { loadTemplates, type Templates } from "../agent/prompts.js";
 import { testTimeTaskOf } from "../agent/task-prompt.js";
 import { testTimeSolve, type RunOutcome } from "../agent/test-time.js";
 import { UserError } from "../errors.js";
-import { FragmentPolicy, FragmentSampler } from "../policy/fragmentPolicy.js";
+import { FragmentPolicy, FragmentSampler } from "../policy/fragment-policy.js";
 import type { Sampler } from "../policy/types.js";
 import { methodOf } from "../rl/method.js";
 import type { RolloutOutcome } from "../rl/ports.js";

@@ -6,7 +6,7 @@ import { UserError } from "../../src/errors.js";
 import { evalJsonPath, evaluatePolicy, openEvalPolicy } from "../../src/eval/evaluate.js";
 import { EvalResult, type EvalAttempt } from "../../src/eval/result.js";
 import { samplerSolver, samplingSeed } from "../../src/eval/sampler-solver.js";
-import { FragmentPolicy } from "../../src/policy/fragmentPolicy.js";
+import { FragmentPolicy } from "../../src/policy/fragment-policy.js";
 import { TrainConfig } from "../../src/rl/train-config.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { getTask } from "../../src/tasks/registry.js";

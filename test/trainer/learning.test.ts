@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FragmentPolicy, FragmentSampler } from "../../src/policy/fragmentPolicy.js";
+import { FragmentPolicy, FragmentSampler } from "../../src/policy/fragment-policy.js";
 import { fragmentNames } from "../../src/policy/render.js";
-import { InProcessTrainer } from "../../src/trainer/inProcess.js";
+import { InProcessTrainer } from "../../src/trainer/in-process.js";
 import { datumFromCompletion } from "../../src/trainer/datum.js";
 import { FIXTURE_TASKS } from "../policy/fixtures.js";
 

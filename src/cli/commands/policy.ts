@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { UserError } from "../../errors.js";
 import { FRAGMENTS } from "../../policy/fragments.js";
-import { FragmentPolicy, FragmentSampler, DEFAULT_POLICY } from "../../policy/fragmentPolicy.js";
+import { FragmentPolicy, FragmentSampler, DEFAULT_POLICY } from "../../policy/fragment-policy.js";
 import { fragmentNames, renderProgram } from "../../policy/render.js";
 import { Vocabulary } from "../../policy/vocab.js";
 import { outcomeLabel, summarizeSurvey, surveyPolicy } from "../../policy/survey.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { FragmentPolicy } from "../policy/fragmentPolicy.js";
+import { FragmentPolicy } from "../policy/fragment-policy.js";
 import { PAD } from "../policy/vocab.js";
 import { tf } from "../policy/tf.js";
 import type { AdamParams, Datum, ForwardBackwardResult, LossSpec, OptimStepResult, Trainer } from "./types.js";
