@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoop, DEFAULT_LOOP } from "../src/rl/loop.js";
 import { runSyncLoop } from "../src/rl/sync-loop.js";
-import { VirtualClock } from "../src/rl/clock.js";
-import { BanditPolicy } from "../src/rl/bandit-policy.js";
-import { SimulatedRunner, type SimulationModel } from "../src/sandbox/simulated.js";
+import { VirtualClock } from "../src/core/clock.js";
+import { BanditPolicy } from "../src/policy/bandit.js";
+import { SimulatedRunner, type SimulationModel } from "../src/rollout/simulated.js";
 import { RunStore } from "../src/store/run-store.js";
 
 const slots = Number(process.env.SLOTS ?? 1000);

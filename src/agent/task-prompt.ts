@@ -2,7 +2,7 @@
  * From a task spec and its public dir to the inputs every prompt shares, so policies and the evaluation build
  * prompts the same way.
  */
-import type { MetricName, TaskSpec } from "../tasks/spec.js";
+import type { MetricName, TaskSpec } from "../core/task.js";
 import { dataOverview, type DataOverviewOptions } from "./data-overview.js";
 import type { ScratchInput } from "./prompts.js";
 import type { TestTimeTask } from "./test-time.js";

@@ -8,8 +8,8 @@
  * Driven by any Sampler: a draft is a scratch request, debug and improve are improve requests on the node.
  */
 import type { Sampler, SampleRequest } from "../policy/types.js";
-import { previousAttemptOf } from "../rl/policy-adapter.js";
-import type { TaskSpec } from "../tasks/spec.js";
+import { previousAttemptOf } from "../policy/adapter.js";
+import type { TaskSpec } from "../core/task.js";
 import { Rng } from "../util/random.js";
 import { hashString } from "../eval/sampler-solver.js";
 import { bestNode, isGood, type ProposedStep, type Search, type SearchNode, type VisibleOutcome } from "./search.js";

@@ -8,7 +8,7 @@ import { allowedAfter } from "../policy/grammar.js";
 import { DEFAULT_POLICY } from "../policy/fragment-policy.js";
 import { renderProgram } from "../policy/render.js";
 import { EOS, SEP, Vocabulary } from "../policy/vocab.js";
-import type { TaskSpec } from "../tasks/spec.js";
+import type { TaskSpec } from "../core/task.js";
 import { Rng } from "../util/random.js";
 import { hashString } from "../eval/sampler-solver.js";
 import type { ProposedStep, Search, SearchNode, VisibleOutcome } from "./search.js";

@@ -4,7 +4,7 @@
  * the hidden test score: `complete` receives only the visible part of an outcome.
  */
 import type { Completion } from "../policy/types.js";
-import type { RolloutOutcome } from "../rl/ports.js";
+import type { RolloutOutcome } from "../core/rollout.js";
 
 /** The kinds of step: AIDE's draft / debug / improve, or an independent random program. */
 export type StepKind = "draft" | "debug" | "improve" | "random";

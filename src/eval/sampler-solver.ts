@@ -5,8 +5,8 @@
  */
 import type { SolveOutput, SolveRequest } from "../agent/test-time.js";
 import type { Completion, Sampler } from "../policy/types.js";
-import { previousAttemptOf } from "../rl/policy-adapter.js";
-import type { TaskSpec } from "../tasks/spec.js";
+import { previousAttemptOf } from "../policy/adapter.js";
+import type { TaskSpec } from "../core/task.js";
 
 export interface SamplerSolveOutput extends SolveOutput {
   completion: Completion;

@@ -1,4 +1,4 @@
-import type { MetricName, TaskSpec } from "../tasks/spec.js";
+import type { MetricName, TaskSpec } from "../core/task.js";
 import {
   accuracy,
   meanColumnRmsle,

@@ -1,4 +1,4 @@
-import type { Thresholds } from "../tasks/spec.js";
+import type { Thresholds } from "../core/task.js";
 
 export interface MedalResult {
   gold_medal: boolean;

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import type { TaskPaths, TaskSpec } from "../core/task.js";
 import { AnswersError } from "./answers.js";
 import { InvalidSubmission } from "./checks.js";
 import { graderFor } from "./competitions.js";

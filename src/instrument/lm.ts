@@ -15,7 +15,7 @@ import { z } from "zod";
 import { UserError } from "../errors.js";
 import { repoRoot } from "../paths.js";
 import { parseResponse } from "../agent/response.js";
-import { OpenAIClient, type OpenAIClientOptions } from "../policy/openai-client.js";
+import { OpenAIClient, type OpenAIClientOptions } from "../llm/openai-client.js";
 import { assertNonce } from "./nonce.js";
 import { checkInstrumented, splitLines } from "./text.js";
 import { MARKER_KINDS, milestonesOf, type Instrumenter, type InstrumentResult } from "./types.js";

@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import type { MetricName, TargetKind, TaskSpec } from "../tasks/spec.js";
+import type { MetricName, TargetKind, TaskSpec } from "../core/task.js";
 
 /** What the fragment library can solve, and how each kind's predictions are shaped. */
 export type OutputKind = "binary_proba" | "labels" | "class_proba" | "regression" | "span";

@@ -21,4 +21,4 @@ export { FRAGMENTS, STAGES, fragmentByName, type Fragment, type Stage } from "./
 export { Vocabulary } from "./vocab.js";
 export { renderProgram, fragmentNames } from "./render.js";
 export { taskContext, type TaskContext } from "./context.js";
-export { surveyPolicy, summarizeSurvey, failureStage, outcomeLabel, type Outcome, type SurveyRecord } from "./survey.js";
+export { surveyPolicy, summarizeSurvey, failureStage, outcomeLabel, type Outcome, type SurveyRecord } from "../run/survey.js";

@@ -9,8 +9,8 @@ import { UserError } from "../errors.js";
 import { loadTemplates, renderImprove, renderScratch, type ScratchInput, type Templates } from "../agent/prompts.js";
 import { parseResponse } from "../agent/response.js";
 import { scratchInputOf } from "../agent/task-prompt.js";
-import type { TaskSpec } from "../tasks/spec.js";
-import { OpenAIClient, type OpenAIClientOptions } from "./openai-client.js";
+import type { TaskSpec } from "../core/task.js";
+import { OpenAIClient, type OpenAIClientOptions } from "../llm/openai-client.js";
 import type { Completion, PreviousAttempt, SampleOptions, SampleRequest, Sampler } from "./types.js";
 
 export type OpenAIApi = "chat" | "completions";

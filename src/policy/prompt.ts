@@ -1,4 +1,4 @@
-import type { MetricName, TaskSpec } from "../tasks/spec.js";
+import type { MetricName, TaskSpec } from "../core/task.js";
 import { taskContext } from "./context.js";
 import type { SampleRequest } from "./types.js";
 import { BOS, IMPROVE, PREVIOUS, SCRATCH, SEP, type ScoreBucket, type Vocabulary } from "./vocab.js";

@@ -1,4 +1,4 @@
-import type { TaskSpec } from "../tasks/spec.js";
+import type { TaskSpec } from "../core/task.js";
 import { taskContext } from "./context.js";
 import { fragmentByName } from "./fragments.js";
 import { renderPreamble } from "./preamble.js";

@@ -1,4 +1,4 @@
-import type { TaskSpec } from "../tasks/spec.js";
+import type { TaskSpec } from "../core/task.js";
 
 /** How far a previous program got, as the environment's milestones saw it (for improve prompts). */
 export const FEEDBACK_STAGES = ["none", "imports", "load", "features", "model", "train", "predict", "submission", "valid"] as const;

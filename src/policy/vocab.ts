@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { MetricName, TargetKind } from "../tasks/spec.js";
+import { MetricName, TargetKind } from "../core/task.js";
 import { FRAGMENTS, type Fragment } from "./fragments.js";
 import { FAILURE_KINDS, FEEDBACK_STAGES } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { TaskSpec } from "../tasks/spec.js";
+import type { TaskSpec } from "../core/task.js";
 import type { RewardConfig } from "./config.js";
 
 /**

@@ -1,5 +1,5 @@
 import { BUILTIN_TASK_IDS } from "../tasks/registry.js";
-import { TrainConfig } from "./train-config.js";
+import { TrainConfig } from "../core/config.js";
 import { availableParallelism } from "node:os";
 
 /**

@@ -1,4 +1,4 @@
-import type { ImproveParent } from "./ports.js";
+import type { ImproveParent } from "../core/rollout.js";
 import type { Rng } from "../util/random.js";
 
 /**

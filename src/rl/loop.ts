@@ -1,12 +1,12 @@
 import { setMaxListeners } from "node:events";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../core/clock.js";
 import { AdvantageEstimator, DEFAULT_ADVANTAGE, type AdvantageConfig } from "./advantage.js";
 import { durationWeights } from "./duration.js";
 import { ImprovePool } from "./improve-pool.js";
 import { mayStart } from "./pacing.js";
-import type { PolicyPort, PromptContext, RolloutOutcome, RolloutRunner, SampledAction } from "./ports.js";
+import type { PolicyPort, PromptContext, RolloutOutcome, RolloutRunner, SampledAction } from "../core/rollout.js";
 import type { PromptKind } from "./types.js";
 import type { RolloutRow, RunStore } from "../store/run-store.js";
 import { Rng } from "../util/random.js";

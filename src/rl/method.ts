@@ -1,4 +1,4 @@
-import type { TrainConfig } from "./train-config.js";
+import type { TrainConfig } from "../core/config.js";
 
 /** The ablation variants of the method (paper §4): the full method and one idea switched off at a time. */
 export const METHOD_VARIANTS = {

@@ -1,7 +1,7 @@
 import { medalsFor } from "../grading/index.js";
-import type { Thresholds } from "../tasks/spec.js";
+import type { Thresholds } from "../core/task.js";
 import type { LoopEvents, UpdateStats } from "./loop.js";
-import type { RolloutOutcome } from "./ports.js";
+import type { RolloutOutcome } from "../core/rollout.js";
 
 export interface TaskInfo {
   lowerIsBetter: boolean;

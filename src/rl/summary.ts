@@ -1,4 +1,4 @@
-import type { RolloutOutcome } from "./ports.js";
+import type { RolloutOutcome } from "../core/rollout.js";
 import type { RunStore } from "../store/run-store.js";
 
 export interface FifthStats {

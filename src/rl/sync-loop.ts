@@ -1,8 +1,8 @@
 import { setMaxListeners } from "node:events";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../core/clock.js";
 import { AdvantageEstimator } from "./advantage.js";
 import { durationWeights } from "./duration.js";
-import type { PolicyPort, RolloutRunner } from "./ports.js";
+import type { PolicyPort, RolloutRunner } from "../core/rollout.js";
 import type { LoopConfig, LoopSummary } from "./loop.js";
 
 /**

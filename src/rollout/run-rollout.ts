@@ -13,7 +13,7 @@ import {
 import { computeReward, type RewardBreakdown } from "../reward/index.js";
 import type { RewardConfig } from "../reward/config.js";
 import type { ExecLimits, ExecResult, Executor } from "../sandbox/executor.js";
-import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import type { TaskPaths, TaskSpec } from "../core/task.js";
 
 export interface RolloutRun {
   execution: ExecResult;

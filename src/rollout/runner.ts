@@ -2,10 +2,10 @@ import { mkdirSync } from "node:fs";
 import type { Instrumenter } from "../instrument/index.js";
 import type { RewardConfig } from "../reward/config.js";
 import { qualityScaleOf } from "../reward/quality.js";
-import type { RolloutOutcome, RolloutRequest, RolloutRunner } from "../rl/ports.js";
-import type { TrainConfig } from "../rl/train-config.js";
+import type { RolloutOutcome, RolloutRequest, RolloutRunner } from "../core/rollout.js";
+import type { TrainConfig } from "../core/config.js";
 import type { ExecLimits, Executor } from "../sandbox/executor.js";
-import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import type { TaskPaths, TaskSpec } from "../core/task.js";
 import { runRollout } from "./run-rollout.js";
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { join } from "node:path";
 import { z } from "zod";
 import type { BuiltinTask } from "./builtin/types.js";
-import type { TaskPaths } from "./spec.js";
+import type { TaskPaths } from "../core/task.js";
 
 /** Written last into prepared/: its presence (with the right version and seed) means the task is complete. */
 export const STAMP_FILE = ".mlerl-prepared.json";

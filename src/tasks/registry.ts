@@ -6,7 +6,7 @@ import { BUILTIN_SEED, BUILTIN_TASKS, findBuiltin } from "./builtin/index.js";
 import { MLEBENCH_COMPETITIONS } from "./mlebench/competitions.js";
 import { loadPreparedSpec } from "./mlebench/load.js";
 import { isCurrent, prepareBuiltinTask } from "./prepare.js";
-import type { TaskPaths, TaskSource, TaskSpec } from "./spec.js";
+import type { TaskPaths, TaskSource, TaskSpec } from "../core/task.js";
 
 export type { TaskPaths, TaskSpec };
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadTemplates, renderScratch } from "../../src/agent/prompts.js";
 import { METRIC_LABELS, scratchInputOf, testTimeTaskOf } from "../../src/agent/task-prompt.js";
 import { BUILTIN_SEED, BUILTIN_TASKS } from "../../src/tasks/builtin/index.js";
-import { MetricName } from "../../src/tasks/spec.js";
+import { MetricName } from "../../src/core/task.js";
 import { requireAgentPython } from "../../src/runtime/venv.js";
 import { tempDir } from "./tmp.js";
 

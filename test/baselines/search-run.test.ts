@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runBaseline } from "../../src/baselines/search-run.js";
 import { UserError } from "../../src/errors.js";
 import { EvalResult } from "../../src/eval/result.js";
-import type { RolloutOutcome } from "../../src/rl/ports.js";
+import type { RolloutOutcome } from "../../src/core/rollout.js";
 import type { RolloutRow } from "../../src/store/run-store.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { CRASHING_PROGRAM, ScriptedSampler, TASK, constantProgram, preparedDataDir, tempDir } from "../eval/fixtures.js";

@@ -7,7 +7,7 @@ import { evalJsonPath, evaluatePolicy, openEvalPolicy } from "../../src/eval/eva
 import { EvalResult, type EvalAttempt } from "../../src/eval/result.js";
 import { samplerSolver, samplingSeed } from "../../src/eval/sampler-solver.js";
 import { FragmentPolicy } from "../../src/policy/fragment-policy.js";
-import { TrainConfig } from "../../src/rl/train-config.js";
+import { TrainConfig } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { getTask } from "../../src/tasks/registry.js";
 import { constantProgram, preparedDataDir, ScriptedSampler, TASK, tempDir } from "./fixtures.js";

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ablationPlan, runAblation, runState, type AblationPlanItem } from "../../src/experiment/ablate.js";
+import { ablationPlan, runAblation, runState, type AblationPlanItem } from "../../src/run/ablate.js";
 import { METHOD_VARIANTS, methodOf, type MethodVariant } from "../../src/rl/method.js";
-import { DEFAULT_SIM_MODEL } from "../../src/rl/train-config.js";
+import { DEFAULT_SIM_MODEL } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { EvalResult } from "../../src/eval/result.js";
 
@@ -117,7 +117,7 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
 });
 
 test("the ablation table averages each seed's mean over seeds, per task and variant", async () => {
-  const { tableOf } = await import("../../src/experiment/ablation-table.js");
+  const { tableOf } = await import("../../src/report/ablation-table.js");
   const ev = (variant: string, seed: number, mean: number | null, validRate: number) =>
     EvalResult.parse({
       kind: "eval",

@@ -10,9 +10,9 @@ import {
   runLearningCheck,
   UNTRAINED,
   type LearningRow,
-} from "../../src/experiment/learning-check.js";
-import { runState } from "../../src/experiment/ablate.js";
-import { DEFAULT_SIM_MODEL } from "../../src/rl/train-config.js";
+} from "../../src/run/learning-check.js";
+import { runState } from "../../src/run/ablate.js";
+import { DEFAULT_SIM_MODEL } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 
 const row = (id: number, finishedAt: number, reward: number, score: number | null): LearningRow => ({

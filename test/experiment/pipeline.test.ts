@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pipelinePlan, runPipeline, type PipelineSteps } from "../../src/experiment/pipeline.js";
+import { pipelinePlan, runPipeline, type PipelineSteps } from "../../src/run/pipeline.js";
 import { EvalResult } from "../../src/eval/result.js";
-import { DEFAULT_SIM_MODEL } from "../../src/rl/train-config.js";
+import { DEFAULT_SIM_MODEL } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 
 const sim = {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatCsv, type Cell } from "../../src/io/csv.js";
-import { TaskSpec, type MetricName, type TaskPaths, type Thresholds } from "../../src/tasks/spec.js";
+import { TaskSpec, type MetricName, type TaskPaths, type Thresholds } from "../../src/core/task.js";
 
 const made: string[] = [];
 process.on("exit", () => {

@@ -1,4 +1,4 @@
-import type { TaskSpec } from "../../src/tasks/spec.js";
+import type { TaskSpec } from "../../src/core/task.js";
 
 const base = {
   source: "builtin" as const,

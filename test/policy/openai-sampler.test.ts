@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { OpenAISampler, type OpenAISamplerOptions } from "../../src/policy/openai.js";
-import { apiRoot, Limiter } from "../../src/policy/openai-client.js";
+import { apiRoot, Limiter } from "../../src/llm/openai-client.js";
 import { getTask } from "../../src/tasks/registry.js";
 import type { SampleRequest } from "../../src/policy/types.js";
 import { tempDir } from "../agent/tmp.js";

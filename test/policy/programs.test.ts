@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderProgram } from "../../src/policy/render.js";
-import { failureStage } from "../../src/policy/survey.js";
+import { failureStage } from "../../src/run/survey.js";
 import { Vocabulary } from "../../src/policy/vocab.js";
 import { UnsandboxedExecutor } from "../../src/sandbox/index.js";
 import { gradeSubmission } from "../../src/grading/index.js";

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { EvalResult, taskResult, type EvalAttempt, type EvalThresholds } from "../../src/eval/result.js";
-import type { RolloutOutcome } from "../../src/rl/ports.js";
+import type { RolloutOutcome } from "../../src/core/rollout.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { tempDir } from "../agent/tmp.js";
 export { tempDir };

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { repoRoot } from "../../src/paths.js";
 import { OpenAISampler } from "../../src/policy/openai.js";
 import { requirePrepared } from "../../src/tasks/registry.js";
-import { TokenPayload } from "../../src/rl/policy-adapter.js";
+import { TokenPayload } from "../../src/policy/adapter.js";
 import type { UpdateStats } from "../../src/rl/loop.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { datumFromCompletion } from "../../src/trainer/datum.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TrainProgress } from "../../src/rl/progress.js";
-import type { RolloutOutcome } from "../../src/rl/ports.js";
+import type { RolloutOutcome } from "../../src/core/rollout.js";
 
 const outcome = (score: number | null, wallSec: number): RolloutOutcome => ({
   reward: score === null ? -10 : 3,

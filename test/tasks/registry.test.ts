@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { BUILTIN_TASK_IDS, getTask, listTasks, prepareTasks, requirePrepared, taskPaths } from "../../src/tasks/registry.js";
-import { TaskSpec } from "../../src/tasks/spec.js";
+import { TaskSpec } from "../../src/core/task.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "mlerl-registry-"));
 

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { ablationPlan, runAblation, type AblationBudget } from "../../experiment/ablate.js";
-import { ablationTable } from "../../experiment/ablation-table.js";
+import { ablationPlan, runAblation, type AblationBudget } from "../../run/ablate.js";
+import { ablationTable } from "../../report/ablation-table.js";
 import { evaluatePolicy } from "../../eval/evaluate.js";
 import { METHOD_VARIANTS, type MethodVariant } from "../../rl/method.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { evalJsonPath, evaluatePolicy, type PolicySource } from "../../eval/evaluate.js";
 import { formatEvalTable } from "../../eval/table.js";
-import { storedConfig } from "../../rl/train.js";
+import { storedConfig } from "../../run/train.js";
 import { RunStore } from "../../store/run-store.js";
 import { BUILTIN_TASK_IDS } from "../../tasks/registry.js";
 import { assertRealExecutor, dataDirOf, interruptOnSigint, intFlag } from "../options.js";

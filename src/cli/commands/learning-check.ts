@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { learningPlan, learningTable, runLearningCheck } from "../../experiment/learning-check.js";
+import { learningPlan, learningTable, runLearningCheck } from "../../run/learning-check.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
 import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, intFlag, positiveFlag } from "../options.js";
 

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { runBaseline } from "../../baselines/search-run.js";
 import { evaluatePolicy } from "../../eval/evaluate.js";
-import { pipelinePlan, runPipeline, type BaselineMethod } from "../../experiment/pipeline.js";
+import { pipelinePlan, runPipeline, type BaselineMethod } from "../../run/pipeline.js";
 import { buildReport } from "../../report/build.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
 import { assertRealExecutor, dataDirOf, defaultRunDir, interruptOnSigint, positiveFlag } from "../options.js";

@@ -7,7 +7,7 @@ import { FRAGMENTS } from "../../policy/fragments.js";
 import { FragmentPolicy, FragmentSampler, DEFAULT_POLICY } from "../../policy/fragment-policy.js";
 import { fragmentNames, renderProgram } from "../../policy/render.js";
 import { Vocabulary } from "../../policy/vocab.js";
-import { outcomeLabel, summarizeSurvey, surveyPolicy } from "../../policy/survey.js";
+import { outcomeLabel, summarizeSurvey, surveyPolicy } from "../../run/survey.js";
 import { createExecutor } from "../../sandbox/index.js";
 import { getTask, requirePrepared } from "../../tasks/registry.js";
 import { dataDirOf } from "../options.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import calibrationJson from "./calibration.json" with { type: "json" };
-import { Thresholds } from "../spec.js";
+import { Thresholds } from "../../core/task.js";
 
 /**
  * Medal thresholds of the built-in tasks come from reference solutions that scripts/calibrate-thresholds.ts runs

@@ -1,4 +1,4 @@
-import type { TaskSpec } from "../spec.js";
+import type { TaskSpec } from "../../core/task.js";
 
 export interface PrepareDirs {
   publicDir: string;

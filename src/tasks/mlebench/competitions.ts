@@ -1,4 +1,4 @@
-import type { DataSchema, TaskSpec } from "../spec.js";
+import type { DataSchema, TaskSpec } from "../../core/task.js";
 import { tpsMay2022 } from "../builtin/tabular/tps-may-2022.js";
 import { tpsDec2021 } from "../builtin/tabular/tps-dec-2021.js";
 import { nomad2018 } from "../builtin/tabular/nomad2018.js";

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../../errors.js";
 import { readLeaderboardScores, thresholdsFromLeaderboard } from "../../grading/index.js";
-import type { TaskPaths, TaskSpec, Thresholds } from "../spec.js";
+import type { TaskPaths, TaskSpec, Thresholds } from "../../core/task.js";
 
 /** Where a leaderboard.csv may sit: in public/ or in its parent (prepared/). First found wins. */
 export function leaderboardPath(paths: TaskPaths): string | undefined {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tweets } from "../../../src/tasks/builtin/text/tweets.js";
 import { BUILTIN_SEED } from "../../../src/tasks/builtin/index.js";
-import { TaskSpec } from "../../../src/tasks/spec.js";
+import { TaskSpec } from "../../../src/core/task.js";
 import { column, digest, prepare, python, runReference, table, wordsOf, type Prepared } from "./helpers.js";
 
 let shared: Prepared | undefined;

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { Rng } from "../../../util/random.js";
 import { writeCsv, type Cell } from "../../../io/csv.js";
 import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
-import type { ColumnSpec } from "../../spec.js";
+import type { ColumnSpec } from "../../../core/task.js";
 import { calibratedThresholds } from "../calibration.js";
 import { categorical, round, splitRows } from "./gen.js";
 import { NOMAD_DESCRIPTION } from "./descriptions.js";

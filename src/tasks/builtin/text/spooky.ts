@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeCsv } from "../../../io/csv.js";
 import { Rng } from "../../../util/random.js";
-import type { ColumnSpec } from "../../spec.js";
+import type { ColumnSpec } from "../../../core/task.js";
 import { calibratedThresholds } from "../calibration.js";
 import { standardFiles, type BuiltinTask, type PrepareDirs } from "../types.js";
 import { loadBronteSentences, type BronteAuthor } from "./corpus.js";
