@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { AstInstrumenter } from "../src/instrument/index.js";
 import { FragmentPolicy, FragmentSampler } from "../src/policy/fragment-policy.js";
 import { RealClock } from "../src/core/clock.js";
-import { DEFAULT_LOOP, runLoop } from "../src/rl/loop.js";
-import { SamplerTrainerPolicy } from "../src/policy/adapter.js";
+import { runLoop } from "../src/rl/loop.js";
+import { DEFAULT_ADVANTAGE } from "../src/rl/advantage.js";
+import { LoopSettings } from "../src/core/config.js";
+import { SamplerTrainerPolicy } from "../src/rl/policy-adapter.js";
 import { runSyncLoop } from "../src/rl/sync-loop.js";
 import { EnvironmentRunner } from "../src/rollout/runner.js";
 import { BwrapExecutor } from "../src/sandbox/index.js";
@@ -42,17 +44,23 @@ async function policy() {
   });
 }
 
-const store = new RunStore(join(root, "async"));
+const store = RunStore.open(join(root, "async"));
 const a = await runLoop(
   { policy: await policy(), runner, store, clock: new RealClock() },
-  { ...DEFAULT_LOOP, taskIds: [task], executors, batchSize: batch, improveProb: 0, maxRollouts: rollouts },
+  {
+    taskIds: [task],
+    loop: { ...LoopSettings.parse({ batchSize: batch, improveProb: 0 }), executors, samplers: 1 },
+    maxRollouts: rollouts,
+    seed: 0,
+    writePrograms: true,
+  },
 );
 store.close();
 let n = 0;
 const syncRunner = { run: (req: Parameters<typeof runner.run>[0]) => runner.run({ ...req, outDir: join(root, "sync", String(n++)) }) };
 const s = await runSyncLoop(
   { policy: await policy(), runner: syncRunner, clock: new RealClock() },
-  { taskIds: [task], executors, batchSize: batch, durationAware: true, advantage: DEFAULT_LOOP.advantage, maxRollouts: rollouts },
+  { taskIds: [task], executors, batchSize: batch, durationAware: true, advantage: DEFAULT_ADVANTAGE, maxRollouts: rollouts },
 );
 await instrumenter.close();
 rmSync(root, { recursive: true, force: true });

@@ -4,11 +4,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runLoop, DEFAULT_LOOP } from "../src/rl/loop.js";
+import { runLoop } from "../src/rl/loop.js";
+import { DEFAULT_ADVANTAGE } from "../src/rl/advantage.js";
 import { runSyncLoop } from "../src/rl/sync-loop.js";
 import { VirtualClock } from "../src/core/clock.js";
 import { BanditPolicy } from "../src/policy/bandit.js";
-import { SimulatedRunner, type SimulationModel } from "../src/rollout/simulated.js";
+import { SimulatedRunner } from "../src/rollout/simulated.js";
+import { LoopSettings, type SimulationModel } from "../src/core/config.js";
 import { RunStore } from "../src/store/run-store.js";
 
 const slots = Number(process.env.SLOTS ?? 1000);
@@ -26,20 +28,20 @@ const arms = Object.keys(model.actions);
 async function asyncRun() {
   const clock = new VirtualClock();
   const dir = mkdtempSync(join(tmpdir(), "mlerl-bench-"));
-  const store = new RunStore(dir);
+  const store = RunStore.open(dir);
   const cpu0 = process.cpuUsage();
   const s = await clock.drive(
     runLoop(
       { policy: new BanditPolicy(arms, { lr: 0.05, clip: 0.2, seed: 1 }), runner: new SimulatedRunner(model, clock, 1), store, clock },
       {
-        ...DEFAULT_LOOP,
         taskIds: ["t"],
-        executors: slots,
-        batchSize: slots,
-        maxStaleness: 1,
-        improveProb: 0,
+        loop: {
+          ...LoopSettings.parse({ batchSize: slots, maxStaleness: 1, improveProb: 0, keepCheckpoints: 1 }),
+          executors: slots,
+          samplers: 1,
+        },
         maxSeconds: budget,
-        keepCheckpoints: 1,
+        seed: 0,
         writePrograms: false,
       },
     ),
@@ -55,7 +57,7 @@ async function syncRun() {
   return clock.drive(
     runSyncLoop(
       { policy: new BanditPolicy(arms, { lr: 0.05, clip: 0.2, seed: 1 }), runner: new SimulatedRunner(model, clock, 1), clock },
-      { taskIds: ["t"], executors: slots, batchSize: slots, durationAware: true, advantage: DEFAULT_LOOP.advantage, maxSeconds: budget },
+      { taskIds: ["t"], executors: slots, batchSize: slots, durationAware: true, advantage: DEFAULT_ADVANTAGE, maxSeconds: budget },
     ),
   );
 }

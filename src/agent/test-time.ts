@@ -6,6 +6,7 @@
  * OpenAI-compatible LM, or a test double can all use it.
  */
 import { z } from "zod";
+import { AgentFeedback } from "../core/rollout.js";
 import { agentVisibleOutput, type StripMarkers, type TrimOptions } from "./output.js";
 import { renderImprove, renderScratch, type PreviousAttempt, type Templates } from "./prompts.js";
 import { parseResponse, type CodeSource } from "./response.js";
@@ -30,12 +31,9 @@ export interface VisiblePrevious {
   /** Null when hidden (see RewardVisibility). */
   reward: number | null;
   summary: string;
-  /** Structured feedback the run reported for the policy (stage reached, failure kind, ...). */
-  feedback: Feedback;
+  /** Structured feedback the run reported for the policy (failure kind, milestones reached, ...), if any. */
+  feedback: AgentFeedback | null;
 }
-
-/** Agent-visible facts about a run for policies that condition on tokens rather than text. */
-export type Feedback = Record<string, string | number | null>;
 
 export interface SolveRequest {
   kind: AttemptKind;
@@ -62,7 +60,7 @@ export interface RunOutcome {
    * Agent-visible feedback passed on to the improve request (e.g. the last milestone reached, the failure kind,
    * a bucket of the printed metric). It must not be derived from the test score: the procedure passes it as is.
    */
-  feedback?: Feedback;
+  feedback?: AgentFeedback;
 }
 
 /**
@@ -211,7 +209,7 @@ const VisibleOutcome = z.object({
   validSubmission: z.boolean(),
   reward: z.number(),
   summary: z.string().optional(),
-  feedback: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
+  feedback: AgentFeedback.nullable().default(null),
 });
 type VisibleOutcome = z.infer<typeof VisibleOutcome>;
 
@@ -222,7 +220,7 @@ function visibleOutcome(r: RunOutcome, kind: AttemptKind): VisibleOutcome {
     validSubmission: r.validSubmission,
     reward: r.reward,
     summary: r.summary,
-    feedback: r.feedback,
+    feedback: r.feedback ?? null,
   };
   const parsed = VisibleOutcome.safeParse(picked);
   if (!parsed.success) {
@@ -314,7 +312,7 @@ export async function testTimeSolve<S extends SolveOutput, R extends RunOutcome>
       validSubmission: previousInput.validSubmission,
       reward: previousInput.reward,
       summary: previousInput.summary ?? "",
-      feedback: { ...v.feedback },
+      feedback: v.feedback,
     };
     improve = (await attempt("improve", improvePrompt, previous)).attempt;
     const visibleOf = (a: Attempt<S, R>): Visible => ({ validationMetric: a.validationMetric, validSubmission: a.validSubmission });

@@ -8,17 +8,14 @@
  * Driven by any Sampler: a draft is a scratch request, debug and improve are improve requests on the node.
  */
 import type { Sampler, SampleRequest } from "../policy/types.js";
-import { previousAttemptOf } from "../policy/adapter.js";
+import type { AideSettings } from "../core/config.js";
+import { previousAttemptOf } from "../policy/feedback.js";
 import type { TaskSpec } from "../core/task.js";
 import { Rng } from "../util/random.js";
 import { hashString } from "../eval/sampler-solver.js";
 import { bestNode, isGood, type ProposedStep, type Search, type SearchNode, type VisibleOutcome } from "./search.js";
 
-export interface AideConfig {
-  numDrafts: number;
-  debugProb: number;
-  maxDebugDepth: number;
-}
+export type AideConfig = AideSettings;
 
 /** AIDE's defaults as MLE-bench runs it. */
 export const DEFAULT_AIDE: AideConfig = { numDrafts: 5, debugProb: 0.5, maxDebugDepth: 3 };
@@ -60,15 +57,7 @@ export function aideDecision(state: AideState, random: () => number, config: Aid
 /** The improve request that shows the policy a node (its tokens and the feedback the training loop would give). */
 export function improveRequestFor(task: TaskSpec, node: SearchNode): SampleRequest {
   const o = node.outcome;
-  const fb = previousAttemptOf({
-    rolloutId: node.id,
-    action: { code: node.code, policyVersion: 0, payload: null },
-    code: node.code,
-    output: o.output,
-    validationMetric: o.validationMetric,
-    reward: 0,
-    feedback: { failureKind: o.failureKind, milestones: o.milestones, validationMetric: o.validationMetric },
-  });
+  const fb = previousAttemptOf(o);
   return {
     task,
     kind: "improve",

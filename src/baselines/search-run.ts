@@ -13,19 +13,20 @@ import { existsSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { openEnvironment, TRAINING_DEFAULTS, type Environment, type ExecutorKind } from "../rollout/environment.js";
+import { DEFAULT_ENV, DEFAULT_REWARD_SETTINGS, type BaselineConfig, type BaselineMethod, type EnvConfig } from "../core/config.js";
+import { openEnvironment, type Environment } from "../rollout/environment.js";
 import { writeEvalJson } from "../eval/evaluate.js";
 import { runPool } from "../eval/pool.js";
 import { EvalResult, medalOf, taskResult, type EvalAttempt } from "../eval/result.js";
-import { FragmentPolicy, FragmentSampler } from "../policy/fragment-policy.js";
+import { openFragmentSampler } from "../policy/open.js";
 import type { Sampler } from "../policy/types.js";
-import type { RolloutOutcome } from "../core/rollout.js";
+import type { RolloutRecord } from "../core/rollout.js";
 import { RunStore } from "../store/run-store.js";
 import { AideSearch, DEFAULT_AIDE, type AideConfig } from "./aide.js";
 import { RandomSearch } from "./random-search.js";
 import { bestNode, visibleOf, type ProposedStep, type Search } from "./search.js";
 
-export type BaselineMethod = "aide" | "random";
+export type { BaselineMethod };
 
 export interface Budget {
   /** Executions per task and seed. */
@@ -43,9 +44,8 @@ export interface BaselineOptions {
   budget: Budget;
   /** Concurrent executions (default: one per core). */
   executors?: number;
-  executor?: ExecutorKind;
-  /** Per-program deadline (default 45 s, like training). */
-  timeoutSec?: number;
+  /** Where programs run and their deadline (default: a bare `mlerl train`'s); instrumentation is always on. */
+  env?: Partial<EnvConfig>;
   /** AIDE: its sampler (default: the untrained built-in fragment policy, init seed `policySeed`). */
   sampler?: Sampler;
   policySeed?: number;
@@ -66,7 +66,7 @@ interface Recorded {
   seed: number;
   nodeId: number;
   step: ProposedStep;
-  outcome: RolloutOutcome;
+  record: RolloutRecord;
 }
 
 /** Runs a baseline search, stores every execution in the run dir, writes eval.json and returns it. */
@@ -85,24 +85,18 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   const runDir = resolve(opts.runDir);
   if (existsSync(join(runDir, "run.sqlite"))) clearInterrupted(runDir, opts.method, opts.restart === true);
   const executors = opts.executors ?? availableParallelism();
-  const timeoutSec = opts.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
+  const envConfig: EnvConfig = { ...DEFAULT_ENV, ...opts.env, instrumentation: true, instrumenter: "ast" };
   const policySeed = opts.policySeed ?? 0;
 
-  const env = await openEnvironment({
-    dataDir: opts.dataDir,
-    taskIds: opts.taskIds,
-    executor: opts.executor ?? "sandbox",
-    timeoutSec,
-    reward: TRAINING_DEFAULTS,
-    log,
-  });
-  let ownPolicy: FragmentPolicy | null = null;
-  const store = new RunStore(runDir);
+  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, env: envConfig, reward: DEFAULT_REWARD_SETTINGS, log });
+  let ownPolicy: { close(): void } | null = null;
+  const store = RunStore.open(runDir);
   try {
     let sampler = opts.sampler ?? null;
     if (opts.method === "aide" && sampler === null) {
-      ownPolicy = await FragmentPolicy.create({ seed: policySeed });
-      sampler = new FragmentSampler(ownPolicy);
+      const opened = await openFragmentSampler({ seed: policySeed });
+      ownPolicy = opened;
+      sampler = opened.sampler;
     }
     const samplerName = opts.method === "aide" ? (sampler as Sampler).name : "uniform-grammar";
     const label =
@@ -110,14 +104,14 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
       (opts.method === "aide"
         ? `AIDE-style tree search (${opts.sampler ? samplerName : "untrained fragment policy"})`
         : "random search over the fragment grammar");
-    const config = {
+    const config: BaselineConfig = {
       method: opts.method,
-      tasks: opts.taskIds,
+      tasks: [...opts.taskIds],
       seeds,
       budget: { executions: executions ?? null, minutes: minutes ?? null, per: "task and seed" },
       executors,
-      executor: opts.executor ?? "sandbox",
-      timeoutSec,
+      executor: envConfig.executor,
+      timeoutSec: envConfig.timeoutSec,
       sampler: samplerName,
       ...(opts.method === "aide" ? { aide: opts.aide ?? DEFAULT_AIDE, policySeed } : {}),
     };
@@ -143,7 +137,7 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
         const spec = env.tasks.get(s.taskId)!.spec;
         const mine = records.filter((r) => r.taskId === s.taskId);
         const best = bestNode(s.nodes, spec.lowerIsBetter);
-        const outcome = best ? (mine.find((r) => r.nodeId === best.id)?.outcome ?? null) : null;
+        const outcome = best ? (mine.find((r) => r.nodeId === best.id)?.record.reward ?? null) : null;
         const valid = outcome?.validSubmission ?? false;
         const testScore = valid ? (outcome?.score ?? null) : null;
         attempts.get(s.taskId)!.push({
@@ -154,11 +148,11 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
           validationMetric: best?.outcome.validationMetric ?? null,
           valid,
           medal: valid ? medalOf(testScore, spec.thresholds ?? null, spec.lowerIsBetter) : null,
-          wallSec: mine.reduce((a, r) => a + r.outcome.wallSec, 0),
+          wallSec: mine.reduce((a, r) => a + r.record.reward.wallSec, 0),
         });
         const fmt = (x: number | null) => (x === null ? "—" : x.toPrecision(4));
         log(
-          `seed ${seed} ${s.taskId}: ${mine.length} executions, ${mine.filter((r) => r.outcome.validSubmission).length} valid; selected node ${best?.id ?? "none"} (validation ${fmt(best?.outcome.validationMetric ?? null)}, test ${fmt(testScore)})`,
+          `seed ${seed} ${s.taskId}: ${mine.length} executions, ${mine.filter((r) => r.record.reward.validSubmission).length} valid; selected node ${best?.id ?? "none"} (validation ${fmt(best?.outcome.validationMetric ?? null)}, test ${fmt(testScore)})`,
         );
       }
     }
@@ -182,14 +176,14 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
     return result;
   } finally {
     store.close();
-    ownPolicy?.dispose();
+    ownPolicy?.close();
     await env.close();
   }
 }
 
 /** Refuses a run dir that holds a run, unless it is an interrupted run of this baseline and restarting was asked for. */
 function clearInterrupted(runDir: string, method: BaselineMethod, restart: boolean): void {
-  const store = new RunStore(runDir);
+  const store = RunStore.open(runDir);
   let stored: string | undefined;
   try {
     stored = store.getMeta("method");
@@ -255,24 +249,20 @@ async function searchSeed(
         taskId: s.taskId,
         kind: step.step === "draft" || step.step === "random" ? "scratch" : "improve",
         parentId: step.parentNode === null ? null : (rolloutOf.get(s)?.get(step.parentNode) ?? null),
-        policyVersion: step.completion?.version ?? 0,
-        actionJson: JSON.stringify({
+        action: {
           code: step.code,
           policyVersion: step.completion?.version ?? 0,
           payload: { seed: s.seed, step: step.step, parentNode: step.parentNode, tokens: step.tokens },
-        }),
+        },
         startedAt,
       });
-      const outcome = await env.run(s.taskId, step.code, store.rolloutDir(id), stop.signal);
-      store.finishRollout(id, {
-        reward: outcome.reward,
-        outcomeJson: JSON.stringify({ ...outcome, seed: s.seed, step: step.step }),
-        wallSec: outcome.wallSec,
-        finishedAt: now(),
-      });
-      const nodeId = s.complete(step, visibleOf(outcome));
+      const ran = await env.run(s.taskId, step.code, store.rolloutDir(id), stop.signal);
+      const nodeId = s.complete(step, visibleOf(ran));
+      const record: RolloutRecord = { ...ran, search: { seed: s.seed, step: step.step, node: nodeId } };
+      store.finishRollout(id, record, now());
       rolloutOf.get(s)?.set(nodeId, id);
-      records.push({ taskId: s.taskId, seed: s.seed, nodeId, step, outcome });
+      records.push({ taskId: s.taskId, seed: s.seed, nodeId, step, record });
+      const outcome = record.reward;
       o.log(
         `  seed ${s.seed} ${s.taskId} #${s.nodes.length - 1} ${step.step}${step.parentNode !== null ? ` of #${step.parentNode}` : ""}: ${outcome.validSubmission ? `valid, validation ${outcome.validationMetric ?? "—"}` : outcome.failureKind} (${outcome.wallSec.toFixed(1)} s)`,
       );

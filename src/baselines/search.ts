@@ -4,7 +4,8 @@
  * the hidden test score: `complete` receives only the visible part of an outcome.
  */
 import type { Completion } from "../policy/types.js";
-import type { RolloutOutcome } from "../core/rollout.js";
+import type { AgentFeedback, RolloutRecord } from "../core/rollout.js";
+import { better } from "../core/task.js";
 
 /** The kinds of step: AIDE's draft / debug / improve, or an independent random program. */
 export type StepKind = "draft" | "debug" | "improve" | "random";
@@ -19,23 +20,11 @@ export interface ProposedStep {
   completion: Completion | null;
 }
 
-/** The part of an outcome a search may use. Deliberately no test score and no reward. */
-export interface VisibleOutcome {
-  validSubmission: boolean;
-  validationMetric: number | null;
-  failureKind: string;
-  milestones: number;
-  output: string;
-}
+/** The part of an outcome a search may use: the agent-visible feedback, deliberately no test score and no reward. */
+export type VisibleOutcome = AgentFeedback;
 
-export function visibleOf(o: RolloutOutcome): VisibleOutcome {
-  return {
-    validSubmission: o.validSubmission,
-    validationMetric: o.validationMetric,
-    failureKind: o.failureKind,
-    milestones: o.milestones.length,
-    output: o.output,
-  };
+export function visibleOf(record: RolloutRecord): VisibleOutcome {
+  return record.feedback;
 }
 
 /** A finished node of a search: the step that made it and what the agent could see of its run. */
@@ -64,7 +53,7 @@ export function bestNode<N extends { id: number; outcome: VisibleOutcome }>(node
     if (!isGood(n.outcome)) continue;
     const m = n.outcome.validationMetric as number;
     const b = best?.outcome.validationMetric as number;
-    if (best === null || (lowerIsBetter ? m < b : m > b)) best = n;
+    if (best === null || better(m, b, lowerIsBetter)) best = n;
   }
   return best ?? nodes.find((n) => n.outcome.validSubmission) ?? null;
 }

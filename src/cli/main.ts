@@ -1,34 +1,71 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
+import { repoRoot } from "../paths.js";
 import { registerCommands } from "./commands/index.js";
 
-export function buildProgram(): Command {
+/** Options of the program itself, valid before or after any command (`mlerl --data-dir D grade ...`). */
+const GLOBAL_VALUE_OPTIONS = new Set(["--data-dir"]);
+
+function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(`${repoRoot()}/package.json`, "utf8"));
+  return pkg !== null && typeof pkg === "object" && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
+/** The command the arguments name (the first operand, skipping global options and their values). */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
+    else if (a === "help") return argv[i + 1];
+    else if (!a.startsWith("-")) return a;
+  }
+  return undefined;
+}
+
+/** Writes an error the way the caller asked: JSON on stdout with --json, else a message (and its fix) on stderr. */
+function reportError(json: boolean, message: string, fix?: string): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: { message, ...(fix ? { fix } : {}) } })}\n`);
+  else process.stderr.write(`mlerl: error: ${message}\n${fix ? `  fix: ${fix}\n` : ""}`);
+}
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const json = argv.includes("--json");
   const program = new Command("mlerl")
     .description("Train machine-learning-engineering agents with reinforcement learning (MLE-bench tasks).")
+    .version(version(), "-V, --version", "print mlerl's version")
     .option("--data-dir <dir>", "where task data lives (default: $MLERL_DATA_DIR, else ~/.cache/mlerl/data)")
-    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      // Commander's own errors (unknown command or flag, a bad value) in the caller's format.
+      outputError: (text, write) => {
+        if (json) reportError(true, text.replace(/^error: /, "").trim());
+        else write(text);
+      },
+    })
     .exitOverride();
-  registerCommands(program);
+  if (!json) program.showHelpAfterError("(run with --help for usage)");
+  await registerCommands(program, commandNamed(argv));
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const json = argv.includes("--json");
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isUserError(e)) {
-      process.stderr.write(`mlerl: error: ${e.message}\n`);
-      if (e.hint) process.stderr.write(`  fix: ${e.hint}\n`);
+      reportError(json, e.message, e.hint);
       return 2;
     }
     throw e;
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\/src\//, "/src/"));
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\/(src|dist)\//, "/$1/"));
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

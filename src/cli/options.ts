@@ -1,28 +1,14 @@
 import type { Command } from "commander";
 import { defaultDataDir } from "../paths.js";
 import { join, resolve } from "node:path";
+import { DEFAULT_ENV, EnvConfig } from "../core/config.js";
 import { UserError } from "../errors.js";
+import { addConfigFlags, configFromFlags, configIssueToUserError, type FlagSpec } from "./flags.js";
 
 /** The global --data-dir, resolved. */
 export function dataDirOf(cmd: Command): string {
   const opts = cmd.optsWithGlobals<{ dataDir?: string }>();
   return opts.dataDir ? resolve(opts.dataDir) : defaultDataDir();
-}
-
-/** A positive number from a flag, or a UserError naming the flag. */
-export function positiveFlag(flag: string, value: string, opts: { int?: boolean } = {}): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (opts.int && !Number.isInteger(n)))
-    throw new UserError(`${flag} must be a positive ${opts.int ? "integer" : "number"}, got '${value}'`, `e.g. ${flag} 2`);
-  return n;
-}
-
-/** An integer flag ≥ min, or a UserError naming the flag. */
-export function intFlag(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
-  return n;
 }
 
 /** A time stamp safe in file names (ISO 8601 with ':' and '.' replaced). */
@@ -51,8 +37,26 @@ export function interruptOnSigint(onFirst: () => void): { signal: AbortSignal; d
   return { signal: ac.signal, dispose: () => process.removeListener("SIGINT", handler) };
 }
 
-/** `--executor` of the commands that run real programs: the sandbox, or no isolation for trusted code. */
-export function assertRealExecutor(value: string): asserts value is "sandbox" | "unsandboxed" {
-  if (value !== "sandbox" && value !== "unsandboxed")
-    throw new UserError(`--executor must be sandbox or unsandboxed, got '${value}'`, "e.g. --executor sandbox");
+/** Where programs run, for the commands that run real programs (eval, baselines, ablations, the pipeline, exec). */
+export const ENV_FLAGS: readonly FlagSpec[] = [
+  { flags: "--executor <kind>", path: "executor" },
+  { flags: "--redis <url>", path: "redisUrl" },
+  { flags: "--timeout <seconds>", path: "timeoutSec" },
+];
+
+/** Adds the environment flags, with the schema's help and defaults. */
+export function addEnvFlags(cmd: Command, table: readonly FlagSpec[] = ENV_FLAGS): Command {
+  return addConfigFlags(cmd, EnvConfig, table, DEFAULT_ENV);
+}
+
+/** The environment the flags name (only what was passed; the rest stays the caller's default), checked. */
+export function envFromFlags(cmd: Command, table: readonly FlagSpec[] = ENV_FLAGS): Partial<EnvConfig> {
+  const given = configFromFlags(cmd, table);
+  const parsed = EnvConfig.partial().safeParse(given);
+  if (!parsed.success) throw configIssueToUserError(parsed.error, table, given, DEFAULT_ENV);
+  if (parsed.data.executor === "simulate")
+    throw new UserError("--executor simulate only runs with `mlerl train`", "this command runs real programs: --executor sandbox");
+  if (parsed.data.executor === "queue" && !parsed.data.redisUrl)
+    throw new UserError("--executor queue needs --redis URL", "e.g. --executor queue --redis redis://127.0.0.1:6379");
+  return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as Partial<EnvConfig>;
 }

@@ -1,73 +1,228 @@
-import type { PromptKind } from "../rl/types.js";
+/**
+ * The rollout record: what one program produced, from execution to reward, in one shape. `runRollout` writes it,
+ * the run store keeps and parses it, and the loop, summary, reports, evaluation, baselines, the queue and the
+ * dashboard read it unchanged. Every field is plain data, so the record survives JSON and crosses processes.
+ */
+import { z } from "zod";
+import { GradeReport } from "./grade.js";
 
-/** What an improve prompt is built from: an earlier valid solution of the same task and how it ran. */
+/** Scratch: solve the task; improve: improve an earlier solution given its execution output. */
+export const PROMPT_KINDS = ["scratch", "improve"] as const;
+export const PromptKind = z.enum(PROMPT_KINDS);
+export type PromptKind = z.infer<typeof PromptKind>;
+
+/** Milestones a program can reach, in the order a typical solution reaches them. */
+export const MILESTONES = [
+  "imports",
+  "data_loaded",
+  "features_built",
+  "model_defined",
+  "model_trained",
+  "predictions_made",
+  "submission_written",
+  "validation_metric",
+] as const;
+export const Milestone = z.enum(MILESTONES);
+export type Milestone = z.infer<typeof Milestone>;
+
+/**
+ * How a program ended, most fundamental first (src/reward/compute.ts decides): the one vocabulary of failures.
+ * Policies with a coarser feedback vocabulary map from it (src/policy/feedback.ts).
+ */
+export const FAILURE_KINDS = ["none", "syntax", "runtime_error", "timeout", "killed", "no_submission", "invalid_submission"] as const;
+export const FailureKind = z.enum(FAILURE_KINDS);
+export type FailureKind = z.infer<typeof FailureKind>;
+
+/**
+ * One sampled action. `payload` is whatever the trainer needs later (token ids, behaviour logprobs); it is stored
+ * verbatim so a resumed run can still train on rollouts sampled before a crash.
+ */
+export const SampledAction = z.object({
+  code: z.string(),
+  policyVersion: z.number().int().nonnegative(),
+  payload: z.unknown(),
+});
+export type SampledAction = z.infer<typeof SampledAction>;
+
+/** How the execution went, without its output streams (those are files beside the store). */
+export const ExecutionSummary = z.object({
+  exitCode: z.number().int().nullable(),
+  /** Signal name when the program died of a signal (e.g. SIGKILL). */
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
+  /** Why the executor killed the program (timeout, memory, output, aborted), if it did. */
+  killed: z.string().nullable(),
+  /** Δt: wall-clock seconds from start to exit. */
+  wallSec: z.number().nonnegative(),
+  cpuSec: z.number().nullable(),
+  peakMemoryMb: z.number().nullable(),
+  /** One line for humans: "exited 0 in 3.2 s", "killed at the 10 s deadline", ... */
+  summary: z.string(),
+  notes: z.array(z.string()).default([]),
+  stdoutBytes: z.number().int().nonnegative().default(0),
+  stderrBytes: z.number().int().nonnegative().default(0),
+  /** Which executor ran it (a queue worker's name, or the local executor's). */
+  worker: z.string().nullable().default(null),
+});
+export type ExecutionSummary = z.infer<typeof ExecutionSummary>;
+
+/** One genuine marker the program's output carried. */
+export const MilestoneHit = z.object({
+  milestone: Milestone,
+  /** The marker kind (e.g. `metric_printed` for the validation_metric milestone). */
+  kind: z.string(),
+  /** 1-based line of stdout the marker starts on (0 when not recorded). */
+  line: z.number().int().nonnegative(),
+});
+export type MilestoneHit = z.infer<typeof MilestoneHit>;
+
+/** What the instrumenter did and what its markers proved. */
+export const InstrumentationSummary = z.object({
+  /** Instrumenter name, or null when instrumentation was off. */
+  instrumenter: z.string().nullable(),
+  /** Sites placed in the program. */
+  sites: z.number().int().nonnegative(),
+  /** Why something was left out or fell back (e.g. "SyntaxError at line 3: returned unchanged"). */
+  note: z.string().nullable(),
+  /** First genuine marker of each milestone, in the order reached. */
+  credited: z.array(MilestoneHit),
+  /** Marker-shaped lines with a wrong tag (forged, guessed or replayed). */
+  rejected: z.number().int().nonnegative(),
+  /** Why the program gets no partial credit although it may have printed markers (null: none refused). */
+  tampering: z.array(z.string()).nullable().default(null),
+});
+export type InstrumentationSummary = z.infer<typeof InstrumentationSummary>;
+
+/** The reward rule's verdict (src/reward/compute.ts) with what it was computed from. */
+export const RewardBreakdown = z.object({
+  reward: z.number(),
+  /** The grader's score of a valid submission (as graded, before any sign flip), else null. */
+  score: z.number().nullable(),
+  validSubmission: z.boolean(),
+  milestonesReached: z.array(Milestone),
+  failureKind: FailureKind,
+  validationMetric: z.number().nullable(),
+  wallSec: z.number().nonnegative(),
+});
+export type RewardBreakdown = z.infer<typeof RewardBreakdown>;
+
+/**
+ * What the agent may know about its own rollout, for an improve prompt: never the hidden test score or the
+ * reward of a valid submission (which is that score in disguise).
+ */
+export const AgentFeedback = z.object({
+  /** stdout then stderr with every marker removed. */
+  output: z.string(),
+  failureKind: FailureKind,
+  /** How many distinct milestones the program reached. */
+  milestones: z.number().int().nonnegative(),
+  /** The validation metric the program printed, or null. */
+  validationMetric: z.number().nullable(),
+  validSubmission: z.boolean(),
+  /** One line on how the run ended. */
+  summary: z.string(),
+});
+export type AgentFeedback = z.infer<typeof AgentFeedback>;
+
+/** Where a baseline's rollout sits in its search (absent for training rollouts). */
+export const SearchStep = z.object({
+  seed: z.number().int(),
+  step: z.enum(["draft", "debug", "improve", "random"]),
+  node: z.number().int().nonnegative().nullable().default(null),
+});
+export type SearchStep = z.infer<typeof SearchStep>;
+
+export const ROLLOUT_RECORD_VERSION = 2;
+
+/** What executing, grading and rewarding one action produced. */
+export const RolloutRecord = z.object({
+  v: z.literal(ROLLOUT_RECORD_VERSION),
+  execution: ExecutionSummary,
+  /** The grader's report on submission.csv; null where nothing was graded (simulated runs). */
+  grade: GradeReport.nullable(),
+  instrumentation: InstrumentationSummary,
+  reward: RewardBreakdown,
+  feedback: AgentFeedback,
+  search: SearchStep.optional(),
+});
+export type RolloutRecord = z.infer<typeof RolloutRecord>;
+
+/**
+ * The outcome JSON written before the record existed (mlerl 0.1): the reward breakdown's fields flattened, the
+ * agent-visible output, and for baselines the seed and search step. Read so that old runs resume and report.
+ */
+const LegacyOutcome = z.object({
+  reward: z.number(),
+  wallSec: z.number(),
+  validSubmission: z.boolean(),
+  score: z.number().nullable(),
+  validationMetric: z.number().nullable().default(null),
+  failureKind: FailureKind.catch("runtime_error"),
+  milestones: z.array(z.string()).default([]),
+  output: z.string().default(""),
+  seed: z.number().int().optional(),
+  step: SearchStep.shape.step.optional(),
+});
+
+function fromLegacy(o: z.infer<typeof LegacyOutcome>): RolloutRecord {
+  const milestones = o.milestones.filter((m): m is Milestone => (MILESTONES as readonly string[]).includes(m));
+  return {
+    v: ROLLOUT_RECORD_VERSION,
+    execution: {
+      exitCode: null,
+      signal: null,
+      timedOut: o.failureKind === "timeout",
+      killed: null,
+      wallSec: o.wallSec,
+      cpuSec: null,
+      peakMemoryMb: null,
+      summary: "recorded by mlerl 0.1 (no execution details)",
+      notes: [],
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      worker: null,
+    },
+    grade: null,
+    instrumentation: {
+      instrumenter: null,
+      sites: 0,
+      note: null,
+      credited: milestones.map((m) => ({ milestone: m, kind: m, line: 0 })),
+      rejected: 0,
+      tampering: null,
+    },
+    reward: {
+      reward: o.reward,
+      score: o.score,
+      validSubmission: o.validSubmission,
+      milestonesReached: milestones,
+      failureKind: o.failureKind,
+      validationMetric: o.validationMetric,
+      wallSec: o.wallSec,
+    },
+    feedback: {
+      output: o.output,
+      failureKind: o.failureKind,
+      milestones: milestones.length,
+      validationMetric: o.validationMetric,
+      validSubmission: o.validSubmission,
+      summary: o.failureKind === "none" ? "valid submission" : o.failureKind.replace(/_/g, " "),
+    },
+    ...(o.seed !== undefined && o.step !== undefined ? { search: { seed: o.seed, step: o.step, node: null } } : {}),
+  };
+}
+
+/** A stored record: the current shape, or the 0.1 outcome migrated on read. */
+export const StoredRolloutRecord = z.union([RolloutRecord, LegacyOutcome.transform(fromLegacy)]);
+
+/** What an improve prompt is built from: an earlier solution of the same task, as the agent may see it. */
 export interface ImproveParent {
   rolloutId: number;
   /** The parent's own sampled action (token-level policies continue from its tokens, not re-tokenised text). */
   action: SampledAction;
-  code: string;
-  /** Execution output the agent may see (instrumentation markers removed). */
-  output: string;
-  validationMetric: number | null;
+  /** The training reward, which orders the improve pool; never shown to the policy. */
   reward: number;
-  /** Free-form feedback the policy can condition on (stage reached, failure kind, score bucket, ...). */
-  feedback: Record<string, string | number | null>;
-}
-
-export interface PromptContext {
-  taskId: string;
-  kind: PromptKind;
-  parent?: ImproveParent;
-}
-
-/**
- * One sampled action. `payload` is whatever the trainer needs later (token ids, behaviour logprobs); the loop
- * stores it verbatim so a resumed run can still train on rollouts sampled before the crash.
- */
-export interface SampledAction {
-  code: string;
-  policyVersion: number;
-  payload: unknown;
-}
-
-export interface TrainItem {
-  action: SampledAction;
-  /** Final per-sequence advantage: (reward − baseline) [/ std] × duration weight. */
-  advantage: number;
-  /** The duration weight already folded into `advantage` (1 when absent); other per-rollout terms use it too. */
-  weight?: number;
-}
-
-export interface UpdateResult {
-  version: number;
-  loss: number;
-  /** Mean KL(behaviour ‖ learner) over the batch's tokens, before the step. */
-  kl: number;
-  extra?: Record<string, number>;
-}
-
-/** The loop's view of a policy: sample, learn from advantages, checkpoint. Samplers + trainers plug in behind it. */
-export interface PolicyPort {
-  version(): number;
-  sample(ctx: PromptContext): Promise<SampledAction>;
-  update(batch: readonly TrainItem[]): Promise<UpdateResult>;
-  /** Writes a checkpoint of the current version into dir (created by the caller). */
-  save(dir: string): Promise<void>;
-}
-
-/** What executing, grading and rewarding one action produced. */
-export interface RolloutOutcome {
-  reward: number;
-  /** Δt: execution wall time in seconds. */
-  wallSec: number;
-  validSubmission: boolean;
-  /** Hidden test score (never shown to the policy). */
-  score: number | null;
-  validationMetric: number | null;
-  failureKind: string;
-  milestones: string[];
-  /** Output the agent may see in an improve prompt. */
-  output: string;
+  feedback: AgentFeedback;
 }
 
 export interface RolloutRequest {
@@ -78,6 +233,7 @@ export interface RolloutRequest {
   outDir: string;
 }
 
+/** Runs one action in an environment (the real sandbox + grader, or a simulation) and returns its record. */
 export interface RolloutRunner {
-  run(req: RolloutRequest): Promise<RolloutOutcome>;
+  run(req: RolloutRequest): Promise<RolloutRecord>;
 }

@@ -86,3 +86,33 @@ export interface TaskPaths {
   publicDir: string;
   privateDir: string;
 }
+
+/** A task ready to run: its spec and where its prepared files are. */
+export interface PreparedTask {
+  spec: TaskSpec;
+  paths: TaskPaths;
+}
+
+/**
+ * The built-in mini tasks, in listing order (their generators are in src/tasks/builtin/; the registry checks that
+ * the two lists agree). A bare `mlerl train` trains on all of them.
+ */
+export const BUILTIN_TASK_IDS: readonly string[] = [
+  "mini-tabular-playground-series-may-2022",
+  "mini-tabular-playground-series-dec-2021",
+  "mini-nomad2018-predict-transparent-conductors",
+  "mini-leaf-classification",
+  "mini-spooky-author-identification",
+  "mini-tweet-sentiment-extraction",
+];
+
+/** Whether score a beats score b in a metric's direction (ties are not better). */
+export function better(a: number, b: number, lowerIsBetter: boolean): boolean {
+  return lowerIsBetter ? a < b : a > b;
+}
+
+/** The best of some scores in a metric's direction, or null when there are none. */
+export function bestOf(scores: readonly number[], lowerIsBetter: boolean): number | null {
+  if (scores.length === 0) return null;
+  return scores.reduce((best, s) => (better(s, best, lowerIsBetter) ? s : best));
+}

@@ -10,15 +10,14 @@ import { dataOverview } from "../agent/data-overview.js";
 import { loadTemplates, type Templates } from "../agent/prompts.js";
 import { testTimeTaskOf } from "../agent/task-prompt.js";
 import { testTimeSolve, type RunOutcome } from "../agent/test-time.js";
+import { DEFAULT_ENV, DEFAULT_REWARD_SETTINGS, methodOf, type EnvConfig, type RunConfig } from "../core/config.js";
+import type { RolloutRecord } from "../core/rollout.js";
 import { UserError } from "../errors.js";
-import { FragmentPolicy, FragmentSampler } from "../policy/fragment-policy.js";
+import { openFragmentSampler } from "../policy/open.js";
 import type { Sampler } from "../policy/types.js";
-import { methodOf } from "../rl/method.js";
-import type { RolloutOutcome } from "../core/rollout.js";
-import { storedConfig } from "../run/train.js";
+import { openEnvironment, type Environment } from "../rollout/environment.js";
+import { storedRunConfig } from "../store/run-config.js";
 import { RunStore } from "../store/run-store.js";
-import type { TrainConfig } from "../core/config.js";
-import { feedbackOf, openEnvironment, TRAINING_DEFAULTS, type Environment, type ExecutorKind } from "../rollout/environment.js";
 import { runPool } from "./pool.js";
 import { EvalResult, medalOf, taskResult, type EvalAttempt } from "./result.js";
 import { samplerSolver, samplingSeed } from "./sampler-solver.js";
@@ -35,7 +34,7 @@ export interface OpenedPolicy {
   method: string;
   source: { runDir: string | null; checkpoint: string | null };
   /** The training run's config when evaluating a run (reward rule and deadline come from it). */
-  config: TrainConfig | null;
+  config: RunConfig | null;
   /** A note for the log (e.g. "the run has no update yet: evaluating its initial policy"). */
   note: string | null;
   close(): void;
@@ -54,15 +53,8 @@ export async function openEvalPolicy(source: PolicySource): Promise<OpenedPolicy
     };
   }
   if (source.kind === "untrained") {
-    const policy = await FragmentPolicy.create({ seed: source.seed ?? 0 });
-    return {
-      sampler: new FragmentSampler(policy),
-      method: "untrained",
-      source: { runDir: null, checkpoint: null },
-      config: null,
-      note: null,
-      close: () => policy.dispose(),
-    };
+    const { sampler, close } = await openFragmentSampler({ seed: source.seed ?? 0 });
+    return { sampler, method: "untrained", source: { runDir: null, checkpoint: null }, config: null, note: null, close };
   }
   if (source.kind === "checkpoint") {
     const dir = resolve(source.dir);
@@ -71,61 +63,39 @@ export async function openEvalPolicy(source: PolicySource): Promise<OpenedPolicy
         `--checkpoint ${dir}: no such directory`,
         "pass a checkpoint directory written by `mlerl train` (<run>/checkpoints/...) or `mlerl policy init`",
       );
-    const { policy } = await FragmentPolicy.load(dir);
-    return {
-      sampler: new FragmentSampler(policy),
-      method: "checkpoint",
-      source: { runDir: null, checkpoint: dir },
-      config: null,
-      note: null,
-      close: () => policy.dispose(),
-    };
+    const { sampler, close } = await openFragmentSampler({ checkpoint: dir, seed: 0 });
+    return { sampler, method: "checkpoint", source: { runDir: null, checkpoint: dir }, config: null, note: null, close };
   }
   const runDir = resolve(source.runDir);
   if (!existsSync(join(runDir, "run.sqlite")))
     throw new UserError(`--run ${runDir}: no run.sqlite there`, "pass a run directory written by `mlerl train`");
-  const store = new RunStore(runDir);
+  const store = RunStore.open(runDir);
   try {
-    const config = storedConfig(store);
+    const config = storedRunConfig(store);
     if (!config) throw new UserError(`--run ${runDir}: the run has no stored config`, "pass a run directory written by `mlerl train`");
-    if (config.policy === "openai") {
+    if (config.policy.kind === "openai") {
       throw new UserError(
         `--run ${runDir}: an LM run's policy lives on its trainer server, which \`mlerl eval --run\` does not drive`,
         'evaluate it through the library: evaluatePolicy({ policy: { kind: "sampler", sampler: new OpenAISampler(...), method: "rl" }, ... })',
       );
     }
-    if (config.policy !== "fragment") {
+    if (config.policy.kind !== "fragment") {
       throw new UserError(
-        `--run ${runDir}: a ${config.policy} policy cannot be evaluated in the environment (it was trained with --executor ${config.executor})`,
+        `--run ${runDir}: a ${config.policy.kind} policy cannot be evaluated in the environment (it was trained with --executor ${config.env.executor})`,
         "evaluate a run of the built-in fragment policy trained on real tasks",
       );
     }
     const method = store.getMeta("method") ?? methodOf(config);
     const latest = store.latestUpdate();
-    if (latest?.checkpoint && existsSync(latest.checkpoint)) {
-      const { policy } = await FragmentPolicy.load(latest.checkpoint);
-      return {
-        sampler: new FragmentSampler(policy),
-        method,
-        source: { runDir, checkpoint: latest.checkpoint },
-        config,
-        note: null,
-        close: () => policy.dispose(),
-      };
-    }
-    // Same init as the training run's first policy, so an evaluation of a run without updates is still that run's policy.
-    const policy = await FragmentPolicy.create({ seed: config.seed });
-    const note = latest
-      ? `the run's latest checkpoint ${latest.checkpoint ?? "(none recorded)"} is missing: evaluating its initial policy`
-      : "the run has no update yet: evaluating its initial policy";
-    return {
-      sampler: new FragmentSampler(policy),
-      method,
-      source: { runDir, checkpoint: null },
-      config,
-      note,
-      close: () => policy.dispose(),
-    };
+    const checkpoint = latest?.checkpoint && existsSync(latest.checkpoint) ? latest.checkpoint : null;
+    // Without a checkpoint, the same init as the training run's first policy: still that run's policy.
+    const { sampler, close } = await openFragmentSampler({ checkpoint, seed: config.seed });
+    const note = checkpoint
+      ? null
+      : latest
+        ? `the run's latest checkpoint ${latest.checkpoint ?? "(none recorded)"} is missing: evaluating its initial policy`
+        : "the run has no update yet: evaluating its initial policy";
+    return { sampler, method, source: { runDir, checkpoint }, config, note, close };
   } finally {
     store.close();
   }
@@ -139,9 +109,8 @@ export interface EvaluateOptions {
   samples?: number;
   /** Seeds (default [0]); each one changes every sampling seed. */
   seeds?: readonly number[];
-  executor?: ExecutorKind;
-  /** Per-program deadline (default: the run's, else 45 s). */
-  timeoutSec?: number;
+  /** Where programs run and their deadline (default: the run's, else a bare `mlerl train`'s). */
+  env?: Partial<Pick<EnvConfig, "executor" | "timeoutSec" | "redisUrl">>;
   /** Attempts run at once (default: one per core). */
   concurrency?: number;
   /** Where eval.json and the programs go (default: the run dir; required for other sources). */
@@ -192,17 +161,19 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
     const outDir = resolve(opts.outDir ?? opened.source.runDir ?? "");
     if (!opts.outDir && !opened.source.runDir) throw new UserError("no output directory for eval.json", "pass --out DIR");
     if (opened.note) log(opened.note);
-    const config = opened.config ?? TRAINING_DEFAULTS;
+    // The instrumenter is always on here, whatever a training run used: it is how the agent-visible validation
+    // metric a program prints is read, and selection depends on it.
+    const base = opened.config?.env ?? DEFAULT_ENV;
+    const envConfig: EnvConfig = { ...base, executor: "sandbox", ...opts.env, instrumentation: true, instrumenter: "ast" };
     const env = await openEnvironment({
       dataDir: opts.dataDir,
       taskIds: opts.taskIds,
-      executor: opts.executor ?? "sandbox",
-      timeoutSec: opts.timeoutSec ?? config.timeoutSec,
-      reward: config,
+      env: envConfig,
+      reward: opened.config?.reward ?? DEFAULT_REWARD_SETTINGS,
       log,
     });
     try {
-      return await evaluateIn(env, opened, { ...opts, samples, seeds, outDir, log });
+      return await evaluateIn(env, opened, { ...opts, samples, seeds, outDir, log, timeLimitSec: envConfig.timeoutSec });
     } finally {
       await env.close();
     }
@@ -214,7 +185,7 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
 async function evaluateIn(
   env: Environment,
   opened: OpenedPolicy,
-  opts: EvaluateOptions & { samples: number; seeds: number[]; outDir: string; log: (line: string) => void },
+  opts: EvaluateOptions & { samples: number; seeds: number[]; outDir: string; log: (line: string) => void; timeLimitSec: number },
 ): Promise<EvalResult> {
   const { log, outDir } = opts;
   const workDir = join(outDir, "eval");
@@ -222,7 +193,7 @@ async function evaluateIn(
   const detailsPath = join(workDir, "attempts.jsonl");
   writeFileSync(detailsPath, "");
   const templates: Templates = loadTemplates();
-  const timeLimitSec = opts.timeoutSec ?? opened.config?.timeoutSec ?? TRAINING_DEFAULTS.timeoutSec;
+  const { timeLimitSec } = opts;
   const overviews = new Map<string, string>();
   for (const [id, t] of env.tasks) overviews.set(id, await dataOverview(t.paths.publicDir));
 
@@ -240,7 +211,7 @@ async function evaluateIn(
       if (opts.signal?.aborted)
         throw new UserError("evaluation stopped", "run it again; eval.json is written only when every attempt has finished");
       const task = env.tasks.get(job.taskId)!;
-      const outcomes: Partial<Record<"scratch" | "improve", RolloutOutcome>> = {};
+      const outcomes: Partial<Record<"scratch" | "improve", RolloutRecord>> = {};
       const dir = join(workDir, job.taskId, `s${job.seed}-n${job.sample}`);
       const result = await testTimeSolve({
         task: testTimeTaskOf(task.spec),
@@ -250,16 +221,16 @@ async function evaluateIn(
         stripMarkers: (s) => s, // the environment's output has its markers removed already
         solve: samplerSolver(opened.sampler, task.spec, (kind) => samplingSeed(job.taskId, job.seed, job.sample, kind)),
         run: async (code, { kind }): Promise<RunOutcome> => {
-          const o = await env.run(job.taskId, code, join(dir, kind), opts.signal);
-          outcomes[kind] = o;
+          const record = await env.run(job.taskId, code, join(dir, kind), opts.signal);
+          outcomes[kind] = record;
           return {
-            output: o.output,
-            validationMetric: o.validationMetric,
-            validSubmission: o.validSubmission,
-            testScore: o.score,
-            reward: o.reward,
-            summary: o.failureKind,
-            feedback: feedbackOf(o),
+            output: record.feedback.output,
+            validationMetric: record.reward.validationMetric,
+            validSubmission: record.reward.validSubmission,
+            testScore: record.reward.score,
+            reward: record.reward.reward,
+            summary: record.feedback.failureKind,
+            feedback: record.feedback,
           };
         },
       });
@@ -267,7 +238,7 @@ async function evaluateIn(
       const ran = chosen?.run != null;
       const valid = chosen?.validSubmission ?? false;
       const testScore = valid ? result.selectedTestScore : null;
-      const wallSec = (outcomes.scratch?.wallSec ?? 0) + (outcomes.improve?.wallSec ?? 0);
+      const wallSec = (outcomes.scratch?.reward.wallSec ?? 0) + (outcomes.improve?.reward.wallSec ?? 0);
       const thresholds = task.spec.thresholds ?? null;
       const attempt: EvalAttempt = {
         seed: job.seed,
@@ -279,14 +250,14 @@ async function evaluateIn(
         medal: valid ? medalOf(testScore, thresholds, task.spec.lowerIsBetter) : null,
         wallSec,
       };
-      const side = (o: RolloutOutcome | undefined) =>
-        o
+      const side = (record: RolloutRecord | undefined) =>
+        record
           ? {
-              validationMetric: o.validationMetric,
-              valid: o.validSubmission,
-              testScore: o.score,
-              failureKind: o.failureKind,
-              wallSec: o.wallSec,
+              validationMetric: record.reward.validationMetric,
+              valid: record.reward.validSubmission,
+              testScore: record.reward.score,
+              failureKind: record.reward.failureKind,
+              wallSec: record.reward.wallSec,
             }
           : null;
       const detail: AttemptDetail = {

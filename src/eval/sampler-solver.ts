@@ -5,7 +5,7 @@
  */
 import type { SolveOutput, SolveRequest } from "../agent/test-time.js";
 import type { Completion, Sampler } from "../policy/types.js";
-import { previousAttemptOf } from "../policy/adapter.js";
+import { previousAttemptOf } from "../policy/feedback.js";
 import type { TaskSpec } from "../core/task.js";
 
 export interface SamplerSolveOutput extends SolveOutput {
@@ -43,15 +43,8 @@ export function samplerSolver(
     if (req.kind === "improve") {
       if (!scratch || !req.previous) throw new Error("an improve request needs the scratch completion and the previous attempt");
       const prev = req.previous;
-      const fb = previousAttemptOf({
-        rolloutId: 0,
-        action: { code: prev.code, policyVersion: scratch.version, payload: null },
-        code: prev.code,
-        output: prev.output,
-        validationMetric: prev.validationMetric,
-        reward: prev.reward ?? 0,
-        feedback: prev.feedback,
-      });
+      // Without the environment's feedback (a run outside mlerl's environment), only validity is known.
+      const fb = previousAttemptOf(prev.feedback ?? { failureKind: prev.validSubmission ? "none" : "runtime_error", milestones: 0 });
       [completion] = await sampler.sample(
         [
           {

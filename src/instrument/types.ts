@@ -3,18 +3,8 @@
  * run that fails half-way still shows how far it got (partial credit). See docs/instrumentation.md.
  */
 
-/** Milestones a program can reach, in the order a typical solution reaches them. */
-export const MILESTONES = [
-  "imports",
-  "data_loaded",
-  "features_built",
-  "model_defined",
-  "model_trained",
-  "predictions_made",
-  "submission_written",
-  "validation_metric",
-] as const;
-export type Milestone = (typeof MILESTONES)[number];
+import { MILESTONES, type Milestone } from "../core/rollout.js";
+export { MILESTONES, type Milestone };
 
 /**
  * What a site reports. `metric` carries the float value of a variable the program assigned a metric to;
@@ -61,8 +51,8 @@ export interface InstrumentResult {
 }
 
 /**
- * Adds marker lines to a program. Implementations: the deterministic AST instrumenter (default) and, later, a
- * frozen LM. An LM's output is accepted only if `checkInstrumented` says that deleting its marker lines gives
+ * Adds marker lines to a program. Implementations: the deterministic AST instrumenter (default) and a frozen LM
+ * (src/instrument/lm.ts). An LM's output is accepted only if `checkInstrumented` says that deleting its marker lines gives
  * back the original exactly (src/instrument/text.ts); otherwise the caller falls back to the AST instrumenter.
  */
 export interface Instrumenter {

@@ -1,4 +1,5 @@
-import type { PolicyPort, PromptContext, SampledAction, TrainItem, UpdateResult } from "../core/rollout.js";
+import type { PolicyPort, PromptContext, TrainItem, UpdateResult } from "../core/policy-port.js";
+import type { SampledAction } from "../core/rollout.js";
 import { Rng } from "../util/random.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -4,9 +4,13 @@ import type { TaskSpec } from "../core/task.js";
 export const FEEDBACK_STAGES = ["none", "imports", "load", "features", "model", "train", "predict", "submission", "valid"] as const;
 export type FeedbackStage = (typeof FEEDBACK_STAGES)[number];
 
-/** Why a previous program did not give a valid submission ("none" when it did). */
-export const FAILURE_KINDS = ["none", "error", "timeout", "memory", "no_submission", "invalid_submission"] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+/**
+ * The feedback tokens a policy sees for why a previous program did not give a valid submission ("none" when it
+ * did): a coarser view of the environment's FailureKind (src/core/rollout.ts), mapped in src/policy/feedback.ts.
+ * They are tokens of the built-in policy's vocabulary, so they stay as they are for its checkpoints.
+ */
+export const FEEDBACK_FAILURES = ["none", "error", "timeout", "memory", "no_submission", "invalid_submission"] as const;
+export type FeedbackFailure = (typeof FEEDBACK_FAILURES)[number];
 
 /** An earlier attempt the policy is asked to improve. */
 export interface PreviousAttempt {
@@ -15,7 +19,7 @@ export interface PreviousAttempt {
   /** The earlier program's text, for samplers that work on text. */
   text: string;
   stageReached: FeedbackStage;
-  failure: FailureKind;
+  failure: FeedbackFailure;
   /** The validation metric the program printed, if any (the task's own metric and direction). */
   validationScore?: number | null;
   /** The program's (possibly truncated) output, for samplers that show it. */

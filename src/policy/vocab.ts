@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { MetricName, TargetKind } from "../core/task.js";
 import { FRAGMENTS, type Fragment } from "./fragments.js";
-import { FAILURE_KINDS, FEEDBACK_STAGES } from "./types.js";
+import { FEEDBACK_FAILURES, FEEDBACK_STAGES } from "./types.js";
 
 /** End of program: the first output token. */
 export const EOS = "<end>";
@@ -52,7 +52,7 @@ export class Vocabulary {
     const control = [PAD, BOS, SEP, SCRATCH, IMPROVE, PREVIOUS];
     const feedback = [
       ...FEEDBACK_STAGES.map((s) => `reached:${s}`),
-      ...FAILURE_KINDS.map((f) => `failure:${f}`),
+      ...FEEDBACK_FAILURES.map((f) => `failure:${f}`),
       ...SCORE_BUCKETS.map((b) => `score:${b}`),
     ];
     this.tokens = [...output, ...control, ...feedback, ...DESCRIPTORS];

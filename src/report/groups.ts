@@ -7,10 +7,12 @@ import type { LoadedRun } from "./load-runs.js";
  * the run's eval.json so the evaluation is counted once. Runs with a single seed (or none) come back as they are.
  */
 export function splitSeeds(run: LoadedRun): LoadedRun[] {
-  const seeds = [...new Set(run.rollouts.map((r) => r.outcome?.seed).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
+  const seeds = [...new Set(run.rollouts.map((r) => r.record?.search?.seed).filter((s): s is number => s !== undefined))].sort(
+    (a, b) => a - b,
+  );
   if (seeds.length < 2) return [run];
   return seeds.map((seed, i) => {
-    const mine = run.rollouts.filter((r) => r.outcome?.seed === seed);
+    const mine = run.rollouts.filter((r) => r.record?.search?.seed === seed);
     const t0 = Math.min(...mine.map((r) => r.startSec));
     return {
       ...run,

@@ -3,26 +3,14 @@
  * changes a run, even one still training) and the optional eval.json. Everything read is checked with zod; a
  * damaged row or file becomes a note on the run instead of a crash, so one bad run cannot hide the others.
  */
-import Database from "better-sqlite3";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import { methodOf, StoredRunConfig } from "../core/config.js";
+import type { RolloutRecord } from "../core/rollout.js";
 import { EvalResult } from "../eval/result.js";
-
-/** The part of a rollout's outcome JSON (src/rl/ports.ts RolloutOutcome) that reports use. */
-export const ReportOutcome = z.object({
-  reward: z.number(),
-  wallSec: z.number(),
-  validSubmission: z.boolean(),
-  score: z.number().nullable(),
-  validationMetric: z.number().nullable().default(null),
-  failureKind: z.string(),
-  milestones: z.array(z.string()).default([]),
-  /** Baseline runs search their seeds one after another in one run, each on its own clock from 0. */
-  seed: z.number().int().optional(),
-});
-export type ReportOutcome = z.infer<typeof ReportOutcome>;
+import { parseJson, RunStore } from "../store/run-store.js";
 
 export interface ReportRollout {
   id: number;
@@ -34,8 +22,8 @@ export interface ReportRollout {
   finishSec: number | null;
   wallSec: number | null;
   reward: number | null;
-  /** Null while running, or when the stored outcome could not be read (a note says so). */
-  outcome: ReportOutcome | null;
+  /** Null while running, or when the stored record could not be read (a note says so). */
+  record: RolloutRecord | null;
 }
 
 export interface ReportUpdate {
@@ -60,27 +48,6 @@ export interface LoadedRun {
   /** Things the reader of the report should know about this run (missing or unreadable data). */
   notes: string[];
 }
-
-const RawRollout = z.object({
-  id: z.number(),
-  task_id: z.string(),
-  kind: z.string(),
-  policy_version: z.number(),
-  status: z.string(),
-  reward: z.number().nullable(),
-  outcome_json: z.string().nullable(),
-  wall_sec: z.number().nullable(),
-  started_at: z.number(),
-  finished_at: z.number().nullable(),
-});
-
-const RawUpdate = z.object({ version: z.number(), stats_json: z.string() });
-const UpdateStats = z.object({
-  n: z.number().optional(),
-  meanReward: z.number().optional(),
-  meanDt: z.number().optional(),
-  kl: z.number().optional(),
-});
 
 const RUN_FILES = ["run.sqlite", "eval.json"];
 
@@ -128,7 +95,13 @@ export function expandRunDirs(dirs: readonly string[]): string[] {
 
 /** The method of a run that does not say: read from its training config (the paper's ablations switch one idea off). */
 export function methodFromConfig(config: Record<string, unknown> | null): string | null {
-  if (config === null || !("durationAware" in config)) return null;
+  if (config === null) return null;
+  if ("version" in config) {
+    const parsed = StoredRunConfig.safeParse(config);
+    return parsed.success ? methodOf(parsed.data) : null;
+  }
+  // mlerl 0.1's flat config.
+  if (!("durationAware" in config)) return null;
   if (config.durationAware === false) return "rl-no-duration";
   if (config.instrumentation === false) return "rl-no-instrumentation";
   if (config.improveProb === 0) return "rl-no-improve";
@@ -136,93 +109,53 @@ export function methodFromConfig(config: Record<string, unknown> | null): string
 }
 
 function readJsonObject(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const r = parseJson(z.record(z.string(), z.unknown()), text);
+  return r.ok ? r.value : null;
 }
 
 function readDatabase(dir: string, notes: string[]) {
-  const db = new Database(join(dir, "run.sqlite"), { readonly: true, fileMustExist: true });
+  const store = RunStore.openReadonly(dir);
   try {
-    const tables = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
-    );
-    const meta = new Map<string, string>();
-    if (tables.has("meta"))
-      for (const r of db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[]) meta.set(r.key, r.value);
-    const rawRollouts = tables.has("rollouts") ? db.prepare("SELECT * FROM rollouts ORDER BY id").all() : [];
-    const rawUpdates = tables.has("updates") ? db.prepare("SELECT version, stats_json FROM updates ORDER BY version").all() : [];
-    if (!tables.has("rollouts")) notes.push("run.sqlite has no rollouts table");
-
-    const rows = rawRollouts.map((r) => RawRollout.parse(r));
+    const meta = store.meta();
+    const rows = store.rollouts();
     // Stored times may be on any clock (the host's epoch seconds, or the run's own): shift so the run starts at 0.
-    const t0 = rows.length ? Math.min(...rows.map((r) => r.started_at)) : 0;
-    let badOutcomes = 0;
-    const rollouts: ReportRollout[] = rows.map((r) => {
-      let outcome: ReportOutcome | null = null;
-      if (r.outcome_json !== null) {
-        const parsed = ReportOutcome.safeParse(readJsonObject(r.outcome_json));
-        if (parsed.success) outcome = parsed.data;
-        else badOutcomes += 1;
-      }
-      return {
-        id: r.id,
-        taskId: r.task_id,
-        kind: r.kind,
-        policyVersion: r.policy_version,
-        startSec: r.started_at - t0,
-        finishSec: r.finished_at === null ? null : r.finished_at - t0,
-        wallSec: r.wall_sec,
-        reward: r.reward,
-        outcome,
-      };
-    });
-    if (badOutcomes > 0) notes.push(`${badOutcomes} rollout outcome(s) in run.sqlite could not be read and are left out`);
-
-    const updates: ReportUpdate[] = [];
-    let badUpdates = 0;
-    for (const raw of rawUpdates) {
-      const u = RawUpdate.parse(raw);
-      const stats = UpdateStats.safeParse(readJsonObject(u.stats_json));
-      if (!stats.success) {
-        badUpdates += 1;
-        continue;
-      }
-      updates.push({
-        version: u.version,
-        n: stats.data.n ?? null,
-        meanReward: stats.data.meanReward ?? null,
-        meanDt: stats.data.meanDt ?? null,
-        kl: stats.data.kl ?? null,
-      });
+    const t0 = rows.length ? Math.min(...rows.map((r) => r.startedAt)) : 0;
+    const bad = rows.filter((r) => r.problem !== null).length;
+    if (bad > 0) notes.push(`${bad} rollout outcome(s) in run.sqlite could not be read and are left out`);
+    const rollouts: ReportRollout[] = rows.map((r) => ({
+      id: r.id,
+      taskId: r.taskId,
+      kind: r.kind,
+      policyVersion: r.policyVersion,
+      startSec: r.startedAt - t0,
+      finishSec: r.finishedAt === null ? null : r.finishedAt - t0,
+      wallSec: r.record?.reward.wallSec ?? null,
+      reward: r.record?.reward.reward ?? null,
+      record: r.record,
+    }));
+    let updates: ReportUpdate[] = [];
+    try {
+      updates = store
+        .updates()
+        .map((u) => ({ version: u.version, n: u.stats.n, meanReward: u.stats.meanReward, meanDt: u.stats.meanDt, kl: u.stats.kl }));
+    } catch (e) {
+      notes.push(`update records could not be read (${e instanceof Error ? e.message : String(e)}) and are left out`);
     }
-    if (badUpdates > 0) notes.push(`${badUpdates} update record(s) could not be read and are left out`);
     return { meta, rollouts, updates };
   } finally {
-    db.close();
+    store.close();
   }
 }
 
 function readEval(dir: string, notes: string[]): EvalResult | null {
   const path = join(dir, "eval.json");
   if (!existsSync(path)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    notes.push(`eval.json is not valid JSON (${e instanceof Error ? e.message : String(e)}); its evaluation is left out`);
+  const parsed = parseJson(EvalResult, readFileSync(path, "utf8"));
+  if (!parsed.ok) {
+    notes.push(`eval.json ${parsed.error}; its evaluation is left out`);
     return null;
   }
-  const parsed = EvalResult.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    notes.push(`eval.json field ${issue.path.join(".") || "(root)"}: ${issue.message}; its evaluation is left out`);
-    return null;
-  }
-  return parsed.data;
+  return parsed.value;
 }
 
 /** Reads one run directory (run.sqlite and/or eval.json). */

@@ -3,7 +3,7 @@
  * Figure 7), reward and valid share over training, mean Δt of sampled programs over training, and how
  * programs ended (failure kind; for failed programs, the furthest milestone they reached).
  */
-import { MILESTONES } from "../instrument/types.js";
+import { MILESTONES } from "../core/rollout.js";
 import type { MethodGroup, TaskInfo } from "./groups.js";
 import type { LoadedRun, ReportRollout } from "./load-runs.js";
 import { better } from "./tables.js";
@@ -46,9 +46,9 @@ export function windowFor(n: number, steps = 20, min = 3): number {
   return Math.max(1, Math.min(n, Math.max(min, Math.round(n / steps))));
 }
 
-function finishedInOrder(run: LoadedRun): (ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> })[] {
+function finishedInOrder(run: LoadedRun): (ReportRollout & { record: NonNullable<ReportRollout["record"]> })[] {
   return run.rollouts
-    .filter((r): r is ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> } => r.outcome !== null)
+    .filter((r): r is ReportRollout & { record: NonNullable<ReportRollout["record"]> } => r.record !== null)
     .sort((a, b) => (a.finishSec ?? Infinity) - (b.finishSec ?? Infinity) || a.id - b.id);
 }
 
@@ -113,8 +113,8 @@ export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly 
         const end = Math.max(0, ...done.map((r) => r.finishSec ?? 0));
         const mine = done.filter((r) => r.taskId === task.taskId);
         const points = mine
-          .filter((r) => r.outcome.validSubmission && r.outcome.score !== null && r.finishSec !== null)
-          .map((r) => ({ t: r.finishSec!, score: r.outcome.score! }));
+          .filter((r) => r.record.reward.validSubmission && r.record.reward.score !== null && r.finishSec !== null)
+          .map((r) => ({ t: r.finishSec!, score: r.record.reward.score! }));
         const steps = bestSoFar(points, task.lowerIsBetter ?? false);
         const last = steps[steps.length - 1];
         if (mine.length > 0) curves.push({ steps, end });
@@ -153,11 +153,11 @@ export function rewardSeries(groups: readonly MethodGroup[]): { reward: Training
     for (const run of g.runs) {
       const done = finishedInOrder(run);
       const r = movingAverage(
-        done.map((d) => d.outcome.reward),
+        done.map((d) => d.record.reward.reward),
         w,
       );
       const v = movingAverage(
-        done.map((d) => (d.outcome.validSubmission ? 1 : 0)),
+        done.map((d) => (d.record.reward.validSubmission ? 1 : 0)),
         w,
       );
       r.forEach((value, i) => reward.push({ method: g.name, run: run.dir, rollout: i + 1, value }));
@@ -181,7 +181,7 @@ export function durationSeries(groups: readonly MethodGroup[]): TrainingPoint[] 
       const started = [...run.rollouts].sort((a, b) => a.startSec - b.startSec || a.id - b.id);
       for (let i = 0; i < started.length; i += w) {
         const chunk = started.slice(i, i + w);
-        const dts = chunk.map((r) => r.outcome?.wallSec ?? r.wallSec).filter((x): x is number => x !== null && Number.isFinite(x));
+        const dts = chunk.map((r) => r.record?.reward.wallSec ?? r.wallSec).filter((x): x is number => x !== null && Number.isFinite(x));
         if (dts.length === 0) continue;
         out.push({ method: g.name, run: run.dir, rollout: i + chunk.length, value: dts.reduce((a, b) => a + b, 0) / dts.length });
       }
@@ -199,7 +199,7 @@ export interface ShareRow {
 
 function shares(
   groups: readonly MethodGroup[],
-  categoryOf: (r: ReportRollout & { outcome: NonNullable<ReportRollout["outcome"]> }) => string | null,
+  categoryOf: (r: ReportRollout & { record: NonNullable<ReportRollout["record"]> }) => string | null,
 ): ShareRow[] {
   const out: ShareRow[] = [];
   for (const g of groups) {
@@ -219,7 +219,7 @@ function shares(
 
 /** How finished programs ended, per method: "valid submission" or the failure kind. */
 export function outcomeShares(groups: readonly MethodGroup[]): ShareRow[] {
-  return shares(groups, (r) => (r.outcome.validSubmission ? "valid submission" : r.outcome.failureKind));
+  return shares(groups, (r) => (r.record.reward.validSubmission ? "valid submission" : r.record.reward.failureKind));
 }
 
 /** The furthest milestone (in the order a solution reaches them) in `milestones`, or "no milestone". */
@@ -231,7 +231,7 @@ export function furthestMilestone(milestones: readonly string[]): string {
 
 /** Where failed programs stopped, per method: the furthest milestone each reached before failing. */
 export function failureStageShares(groups: readonly MethodGroup[]): ShareRow[] {
-  return shares(groups, (r) => (r.outcome.validSubmission ? null : furthestMilestone(r.outcome.milestones)));
+  return shares(groups, (r) => (r.record.reward.validSubmission ? null : furthestMilestone(r.record.reward.milestonesReached)));
 }
 
 /** Stage names in the order a program reaches them, for chart axes and legends. */

@@ -143,23 +143,23 @@ export function trainingTables(groups: readonly MethodGroup[], tasks: readonly T
     const lowerIsBetter = task.lowerIsBetter ?? false;
     const rows: TrainingRow[] = [];
     for (const g of groups) {
-      const perRun = g.runs.map((run) => run.rollouts.filter((r) => r.taskId === task.taskId && r.outcome !== null));
+      const perRun = g.runs.map((run) => run.rollouts.filter((r) => r.taskId === task.taskId && r.record !== null));
       const all = perRun.flat();
       if (all.length === 0) continue;
       const runBests = perRun
         .map((rs) =>
           bestScore(
-            rs.filter((r) => r.outcome!.validSubmission && r.outcome!.score !== null).map((r) => r.outcome!.score!),
+            rs.filter((r) => r.record!.reward.validSubmission && r.record!.reward.score !== null).map((r) => r.record!.reward.score!),
             lowerIsBetter,
           ),
         )
         .filter((b): b is number => b !== null);
-      const dts = all.map((r) => r.outcome!.wallSec);
+      const dts = all.map((r) => r.record!.reward.wallSec);
       rows.push({
         method: g.name,
         runs: perRun.filter((rs) => rs.length > 0).length,
         rollouts: all.length,
-        validShare: all.filter((r) => r.outcome!.validSubmission).length / all.length,
+        validShare: all.filter((r) => r.record!.reward.validSubmission).length / all.length,
         best: meanStd(runBests),
         runsWithValid: runBests.length,
         bestOverall: bestScore(runBests, lowerIsBetter),

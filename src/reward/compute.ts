@@ -15,11 +15,10 @@
  * the credit is for progress made, and a timeout or crash after training still reached training.
  */
 import { z } from "zod";
-import { MILESTONES, type Milestone } from "../instrument/types.js";
+import { FAILURE_KINDS, MILESTONES, type FailureKind, type RewardBreakdown } from "../core/rollout.js";
 import { DEFAULT_REWARD_CONFIG, RewardConfig, type RewardConfigInput } from "./config.js";
 
-export const FAILURE_KINDS = ["none", "syntax", "runtime_error", "timeout", "killed", "no_submission", "invalid_submission"] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+export { FAILURE_KINDS, type FailureKind, type RewardBreakdown };
 
 /** Plain data about one execution and its grade, so the rule depends on no other module's internals. */
 export const RewardInput = z.object({
@@ -45,17 +44,6 @@ export const RewardInput = z.object({
   wallSec: z.number().nonnegative(),
 });
 export type RewardInput = z.input<typeof RewardInput>;
-
-export interface RewardBreakdown {
-  reward: number;
-  /** The grader's score of a valid submission (as graded, before any sign flip), else null. */
-  score: number | null;
-  validSubmission: boolean;
-  milestonesReached: Milestone[];
-  failureKind: FailureKind;
-  validationMetric: number | null;
-  wallSec: number;
-}
 
 /** What went wrong, most fundamental first: a program that never parsed did not "time out". */
 export function failureKindOf(input: z.output<typeof RewardInput>): FailureKind {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MILESTONES } from "../instrument/types.js";
+import { MILESTONES } from "../core/rollout.js";
 
 /**
  * The reward rule's constants. Defaults are the paper's: a valid submission earns its score, otherwise
@@ -29,7 +29,7 @@ export const RewardConfig = z.object({
       low: z.number(),
       high: z.number(),
       weight: z.number().positive(),
-      clampLow: z.number().default(-0.25),
+      clampLow: z.number(),
       clampHigh: z.number().default(1.5),
     })
     .refine((q) => q.high !== q.low, { message: "quality.high must differ from quality.low" })

@@ -1,4 +1,4 @@
-import type { PromptKind } from "./types.js";
+import type { PromptKind } from "../core/rollout.js";
 
 export interface AdvantageConfig {
   /** Divide advantages by the batch's reward standard deviation (GRPO-style). */

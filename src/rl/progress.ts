@@ -1,7 +1,8 @@
 import { medalsFor } from "../grading/index.js";
-import type { Thresholds } from "../core/task.js";
-import type { LoopEvents, UpdateStats } from "./loop.js";
-import type { RolloutOutcome } from "../core/rollout.js";
+import type { RolloutRecord } from "../core/rollout.js";
+import { better, type Thresholds } from "../core/task.js";
+import type { UpdateStats } from "../core/update.js";
+import type { LoopEvents } from "./loop.js";
 
 export interface TaskInfo {
   lowerIsBetter: boolean;
@@ -85,7 +86,8 @@ export class TrainProgress {
     return `valid on ${this.best.size}/${this.tasks.size} tasks, ${aboveMedian} above median, ${medals} medal${medals === 1 ? "" : "s"}`;
   }
 
-  private rollout(taskId: string, o: RolloutOutcome): void {
+  private rollout(taskId: string, record: RolloutRecord): void {
+    const o = record.reward;
     this.rollouts += 1;
     this.inFlight = Math.max(0, this.inFlight - 1);
     this.rewards.push(o.reward);
@@ -95,7 +97,7 @@ export class TrainProgress {
     if (o.validSubmission && o.score !== null) {
       const lower = this.tasks.get(taskId)?.lowerIsBetter ?? false;
       const prev = this.best.get(taskId);
-      if (prev === undefined || (lower ? o.score < prev : o.score > prev)) this.best.set(taskId, o.score);
+      if (prev === undefined || better(o.score, prev, lower)) this.best.set(taskId, o.score);
     }
   }
 

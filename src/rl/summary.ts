@@ -1,4 +1,5 @@
-import type { RolloutOutcome } from "../core/rollout.js";
+import type { RewardBreakdown } from "../core/rollout.js";
+import { bestOf } from "../core/task.js";
 import type { RunStore } from "../store/run-store.js";
 
 export interface FifthStats {
@@ -26,7 +27,7 @@ export interface RunSummary {
 
 interface Done {
   taskId: string;
-  outcome: RolloutOutcome;
+  outcome: RewardBreakdown;
 }
 
 function fifthStats(rows: readonly Done[]): FifthStats {
@@ -47,24 +48,23 @@ function fifthStats(rows: readonly Done[]): FifthStats {
 export function summarizeRun(store: RunStore, lowerIsBetter: (taskId: string) => boolean): RunSummary {
   const done: Done[] = store
     .rollouts()
-    .filter((r) => r.status !== "running" && r.outcomeJson)
+    .filter((r) => r.status !== "running" && r.record !== null)
     .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id)
-    .map((r) => ({ taskId: r.taskId, outcome: JSON.parse(r.outcomeJson!) as RolloutOutcome }));
+    .map((r) => ({ taskId: r.taskId, outcome: r.record!.reward }));
   const k = Math.max(1, Math.floor(done.length / 5));
   const tasks = [...new Set(done.map((d) => d.taskId))].sort();
   const perTask = tasks.map((taskId) => {
     const mine = done.filter((d) => d.taskId === taskId);
     const scores = mine.filter((d) => d.outcome.validSubmission && d.outcome.score !== null).map((d) => d.outcome.score!);
-    const lower = lowerIsBetter(taskId);
     return {
       taskId,
-      bestScore: scores.length === 0 ? null : lower ? Math.min(...scores) : Math.max(...scores),
+      bestScore: bestOf(scores, lowerIsBetter(taskId)),
       rollouts: mine.length,
       validShare: mine.filter((d) => d.outcome.validSubmission).length / mine.length,
     };
   });
   const updates = store.updates();
-  const kls = updates.map((u) => u.stats.kl).filter((x): x is number => typeof x === "number");
+  const kls = updates.map((u) => u.stats.kl);
   return {
     rollouts: done.length,
     updates: updates.length,

@@ -2,8 +2,10 @@ import { setMaxListeners } from "node:events";
 import type { Clock } from "../core/clock.js";
 import { AdvantageEstimator } from "./advantage.js";
 import { durationWeights } from "./duration.js";
-import type { PolicyPort, RolloutRunner } from "../core/rollout.js";
-import type { LoopConfig, LoopSummary } from "./loop.js";
+import type { PolicyPort } from "../core/policy-port.js";
+import type { RolloutRunner } from "../core/rollout.js";
+import type { AdvantageConfig } from "./advantage.js";
+import type { LoopSummary } from "./loop.js";
 
 /**
  * The synchronous baseline: sample a batch, wait for every execution of it, update, repeat. Executors idle
@@ -12,7 +14,15 @@ import type { LoopConfig, LoopSummary } from "./loop.js";
  */
 export async function runSyncLoop(
   deps: { policy: PolicyPort; runner: RolloutRunner; clock: Clock },
-  config: Pick<LoopConfig, "taskIds" | "executors" | "batchSize" | "durationAware" | "advantage" | "maxRollouts" | "maxSeconds">,
+  config: {
+    taskIds: readonly string[];
+    executors: number;
+    batchSize: number;
+    durationAware: boolean;
+    advantage: AdvantageConfig;
+    maxRollouts?: number;
+    maxSeconds?: number;
+  },
 ): Promise<LoopSummary> {
   const { policy, runner, clock } = deps;
   const estimator = new AdvantageEstimator(config.advantage);
@@ -52,11 +62,11 @@ export async function runSyncLoop(
       outcomes.map((o, i) => ({
         taskId: config.taskIds[(done + i) % config.taskIds.length]!,
         kind: "scratch" as const,
-        reward: o!.reward,
+        reward: o!.reward.reward,
       })),
     );
     const w = durationWeights(
-      outcomes.map((o) => o!.wallSec),
+      outcomes.map((o) => o!.reward.wallSec),
       config.durationAware,
     );
     await policy.update(actions.map((a, i) => ({ action: a, advantage: adv[i]! * w[i]! })));

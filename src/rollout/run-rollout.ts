@@ -1,6 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gradeSubmission, type GradeReport } from "../grading/index.js";
+import type { GradeReport } from "../core/grade.js";
+import { ROLLOUT_RECORD_VERSION, type ExecutionSummary, type RolloutRecord } from "../core/rollout.js";
+import { gradeSubmission } from "../grading/index.js";
 import {
   launchArgs,
   launchStdin,
@@ -10,21 +12,16 @@ import {
   type Instrumenter,
   type MarkerReport,
 } from "../instrument/index.js";
-import { computeReward, type RewardBreakdown } from "../reward/index.js";
-import type { RewardConfig } from "../reward/config.js";
+import { computeReward } from "../reward/index.js";
+import type { RewardConfigInput } from "../reward/config.js";
 import type { ExecLimits, ExecResult, Executor } from "../sandbox/executor.js";
 import type { TaskPaths, TaskSpec } from "../core/task.js";
 
 export interface RolloutRun {
+  /** The record the store keeps and every reader reads (graded: a real run always has a grade). */
+  record: RolloutRecord & { grade: GradeReport };
+  /** The raw execution (its output streams are files beside the record). */
   execution: ExecResult;
-  grade: GradeReport;
-  /** Genuine markers of this execution (empty when instrumentation is off). */
-  markers: MarkerReport;
-  reward: RewardBreakdown;
-  /** Instrumenter notes (e.g. "SyntaxError at line 3: returned unchanged"). */
-  instrumentNote: string | null;
-  /** stdout + stderr as the agent may see them: markers removed. */
-  agentOutput: string;
 }
 
 /**
@@ -41,17 +38,19 @@ export async function runRollout(opts: {
   code: string;
   outDir: string;
   limits?: Partial<ExecLimits>;
-  reward?: Partial<RewardConfig>;
+  reward?: RewardConfigInput;
   signal?: AbortSignal;
 }): Promise<RolloutRun> {
   const nonce = newNonce();
   let instrumentNote: string | null = null;
   let syntaxError = false;
   let launch: { args: (p: string) => string[]; stdin: string } | undefined;
+  let sites = 0;
   if (opts.instrumenter) {
     const inst = await opts.instrumenter.instrument(opts.code, nonce);
     instrumentNote = inst.note ?? null;
     syntaxError = !inst.parsed;
+    sites = inst.sites.length;
     // The file the program can read stays the original; the sites travel on stdin to the launcher.
     if (inst.parsed && inst.sites.length > 0) launch = { args: launchArgs, stdin: launchStdin(inst.sites, nonce) };
   }
@@ -90,9 +89,47 @@ export async function runRollout(opts: {
   // Markers are stripped from the stored stdout too: nothing written next to the run may teach a policy the format.
   writeFileSync(join(opts.outDir, "stdout.txt"), stripMarkers(execution.stdout.text, nonce));
   writeFileSync(join(opts.outDir, "grade.json"), `${JSON.stringify(grade, null, 2)}\n`);
-  writeFileSync(
-    join(opts.outDir, "reward.json"),
-    `${JSON.stringify({ ...reward, milestonesHit: markers.reached, forgedMarkers: markers.rejected, instrumentNote }, null, 2)}\n`,
-  );
-  return { execution, grade, markers, reward, instrumentNote, agentOutput };
+  const record: RolloutRecord & { grade: GradeReport } = {
+    v: ROLLOUT_RECORD_VERSION,
+    execution: executionSummary(execution, opts.executor.name),
+    grade,
+    instrumentation: {
+      instrumenter: opts.instrumenter?.name ?? null,
+      sites,
+      note: instrumentNote,
+      credited: markers.reached.map((h) => ({ milestone: h.milestone, kind: h.kind, line: h.line })),
+      rejected: markers.rejected,
+      tampering: null,
+    },
+    reward,
+    feedback: {
+      output: agentOutput,
+      failureKind: reward.failureKind,
+      milestones: reward.milestonesReached.length,
+      validationMetric: reward.validationMetric,
+      validSubmission: reward.validSubmission,
+      summary: execution.summary,
+    },
+  };
+  writeFileSync(join(opts.outDir, "reward.json"), `${JSON.stringify({ ...reward, instrumentation: record.instrumentation }, null, 2)}\n`);
+  writeFileSync(join(opts.outDir, "record.json"), `${JSON.stringify(record, null, 2)}\n`);
+  return { record, execution };
+}
+
+/** The execution as the record keeps it: everything but the output streams. */
+export function executionSummary(e: ExecResult, worker: string | null): ExecutionSummary {
+  return {
+    exitCode: e.exitCode,
+    signal: e.signal,
+    timedOut: e.timedOut,
+    killed: e.killed,
+    wallSec: e.wallSec,
+    cpuSec: e.cpuSec,
+    peakMemoryMb: e.peakMemoryMb,
+    summary: e.summary,
+    notes: e.notes ?? [],
+    stdoutBytes: e.stdout.totalBytes,
+    stderrBytes: e.stderr.totalBytes,
+    worker,
+  };
 }

@@ -1,37 +1,35 @@
 import { mkdirSync } from "node:fs";
+import type { RewardSettings } from "../core/config.js";
+import type { RolloutRecord, RolloutRequest, RolloutRunner } from "../core/rollout.js";
+import type { PreparedTask } from "../core/task.js";
 import type { Instrumenter } from "../instrument/index.js";
-import type { RewardConfig } from "../reward/config.js";
-import { qualityScaleOf } from "../reward/quality.js";
-import type { RolloutOutcome, RolloutRequest, RolloutRunner } from "../core/rollout.js";
-import type { TrainConfig } from "../core/config.js";
+import { rewardConfigFor } from "../reward/index.js";
 import type { ExecLimits, Executor } from "../sandbox/executor.js";
-import type { TaskPaths, TaskSpec } from "../core/task.js";
-import { runRollout } from "./run-rollout.js";
+import { runRollout, type RolloutRun } from "./run-rollout.js";
 
-/**
- * How `mlerl train` rewards a valid submission (see docs/reward.md): a bonus and a score floor, and the per-task
- * quality scale's weight (0 = raw scores) and floor.
- */
-export type RewardSettings = Pick<TrainConfig, "validBonus" | "scoreFloor" | "qualityWeight" | "qualityFloor">;
-
-/** The RL loop's runner over the real environment: sandbox, instrumentation, grader, reward rule. */
+/** A RolloutRunner over the real environment: sandbox, instrumentation, grader, reward rule. */
 export class EnvironmentRunner implements RolloutRunner {
   constructor(
     private readonly opts: {
       executor: Executor;
       instrumenter: Instrumenter | null;
-      tasks: ReadonlyMap<string, { spec: TaskSpec; paths: TaskPaths }>;
+      tasks: ReadonlyMap<string, PreparedTask>;
       limits?: Partial<ExecLimits>;
-      /** The training reward's settings; absent, the paper's rule. */
-      reward?: RewardSettings;
+      /** The training reward's settings; null, the paper's rule. */
+      reward: RewardSettings | null;
     },
   ) {}
 
-  async run(req: RolloutRequest): Promise<RolloutOutcome> {
+  async run(req: RolloutRequest): Promise<RolloutRecord> {
+    return (await this.execute(req)).record;
+  }
+
+  /** Like `run`, with the raw execution (its output streams) beside the record. */
+  async execute(req: RolloutRequest): Promise<RolloutRun> {
     const task = this.opts.tasks.get(req.taskId);
     if (!task) throw new Error(`runner has no task ${req.taskId}`);
     mkdirSync(req.outDir, { recursive: true });
-    const r = await runRollout({
+    return runRollout({
       executor: this.opts.executor,
       instrumenter: this.opts.instrumenter,
       spec: task.spec,
@@ -39,27 +37,8 @@ export class EnvironmentRunner implements RolloutRunner {
       code: req.action.code,
       outDir: req.outDir,
       limits: this.opts.limits,
-      reward: this.rewardFor(task.spec),
+      reward: rewardConfigFor(task.spec, this.opts.reward),
       signal: req.signal,
     });
-    return {
-      reward: r.reward.reward,
-      wallSec: r.reward.wallSec,
-      validSubmission: r.reward.validSubmission,
-      score: r.reward.score,
-      validationMetric: r.reward.validationMetric,
-      failureKind: r.reward.failureKind,
-      milestones: r.reward.milestonesReached,
-      output: r.agentOutput,
-    };
-  }
-
-  private rewardFor(spec: TaskSpec): Partial<RewardConfig> {
-    const s = this.opts.reward;
-    if (!s) return {};
-    const fixed = { validBonus: s.validBonus, scoreFloor: s.scoreFloor };
-    // The quality scale is per task: it is built from each task's own median and gold thresholds.
-    const quality = s.qualityWeight > 0 ? qualityScaleOf(spec, s.qualityWeight, s.qualityFloor) : null;
-    return quality ? { ...fixed, quality } : fixed;
   }
 }

@@ -5,12 +5,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { METHOD_VARIANTS, RunConfig, withOverrides, type MethodVariant, type RunConfigInput } from "../core/config.js";
 import { EvalResult } from "../eval/result.js";
-import { defaultTrainConfig } from "../rl/defaults.js";
-import { METHOD_VARIANTS, type MethodVariant } from "../rl/method.js";
+import { parseJson, RunStore } from "../store/run-store.js";
 import { train } from "./train.js";
-import type { TrainConfig } from "../core/config.js";
-import { RunStore } from "../store/run-store.js";
 
 export interface AblationBudget {
   /** Wall-clock minutes of training per run. */
@@ -23,7 +21,7 @@ export interface AblationPlanItem {
   variant: MethodVariant;
   seed: number;
   runDir: string;
-  config: TrainConfig;
+  config: RunConfig;
 }
 
 /** Pure: which runs the study consists of, in the order they are run (seeds interleaved, so a cut study is balanced). */
@@ -33,16 +31,15 @@ export function ablationPlan(opts: {
   seeds: number;
   variants: readonly MethodVariant[];
   budget: AblationBudget;
-  base?: Partial<TrainConfig>;
+  base?: RunConfigInput;
 }): AblationPlanItem[] {
   const plan: AblationPlanItem[] = [];
   for (let seed = 0; seed < opts.seeds; seed++) {
     for (const variant of opts.variants) {
-      const budget =
-        opts.budget.rollouts !== undefined
-          ? { maxRollouts: opts.budget.rollouts, maxMinutes: undefined }
-          : { maxMinutes: opts.budget.minutes ?? 5 };
-      const config = defaultTrainConfig({ ...opts.base, tasks: opts.tasks, seed, ...budget, ...METHOD_VARIANTS[variant] });
+      const budget = opts.budget.rollouts !== undefined ? { rollouts: opts.budget.rollouts } : { minutes: opts.budget.minutes ?? 5 };
+      const config = RunConfig.parse(
+        withOverrides(withOverrides(opts.base ?? {}, { tasks: opts.tasks, seed, budget }), METHOD_VARIANTS[variant]),
+      );
       plan.push({ variant, seed, runDir: join(opts.outDir, variant, `seed-${seed}`), config });
     }
   }
@@ -54,7 +51,7 @@ export type RunState = "new" | "partial" | "done";
 /** Whether a run dir holds nothing, an interrupted run, or a run that reached its budget. */
 export function runState(runDir: string): RunState {
   if (!existsSync(join(runDir, "run.sqlite"))) return "new";
-  const store = new RunStore(runDir);
+  const store = RunStore.openReadonly(runDir);
   try {
     if (store.getMeta("config") === undefined) return "new";
     const stoppedBy = store.getMeta("stopped_by");
@@ -67,8 +64,8 @@ export function runState(runDir: string): RunState {
 export function readEval(runDir: string): EvalResult | undefined {
   const path = join(runDir, "eval.json");
   if (!existsSync(path)) return undefined;
-  const parsed = EvalResult.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  return parsed.success ? parsed.data : undefined;
+  const parsed = parseJson(EvalResult, readFileSync(path, "utf8"));
+  return parsed.ok ? parsed.value : undefined;
 }
 
 export interface AblationRun extends AblationPlanItem {

@@ -5,11 +5,10 @@
  * policy at initialisation. Resumable like the ablation study: finished runs are kept, cut ones resumed.
  */
 import { join } from "node:path";
-import { defaultTrainConfig } from "../rl/defaults.js";
-import type { RolloutOutcome } from "../core/rollout.js";
-import { train } from "./train.js";
-import type { TrainConfig } from "../core/config.js";
+import { RunConfig, withOverrides, type RunConfigInput } from "../core/config.js";
+import { better } from "../core/task.js";
 import { RunStore } from "../store/run-store.js";
+import { train } from "./train.js";
 import { runState } from "./ablate.js";
 
 /**
@@ -18,7 +17,7 @@ import { runState } from "./ablate.js";
  * Improve prompts are off: they would start from the untrained policy's own earlier solutions, a search the
  * untrained baseline is not meant to do.
  */
-export const UNTRAINED: Partial<TrainConfig> = { learningRate: 1e-9, improveProb: 0, explorationBonus: 0 };
+export const UNTRAINED = { optim: { lr: 1e-9, explore: 0 }, loop: { improveProb: 0 } } as const satisfies RunConfigInput;
 
 export interface LearningRow {
   id: number;
@@ -54,10 +53,10 @@ export interface LearningVerdict {
 export function learningRows(store: RunStore, taskId: string): LearningRow[] {
   return store
     .rollouts()
-    .filter((r) => r.taskId === taskId && r.status !== "running" && r.outcomeJson)
+    .filter((r) => r.taskId === taskId && r.status !== "running" && r.record !== null)
     .sort((a, b) => a.id - b.id)
     .map((r) => {
-      const o = JSON.parse(r.outcomeJson!) as RolloutOutcome;
+      const o = r.record!.reward;
       return {
         id: r.id,
         finishedAt: r.finishedAt ?? 0,
@@ -79,7 +78,7 @@ function side(rows: readonly LearningRow[], lowerIsBetter: boolean): RunSide {
   let best: number | null = null;
   for (const r of rows) {
     if (!r.valid || r.score === null) continue;
-    if (best === null || (lowerIsBetter ? r.score < best : r.score > best)) best = r.score;
+    if (best === null || better(r.score, best, lowerIsBetter)) best = r.score;
   }
   return { first: fifth(byFinish.slice(0, k)), last: fifth(byFinish.slice(-k)), best };
 }
@@ -93,7 +92,7 @@ export function learningVerdict(
   const n = Math.min(trained.length, untrained.length);
   const t = side(trained.slice(0, n), lowerIsBetter);
   const u = side(untrained.slice(0, n), lowerIsBetter);
-  const bestBeats = t.best !== null && (u.best === null || (lowerIsBetter ? t.best < u.best : t.best > u.best));
+  const bestBeats = t.best !== null && (u.best === null || better(t.best, u.best, lowerIsBetter));
   return {
     n,
     trained: t,
@@ -108,7 +107,7 @@ export interface LearningPlanItem {
   taskId: string;
   kind: "trained" | "untrained";
   runDir: string;
-  config: TrainConfig;
+  config: RunConfig;
 }
 
 /** Pure: per task, a default training run and the untrained policy's run on the same seed and rollout count. */
@@ -117,21 +116,19 @@ export function learningPlan(opts: {
   tasks: readonly string[];
   rollouts: number;
   seed: number;
-  base?: Partial<TrainConfig>;
+  base?: RunConfigInput;
 }): LearningPlanItem[] {
   return opts.tasks.flatMap((taskId) =>
     (["trained", "untrained"] as const).map((kind) => ({
       taskId,
       kind,
       runDir: join(opts.outDir, taskId, kind),
-      config: defaultTrainConfig({
-        ...opts.base,
-        tasks: [taskId],
-        seed: opts.seed,
-        maxRollouts: opts.rollouts,
-        maxMinutes: undefined,
-        ...(kind === "untrained" ? UNTRAINED : {}),
-      }),
+      config: RunConfig.parse(
+        withOverrides(
+          withOverrides(opts.base ?? {}, { tasks: [taskId], seed: opts.seed, budget: { rollouts: opts.rollouts, minutes: undefined } }),
+          kind === "untrained" ? UNTRAINED : {},
+        ),
+      ),
     })),
   );
 }
@@ -169,7 +166,7 @@ export async function runLearningCheck(opts: {
     const untrained = opts.plan.find((p) => p.taskId === taskId && p.kind === "untrained");
     if (!trained || !untrained || runState(trained.runDir) !== "done" || runState(untrained.runDir) !== "done") continue;
     const rowsOf = (dir: string) => {
-      const store = new RunStore(dir);
+      const store = RunStore.openReadonly(dir);
       try {
         return learningRows(store, taskId);
       } finally {

@@ -6,12 +6,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { EvalResult } from "../eval/result.js";
-import { defaultTrainConfig } from "../rl/defaults.js";
-import { train } from "./train.js";
-import type { TrainConfig } from "../core/config.js";
+import { RunConfig, withOverrides, type BaselineMethod, type EnvConfig, type RunConfigInput } from "../core/config.js";
 import { readEval, runState } from "./ablate.js";
-
-export type BaselineMethod = "aide" | "random";
+import { train } from "./train.js";
 
 export interface PipelinePlan {
   outDir: string;
@@ -22,7 +19,8 @@ export interface PipelinePlan {
   /** Executions each baseline gets per task and seed: as many as the evaluation spends (scratch + improve per sample). */
   baselineExecutions: number;
   baselines: BaselineMethod[];
-  executor: "sandbox" | "unsandboxed";
+  /** Where programs run (the rest of the environment is training's default). */
+  env: Partial<EnvConfig>;
 }
 
 /** Pure: the plan of a pipeline from its budget, with the per-step run directories. */
@@ -33,7 +31,7 @@ export function pipelinePlan(opts: {
   evalSamples: number;
   evalSeeds: number;
   baselines?: BaselineMethod[];
-  executor?: "sandbox" | "unsandboxed";
+  env?: Partial<EnvConfig>;
 }): PipelinePlan & { dirs: { rl: string; report: string } & Record<BaselineMethod, string> } {
   return {
     outDir: opts.outDir,
@@ -43,7 +41,7 @@ export function pipelinePlan(opts: {
     evalSeeds: Array.from({ length: opts.evalSeeds }, (_, i) => i),
     baselineExecutions: 2 * opts.evalSamples,
     baselines: opts.baselines ?? ["aide", "random"],
-    executor: opts.executor ?? "sandbox",
+    env: opts.env ?? {},
     dirs: {
       rl: join(opts.outDir, "rl"),
       aide: join(opts.outDir, "aide"),
@@ -70,7 +68,7 @@ export async function runPipeline(opts: {
   plan: ReturnType<typeof pipelinePlan>;
   dataDir: string;
   steps: PipelineSteps;
-  trainOverrides?: Partial<TrainConfig>;
+  trainOverrides?: RunConfigInput;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }): Promise<PipelineResult> {
@@ -83,12 +81,9 @@ export async function runPipeline(opts: {
   const rlState = runState(plan.dirs.rl);
   if (rlState !== "done") {
     log(`== 1/4 training the built-in policy on ${plan.tasks.length} tasks for ${plan.trainMinutes} min (${plan.dirs.rl}) ==`);
-    const config = defaultTrainConfig({
-      tasks: plan.tasks,
-      maxMinutes: plan.trainMinutes,
-      executor: plan.executor,
-      ...opts.trainOverrides,
-    });
+    const config = RunConfig.parse(
+      withOverrides({ tasks: plan.tasks, budget: { minutes: plan.trainMinutes }, env: plan.env }, opts.trainOverrides ?? {}),
+    );
     await train({ runDir: plan.dirs.rl, config, dataDir: opts.dataDir, resume: rlState === "partial", ...(signal ? { signal } : {}), log });
     if (stopped()) return result;
   }

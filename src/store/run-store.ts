@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { basename, isAbsolute, join, relative } from "node:path";
 import { z } from "zod";
-import type { PromptKind } from "../rl/types.js";
+import { PromptKind, SampledAction, StoredRolloutRecord, type RolloutRecord } from "../core/rollout.js";
+import { UpdateStats } from "../core/update.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,29 +31,42 @@ CREATE TABLE IF NOT EXISTS updates (
 );
 `;
 
-export interface RolloutRow {
+export const ROLLOUT_STATUSES = ["running", "finished", "trained"] as const;
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+
+/** One rollout as stored: where it came from, its action, and (once finished) its record, all parsed. */
+export interface StoredRollout {
   id: number;
   taskId: string;
   kind: PromptKind;
   parentId: number | null;
   policyVersion: number;
-  status: "running" | "finished" | "trained";
-  actionJson: string;
-  reward: number | null;
-  outcomeJson: string | null;
-  wallSec: number | null;
+  status: RolloutStatus;
+  action: SampledAction;
+  /** Null while running, or when the stored record could not be read (`problem` says why). */
+  record: RolloutRecord | null;
+  problem: string | null;
+  /** On the run's own clock (seconds). */
   startedAt: number;
   finishedAt: number | null;
   trainedIn: number | null;
 }
 
+export interface StoredUpdate {
+  version: number;
+  createdAt: number;
+  stats: UpdateStats;
+  /** Absolute path of the update's checkpoint directory (it may have been pruned). */
+  checkpoint: string | null;
+}
+
 const RawRollout = z.object({
   id: z.number(),
   task_id: z.string(),
-  kind: z.enum(["scratch", "improve"]),
+  kind: PromptKind,
   parent_id: z.number().nullable(),
   policy_version: z.number(),
-  status: z.enum(["running", "finished", "trained"]),
+  status: z.enum(ROLLOUT_STATUSES),
   action_json: z.string(),
   reward: z.number().nullable(),
   outcome_json: z.string().nullable(),
@@ -62,47 +76,65 @@ const RawRollout = z.object({
   trained_in: z.number().nullable(),
 });
 
-function toRow(raw: unknown): RolloutRow {
-  const r = RawRollout.parse(raw);
-  return {
-    id: r.id,
-    taskId: r.task_id,
-    kind: r.kind,
-    parentId: r.parent_id,
-    policyVersion: r.policy_version,
-    status: r.status,
-    actionJson: r.action_json,
-    reward: r.reward,
-    outcomeJson: r.outcome_json,
-    wallSec: r.wall_sec,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    trainedIn: r.trained_in,
-  };
+const RawUpdate = z.object({ version: z.number(), created_at: z.number(), stats_json: z.string(), checkpoint: z.string().nullable() });
+const MetaRow = z.object({ value: z.string() });
+const Count = z.object({ n: z.number() });
+
+/** A JSON text read with a schema: the value, or why it could not be read. */
+export function parseJson<S extends z.ZodType>(schema: S, text: string): { ok: true; value: z.output<S> } | { ok: false; error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `not JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, error: `field ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
 }
 
-export interface UpdateRecord {
-  version: number;
-  createdAt: number;
-  stats: Record<string, unknown>;
-  checkpoint: string | null;
-}
+/** Thrown when a stored value cannot be read: names the run, the row and the field. */
+export class StoreReadError extends Error {}
 
 /**
  * One SQLite file per run directory. Every state change of a rollout is one statement (or one transaction),
  * so a run killed at any instant reopens consistent: `running` rollouts are re-executed from their stored
  * action, `finished` ones wait for the learner, `trained` ones are done. Nothing is lost or counted twice.
+ * Everything read back is parsed with the schemas of src/core, records of older versions migrated on read.
  */
 export class RunStore {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
 
-  constructor(readonly runDir: string) {
-    mkdirSync(runDir, { recursive: true });
-    this.db = new Database(join(runDir, "run.sqlite"));
-    this.db.pragma("journal_mode = WAL");
-    // NORMAL is durable across a process crash (kill -9), which is what resume needs; FULL only adds power-loss safety.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.exec(SCHEMA);
+  private constructor(
+    readonly runDir: string,
+    readonly readonly: boolean,
+  ) {
+    if (readonly) {
+      this.db = new Database(join(runDir, "run.sqlite"), { readonly: true, fileMustExist: true });
+    } else {
+      mkdirSync(runDir, { recursive: true });
+      this.db = new Database(join(runDir, "run.sqlite"));
+      this.db.pragma("journal_mode = WAL");
+      // NORMAL is durable across a process crash (kill -9), which is what resume needs; FULL only adds power-loss safety.
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(SCHEMA);
+    }
+  }
+
+  /** Opens (creating if needed) the run store of a directory for writing. */
+  static open(runDir: string): RunStore {
+    return new RunStore(runDir, false);
+  }
+
+  /** Opens an existing store without ever writing to it (reports and the dashboard read live runs this way). */
+  static openReadonly(runDir: string): RunStore {
+    return new RunStore(runDir, true);
+  }
+
+  /** Whether a directory holds a run store. */
+  static exists(runDir: string): boolean {
+    return existsSync(join(runDir, "run.sqlite"));
   }
 
   close(): void {
@@ -110,100 +142,108 @@ export class RunStore {
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
-    return row?.value;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key);
+    return row === undefined ? undefined : MetaRow.parse(row).value;
+  }
+
+  /** A JSON meta value read with its schema; undefined when absent, StoreReadError when unreadable. */
+  readMeta<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined {
+    const text = this.getMeta(key);
+    if (text === undefined) return undefined;
+    const r = parseJson(schema, text);
+    if (!r.ok) throw new StoreReadError(`${this.runDir}/run.sqlite: meta "${key}": ${r.error}`);
+    return r.value;
   }
 
   setMeta(key: string, value: string): void {
     this.db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
-  startRollout(r: {
-    taskId: string;
-    kind: PromptKind;
-    parentId: number | null;
-    policyVersion: number;
-    actionJson: string;
-    startedAt: number;
-  }): number {
+  /** Every meta key and value (for readers that show a run as it is). */
+  meta(): Map<string, string> {
+    const rows = z.array(z.object({ key: z.string(), value: z.string() })).parse(this.db.prepare("SELECT key, value FROM meta").all());
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  startRollout(r: { taskId: string; kind: PromptKind; parentId: number | null; action: SampledAction; startedAt: number }): number {
     const info = this.db
       .prepare(
         "INSERT INTO rollouts(task_id, kind, parent_id, policy_version, status, action_json, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)",
       )
-      .run(r.taskId, r.kind, r.parentId, r.policyVersion, r.actionJson, r.startedAt);
+      .run(r.taskId, r.kind, r.parentId, r.action.policyVersion, JSON.stringify(r.action), r.startedAt);
     return Number(info.lastInsertRowid);
   }
 
   /** Marks a running rollout finished. Returns false if it was not running (already finished: never count twice). */
-  finishRollout(id: number, r: { reward: number; outcomeJson: string; wallSec: number; finishedAt: number }): boolean {
+  finishRollout(id: number, record: RolloutRecord, finishedAt: number): boolean {
     const info = this.db
       .prepare(
         "UPDATE rollouts SET status = 'finished', reward = ?, outcome_json = ?, wall_sec = ?, finished_at = ? WHERE id = ? AND status = 'running'",
       )
-      .run(r.reward, r.outcomeJson, r.wallSec, r.finishedAt, id);
+      .run(record.reward.reward, JSON.stringify(record), record.reward.wallSec, finishedAt, id);
     return info.changes === 1;
   }
 
   /** Records an update and marks its rollouts trained, atomically. */
-  recordUpdate(u: {
-    version: number;
-    createdAt: number;
-    stats: Record<string, unknown>;
-    checkpoint: string | null;
-    rolloutIds: readonly number[];
-  }): void {
+  recordUpdate(u: { version: number; createdAt: number; stats: UpdateStats; checkpoint: string | null }): void {
     const tx = this.db.transaction(() => {
+      // Relative to the run dir, so a run directory can be moved or copied and still resume from its checkpoint.
+      const checkpoint = u.checkpoint === null ? null : relative(this.runDir, u.checkpoint);
       this.db
         .prepare("INSERT INTO updates(version, created_at, stats_json, checkpoint) VALUES (?, ?, ?, ?)")
-        .run(u.version, u.createdAt, JSON.stringify(u.stats), u.checkpoint);
+        .run(u.version, u.createdAt, JSON.stringify(u.stats), checkpoint);
       const mark = this.db.prepare("UPDATE rollouts SET status = 'trained', trained_in = ? WHERE id = ? AND status = 'finished'");
-      for (const id of u.rolloutIds) {
+      for (const id of u.stats.rolloutIds) {
         if (mark.run(u.version, id).changes !== 1) throw new Error(`rollout ${id} was not waiting for training`);
       }
     });
     tx();
   }
 
-  rollouts(status?: RolloutRow["status"]): RolloutRow[] {
+  rollouts(status?: RolloutStatus): StoredRollout[] {
     const rows = status
       ? this.db.prepare("SELECT * FROM rollouts WHERE status = ? ORDER BY id").all(status)
       : this.db.prepare("SELECT * FROM rollouts ORDER BY id").all();
-    return rows.map(toRow);
+    return rows.map((r) => this.toRollout(r));
+  }
+
+  /** One rollout, or undefined. */
+  rollout(id: number): StoredRollout | undefined {
+    const row = this.db.prepare("SELECT * FROM rollouts WHERE id = ?").get(id);
+    return row === undefined ? undefined : this.toRollout(row);
   }
 
   /** Rollouts waiting for the learner, in the order they finished. */
-  finishedUntrained(): RolloutRow[] {
-    return this.db.prepare("SELECT * FROM rollouts WHERE status = 'finished' ORDER BY finished_at, id").all().map(toRow);
+  finishedUntrained(): StoredRollout[] {
+    return this.db
+      .prepare("SELECT * FROM rollouts WHERE status = 'finished' ORDER BY finished_at, id")
+      .all()
+      .map((r) => this.toRollout(r));
   }
 
   countFinished(): number {
-    const row = this.db.prepare("SELECT COUNT(*) AS n FROM rollouts WHERE status != 'running'").get() as { n: number };
-    return row.n;
+    return Count.parse(this.db.prepare("SELECT COUNT(*) AS n FROM rollouts WHERE status != 'running'").get()).n;
   }
 
-  updates(): UpdateRecord[] {
-    const rows = this.db.prepare("SELECT * FROM updates ORDER BY version").all() as {
-      version: number;
-      created_at: number;
-      stats_json: string;
-      checkpoint: string | null;
-    }[];
-    return rows.map((r) => ({
-      version: r.version,
-      createdAt: r.created_at,
-      stats: JSON.parse(r.stats_json) as Record<string, unknown>,
-      checkpoint: r.checkpoint,
-    }));
+  updates(): StoredUpdate[] {
+    return this.db
+      .prepare("SELECT * FROM updates ORDER BY version")
+      .all()
+      .map((raw) => {
+        const u = RawUpdate.parse(raw);
+        const stats = parseJson(UpdateStats, u.stats_json);
+        if (!stats.ok) throw new StoreReadError(`${this.runDir}/run.sqlite: update ${u.version}: ${stats.error}`);
+        return { version: u.version, createdAt: u.created_at, stats: stats.value, checkpoint: this.checkpointPath(u.checkpoint) };
+      });
   }
 
-  latestUpdate(): UpdateRecord | undefined {
-    const all = this.updates();
-    return all[all.length - 1];
+  latestUpdate(): StoredUpdate | undefined {
+    return this.updates().at(-1);
   }
 
   /** Programs and outputs live as files beside the database: <run>/rollouts/<id>/. */
   writeArtifacts(id: number, files: Record<string, string>): string {
-    const dir = join(this.runDir, "rollouts", String(id));
+    const dir = this.rolloutDir(id);
     mkdirSync(dir, { recursive: true });
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
     return dir;
@@ -211,5 +251,45 @@ export class RunStore {
 
   rolloutDir(id: number): string {
     return join(this.runDir, "rollouts", String(id));
+  }
+
+  private toRollout(raw: unknown): StoredRollout {
+    const r = RawRollout.parse(raw);
+    const where = `${this.runDir}/run.sqlite: rollout ${r.id}`;
+    const action = parseJson(SampledAction, r.action_json);
+    if (!action.ok) throw new StoreReadError(`${where}: action: ${action.error}`);
+    let record: RolloutRecord | null = null;
+    let problem: string | null = null;
+    if (r.outcome_json !== null) {
+      const parsed = parseJson(StoredRolloutRecord, r.outcome_json);
+      if (parsed.ok) record = parsed.value;
+      else problem = `${where}: record: ${parsed.error}`;
+    }
+    return {
+      id: r.id,
+      taskId: r.task_id,
+      kind: r.kind,
+      parentId: r.parent_id,
+      policyVersion: r.policy_version,
+      status: r.status,
+      action: action.value,
+      record,
+      problem,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      trainedIn: r.trained_in,
+    };
+  }
+
+  /**
+   * Checkpoints are stored relative to the run dir. Runs of mlerl 0.1 stored absolute paths, always
+   * <run dir>/checkpoints/<name>: they are read as the checkpoint of that name under this run dir, even when the
+   * old path still exists, since that is another run dir (the original of a copy), whose checkpoints a resumed
+   * copy must neither load nor prune.
+   */
+  private checkpointPath(stored: string | null): string | null {
+    if (stored === null) return null;
+    if (!isAbsolute(stored)) return join(this.runDir, stored);
+    return join(this.runDir, "checkpoints", basename(stored));
   }
 }

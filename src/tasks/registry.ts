@@ -1,3 +1,4 @@
+import { BUILTIN_TASK_IDS } from "../core/task.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
@@ -11,7 +12,12 @@ import type { TaskPaths, TaskSource, TaskSpec } from "../core/task.js";
 export type { TaskPaths, TaskSpec };
 
 /** Ids of the built-in mini tasks (`mlerl tasks prepare` generates them). */
-export const BUILTIN_TASK_IDS: readonly string[] = BUILTIN_TASKS.map((t) => t.spec.id);
+export { BUILTIN_TASK_IDS };
+const generated = BUILTIN_TASKS.map((t) => t.spec.id);
+if (generated.join() !== BUILTIN_TASK_IDS.join())
+  throw new Error(
+    `built-in task list out of date: core/task.ts says ${BUILTIN_TASK_IDS.join(", ")}, generators are ${generated.join(", ")}`,
+  );
 
 export interface TaskListing {
   spec: TaskSpec;

@@ -1,3 +1,4 @@
+import type { AgentFeedback } from "../../src/core/rollout.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -185,6 +186,14 @@ test("the improve request shows code, stripped output and metric; never the test
 
 test("structured feedback from the run reaches the improve request for token-conditioned policies", async () => {
   const requests: SolveRequest[] = [];
+  const feedback: AgentFeedback = {
+    output: "",
+    failureKind: "runtime_error",
+    milestones: 5,
+    validationMetric: null,
+    validSubmission: false,
+    summary: "exited 1 in 2.0 s",
+  };
   await testTimeSolve({
     task,
     dataOverview: "",
@@ -201,10 +210,10 @@ test("structured feedback from the run reaches the improve request for token-con
       validSubmission: false,
       testScore: null,
       reward: 0.3,
-      feedback: { stage: "model_trained", failure: "crash" },
+      feedback,
     }),
   });
-  assert.deepEqual(requests[1]?.previous?.feedback, { stage: "model_trained", failure: "crash" });
+  assert.deepEqual(requests[1]?.previous?.feedback, feedback);
   assert.deepEqual(requests[0]?.previous, undefined);
 });
 

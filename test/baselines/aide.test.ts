@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AideSearch, aideDecision, DEFAULT_AIDE, type AideState } from "../../src/baselines/aide.js";
 import type { SearchNode, StepKind, VisibleOutcome } from "../../src/baselines/search.js";
+import type { FailureKind } from "../../src/core/rollout.js";
 import { getTask } from "../../src/tasks/registry.js";
 import { ScriptedSampler, tempDir } from "../eval/fixtures.js";
 
@@ -11,13 +12,15 @@ const good = (metric: number): VisibleOutcome => ({
   failureKind: "none",
   milestones: 5,
   output: "",
+  summary: "exited 0",
 });
-const buggy = (failureKind = "runtime_error", milestones = 2): VisibleOutcome => ({
+const buggy = (failureKind: FailureKind = "runtime_error", milestones = 2): VisibleOutcome => ({
   validSubmission: false,
   validationMetric: null,
   failureKind,
   milestones,
   output: "Traceback",
+  summary: "exited 1",
 });
 const node = (id: number, step: StepKind, outcome: VisibleOutcome, parentNode: number | null = null, debugDepth = 0): SearchNode => ({
   id,

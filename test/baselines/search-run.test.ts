@@ -5,23 +5,24 @@ import { join } from "node:path";
 import { runBaseline } from "../../src/baselines/search-run.js";
 import { UserError } from "../../src/errors.js";
 import { EvalResult } from "../../src/eval/result.js";
-import type { RolloutOutcome } from "../../src/core/rollout.js";
-import type { RolloutRow } from "../../src/store/run-store.js";
-import { RunStore } from "../../src/store/run-store.js";
+import type { RewardBreakdown, SearchStep } from "../../src/core/rollout.js";
+import { RunStore, type StoredRollout } from "../../src/store/run-store.js";
 import { CRASHING_PROGRAM, ScriptedSampler, TASK, constantProgram, preparedDataDir, tempDir } from "../eval/fixtures.js";
 
 const dataDir = await preparedDataDir();
 
-/** What a baseline stores per execution: the loop's outcome plus the search's seed and step. */
-interface StoredOutcome extends Omit<RolloutOutcome, "milestones" | "output"> {
-  seed: number;
-  step: string;
-}
+/** What a baseline stores per execution: the reward breakdown plus the search's seed and step. */
+type StoredOutcome = RewardBreakdown & Pick<SearchStep, "seed" | "step">;
 
-function readRun(runDir: string): { meta: (k: string) => string | undefined; rows: Array<RolloutRow & { outcome: StoredOutcome }> } {
-  const store = new RunStore(runDir);
+function readRun(runDir: string): { meta: (k: string) => string | undefined; rows: Array<StoredRollout & { outcome: StoredOutcome }> } {
+  const store = RunStore.openReadonly(runDir);
   try {
-    const rows = store.rollouts().map((r) => ({ ...r, outcome: JSON.parse(r.outcomeJson ?? "null") as StoredOutcome }));
+    const rows = store.rollouts().map((r) => {
+      assert.ok(r.record, `rollout ${r.id} has a readable record (${r.problem})`);
+      assert.ok(r.record.search, `rollout ${r.id} records its search step`);
+      assert.equal(r.record.execution.wallSec, r.record.reward.wallSec);
+      return { ...r, outcome: { ...r.record.reward, seed: r.record.search.seed, step: r.record.search.step } };
+    });
     const meta = new Map(["method", "label", "config", "elapsed_sec", "clock"].map((k) => [k, store.getMeta(k)]));
     return { meta: (k) => meta.get(k), rows };
   } finally {
@@ -38,7 +39,7 @@ test("random search: every execution is a stored rollout, the budget holds, the 
     runDir,
     budget: { executions: 3 },
     executors: 2,
-    timeoutSec: 20,
+    env: { timeoutSec: 20 },
   });
   const { meta, rows } = readRun(runDir);
   assert.equal(meta("method"), "random");
@@ -52,7 +53,6 @@ test("random search: every execution is a stored rollout, the budget holds, the 
     assert.equal(r.outcome.step, "random");
     assert.equal(r.outcome.seed, 0);
     assert.ok(r.startedAt >= 0 && r.finishedAt !== null && r.finishedAt >= r.startedAt);
-    assert.equal(r.wallSec, r.outcome.wallSec);
     assert.match(readFileSync(join(runDir, "rollouts", String(r.id), "program.py"), "utf8"), /# ---- model\./);
   }
   assert.deepEqual(EvalResult.parse(JSON.parse(readFileSync(join(runDir, "eval.json"), "utf8"))), result);
@@ -93,7 +93,7 @@ test("AIDE on a scripted sampler in the real environment: five drafts, then debu
     runDir,
     budget: { executions: 7 },
     executors: 1,
-    timeoutSec: 20,
+    env: { timeoutSec: 20 },
     sampler,
     label: "scripted AIDE",
   });
@@ -136,7 +136,7 @@ test("a minutes budget stops the programs still running at the deadline, and no 
     runDir,
     budget: { minutes: 0.05 },
     executors: 2,
-    timeoutSec: 100,
+    env: { timeoutSec: 100 },
     sampler,
   });
   const { rows } = readRun(runDir);
@@ -154,7 +154,7 @@ test("user mistakes: no budget, a run dir that already holds a run", async () =>
     runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: {} }),
     (e: unknown) => e instanceof UserError && /budget/.test(e.message),
   );
-  new RunStore(runDir).close();
+  RunStore.open(runDir).close();
   await assert.rejects(
     runBaseline({ method: "random", taskIds: [TASK], dataDir, runDir, budget: { executions: 1 } }),
     (e: unknown) => e instanceof UserError && /already holds a run/.test(e.message),
@@ -163,9 +163,15 @@ test("user mistakes: no budget, a run dir that already holds a run", async () =>
 
 test("an interrupted baseline starts again only when asked; a finished one is never overwritten", async () => {
   const runDir = join(tempDir("mlerl-baseline-restart-"), "run");
-  const store = new RunStore(runDir);
+  const store = RunStore.open(runDir);
   store.setMeta("method", "aide");
-  store.startRollout({ taskId: TASK, kind: "scratch", parentId: null, policyVersion: 0, actionJson: "{}", startedAt: 0 });
+  store.startRollout({
+    taskId: TASK,
+    kind: "scratch",
+    parentId: null,
+    action: { code: "", policyVersion: 0, payload: null },
+    startedAt: 0,
+  });
   store.close();
   const sampler = new ScriptedSampler(() => constantProgram("mean", 0.5));
   const opts = {
@@ -175,7 +181,7 @@ test("an interrupted baseline starts again only when asked; a finished one is ne
     runDir,
     budget: { executions: 1 },
     executors: 1,
-    timeoutSec: 20,
+    env: { timeoutSec: 20 },
     sampler,
   };
   await assert.rejects(

@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../../src/paths.js";
 import { RunStore } from "../../src/store/run-store.js";
-import type { UpdateStats } from "../../src/rl/loop.js";
 
 const root = mkdtempSync(join(tmpdir(), "mlerl-train-cli-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -36,8 +35,8 @@ test("simulated training: JSON summary, duration weights recorded per update, an
   const s = JSON.parse(r.stdout) as { rollouts: number; updates: number; executorUtilisation: number };
   assert.equal(s.rollouts, 600);
   assert.ok(s.updates >= 17);
-  const store = new RunStore(runDir);
-  const u = store.updates()[0]!.stats as unknown as UpdateStats;
+  const store = RunStore.openReadonly(runDir);
+  const u = store.updates()[0]!.stats;
   assert.equal(u.weights.length, 32);
   store.close();
 
@@ -54,13 +53,22 @@ test("simulated training: JSON summary, duration weights recorded per update, an
 test("bad flags and unknown runs are user errors that name the fix", () => {
   const bad = mlerl(["train", "--batch", "zero"]);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--batch must be an integer/);
+  assert.match(bad.stderr, /--batch\b.*'zero'.*expected an integer/, "names the flag, the value and what it takes");
+  assert.match(bad.stderr, /--help/);
+  const zero = mlerl(["train", "--batch", "0", "--run-dir", join(root, "zero")]);
+  assert.equal(zero.status, 2);
+  assert.match(zero.stderr, /--batch: .*>0 \(got 0\)/, "names the flag and the range it takes");
+  assert.match(zero.stderr, /fix: /);
+  assert.doesNotMatch(zero.stderr, /at .*\.ts:\d+/, "no stack trace for a user mistake");
+  assert.ok(!existsSync(join(root, "zero", "run.sqlite")), "a bad flag leaves no run behind");
   const typo = mlerl(["train", "--task", "mini-leaf-clasification", "--rollouts", "2", "--run-dir", join(root, "typo")]);
   assert.equal(typo.status, 2);
   assert.match(typo.stderr, /mini-leaf-classification/);
-  const typoStore = new RunStore(join(root, "typo"));
-  assert.equal(typoStore.getMeta("config"), undefined, "a typo leaves no run behind");
-  typoStore.close();
+  if (RunStore.exists(join(root, "typo"))) {
+    const typoStore = RunStore.openReadonly(join(root, "typo"));
+    assert.equal(typoStore.getMeta("config"), undefined, "a typo leaves no run behind");
+    typoStore.close();
+  }
   const none = mlerl(["train", "--resume", join(root, "nothing-here")]);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /no run\.sqlite/);
@@ -87,7 +95,7 @@ test("a short real run of the fragment LM in the sandbox trains, records every r
   assert.equal(s.rollouts, 6);
   assert.equal(s.updates, 2);
   assert.equal(s.policyVersion, 8, "two updates of four PPO epochs each");
-  const store = new RunStore(runDir);
+  const store = RunStore.openReadonly(runDir);
   const rows = store.rollouts();
   assert.equal(rows.length, 6);
   for (const row of rows) {

@@ -7,7 +7,9 @@ import { evalJsonPath, evaluatePolicy, openEvalPolicy } from "../../src/eval/eva
 import { EvalResult, type EvalAttempt } from "../../src/eval/result.js";
 import { samplerSolver, samplingSeed } from "../../src/eval/sampler-solver.js";
 import { FragmentPolicy } from "../../src/policy/fragment-policy.js";
-import { TrainConfig } from "../../src/core/config.js";
+import { runConfig } from "../../src/core/config.js";
+import { UpdateStats } from "../../src/core/update.js";
+import { storeRunConfig } from "../../src/store/run-config.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { getTask } from "../../src/tasks/registry.js";
 import { constantProgram, preparedDataDir, ScriptedSampler, TASK, tempDir } from "./fixtures.js";
@@ -27,7 +29,7 @@ test("the kept solution is the one with the better printed validation metric, ev
     seeds: [0, 1],
     outDir: out,
     concurrency: 2,
-    timeoutSec: 30,
+    env: { timeoutSec: 30 },
   });
 
   const onDisk = EvalResult.parse(JSON.parse(readFileSync(evalJsonPath(out), "utf8")));
@@ -89,32 +91,28 @@ test("the kept solution is the one with the better printed validation metric, ev
 
 test("evaluating a training run loads its latest checkpoint and writes eval.json into the run dir", async () => {
   const runDir = tempDir("mlerl-eval-run-");
-  const config = TrainConfig.parse({
+  const config = runConfig({
     tasks: [TASK],
-    policy: "fragment",
-    executor: "sandbox",
-    executors: 1,
-    batchSize: 1,
-    maxStaleness: 0,
-    improveProb: 0.5,
-    durationAware: false,
-    instrumentation: true,
-    normalizeAdvantages: true,
     seed: 3,
-    learningRate: 0.01,
-    loss: "ppo",
-    clip: 0.2,
-    timeoutSec: 20,
+    env: { executor: "sandbox", timeoutSec: 20, instrumentation: true },
+    policy: { kind: "fragment" },
+    optim: { lr: 0.01, loss: "ppo", clip: 0.2 },
+    loop: { executors: 1, batchSize: 1, maxStaleness: 0, improveProb: 0.5, durationAware: false, normalizeAdvantages: true },
   });
-  const store = new RunStore(runDir);
+  const store = RunStore.open(runDir);
   const ckpt = join(runDir, "checkpoints", "v000001");
   const policy = await FragmentPolicy.create({ seed: 3 });
   try {
-    store.setMeta("config", JSON.stringify(config));
+    storeRunConfig(store, config);
     store.setMeta("method", "rl-no-duration");
     policy.version = 1;
     policy.save(ckpt);
-    store.recordUpdate({ version: 1, createdAt: 0, stats: {}, checkpoint: ckpt, rolloutIds: [] });
+    store.recordUpdate({
+      version: 1,
+      createdAt: 0,
+      stats: UpdateStats.parse({ version: 1, n: 0, meanReward: 0, meanDt: 0, loss: 0, kl: 0 }),
+      checkpoint: ckpt,
+    });
   } finally {
     policy.dispose();
     store.close();

@@ -8,6 +8,7 @@ import { CheckedInstrumenter } from "../../src/instrument/fallback.js";
 import { LmInstrumenter, TAG_PLACEHOLDER, fillTag } from "../../src/instrument/lm.js";
 import { newNonce } from "../../src/instrument/nonce.js";
 import { runRollout } from "../../src/rollout/run-rollout.js";
+import { RolloutRecord } from "../../src/core/rollout.js";
 import { BwrapExecutor } from "../../src/sandbox/index.js";
 import { prepareTasks, requirePrepared } from "../../src/tasks/registry.js";
 import { tempDir } from "../agent/tmp.js";
@@ -135,7 +136,7 @@ test("the placeholder becomes the nonce in marker lines only; a bad prompt file 
   assert.throws(() => lm({ promptFile: join(dir, "nope.md") }), UserError);
 });
 
-test("in a real rollout the accepted LM markers fire, and a rejection is recorded in the rollout's reward.json", async () => {
+test("in a real rollout the accepted LM markers fire, and a rejection is recorded in the rollout's reward.json and record.json", async () => {
   const root = tempDir("mlerl-lm-rollout-");
   const TASK = "mini-nomad2018-predict-transparent-conductors";
   await prepareTasks([TASK], join(root, "data"), () => {});
@@ -152,9 +153,9 @@ test("in a real rollout the accepted LM markers fire, and a rejection is recorde
     code: PROGRAM,
     outDir: join(root, "good"),
   });
-  assert.equal(good.instrumentNote, null);
-  assert.deepEqual(good.reward.milestonesReached, ["imports", "data_loaded", "features_built"]);
-  assert.doesNotMatch(good.agentOutput, /@@mlerl/);
+  assert.equal(good.record.instrumentation.note, null);
+  assert.deepEqual(good.record.reward.milestonesReached, ["imports", "data_loaded", "features_built"]);
+  assert.doesNotMatch(good.record.feedback.output, /@@mlerl/);
 
   fake.handler = () => ({ body: chatReply({ content: "```python\nimport os\n```" }) });
   const bad = await runRollout({
@@ -165,8 +166,10 @@ test("in a real rollout the accepted LM markers fire, and a rejection is recorde
     code: PROGRAM,
     outDir: join(root, "bad"),
   });
-  assert.match(bad.instrumentNote ?? "", /^lm output rejected/);
-  assert.ok(bad.reward.milestonesReached.includes("data_loaded"), "the AST instrumenter's markers count instead");
-  const stored = JSON.parse(readFileSync(join(root, "bad", "reward.json"), "utf8")) as { instrumentNote: string };
-  assert.equal(stored.instrumentNote, bad.instrumentNote);
+  assert.match(bad.record.instrumentation.note ?? "", /^lm output rejected/);
+  assert.ok(bad.record.reward.milestonesReached.includes("data_loaded"), "the AST instrumenter's markers count instead");
+  const stored = JSON.parse(readFileSync(join(root, "bad", "reward.json"), "utf8")) as { instrumentation: { note: string } };
+  assert.equal(stored.instrumentation.note, bad.record.instrumentation.note);
+  const record = RolloutRecord.parse(JSON.parse(readFileSync(join(root, "bad", "record.json"), "utf8")));
+  assert.equal(record.instrumentation.note, bad.record.instrumentation.note);
 });

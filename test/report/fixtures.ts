@@ -3,7 +3,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { EvalResult, taskResult, type EvalAttempt, type EvalThresholds } from "../../src/eval/result.js";
-import type { RolloutOutcome } from "../../src/core/rollout.js";
+import type { FailureKind, Milestone, RolloutRecord } from "../../src/core/rollout.js";
+import { UpdateStats } from "../../src/core/update.js";
+import { simulatedRecord } from "../../src/rollout/simulated.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { tempDir } from "../agent/tmp.js";
 export { tempDir };
@@ -16,11 +18,39 @@ export interface FixtureRollout {
   wallSec: number;
   validSubmission: boolean;
   score: number | null;
-  failureKind?: string;
-  milestones?: string[];
+  failureKind?: FailureKind;
+  milestones?: Milestone[];
   reward?: number;
-  /** Baseline runs tag each outcome with the seed of the search it belongs to. */
+  /** Baseline runs tag each record with the seed of the search it belongs to. */
   seed?: number;
+}
+
+/** The record a rollout like this would have stored. */
+function recordOf(r: FixtureRollout, reward: number): RolloutRecord {
+  const base = simulatedRecord({ reward, wallSec: r.wallSec, failed: !r.validSubmission });
+  const failureKind = r.failureKind ?? (r.validSubmission ? "none" : "runtime_error");
+  const milestones = r.milestones ?? [];
+  return {
+    ...base,
+    instrumentation: { ...base.instrumentation, credited: milestones.map((m, i) => ({ milestone: m, kind: m, line: i + 1 })) },
+    reward: {
+      reward,
+      score: r.score,
+      validSubmission: r.validSubmission,
+      milestonesReached: milestones,
+      failureKind,
+      validationMetric: r.score,
+      wallSec: r.wallSec,
+    },
+    feedback: {
+      ...base.feedback,
+      failureKind,
+      milestones: milestones.length,
+      validationMetric: r.score,
+      validSubmission: r.validSubmission,
+    },
+    ...(r.seed !== undefined ? { search: { seed: r.seed, step: "random" as const, node: null } } : {}),
+  };
 }
 
 /** Writes a run directory the way training and baselines do; `clockOffset` mimics epoch-second timestamps. */
@@ -36,7 +66,7 @@ export function writeRun(
     config?: Record<string, unknown>;
   },
 ): void {
-  const store = new RunStore(dir);
+  const store = RunStore.open(dir);
   try {
     if (opts.method !== undefined) store.setMeta("method", opts.method);
     if (opts.label !== undefined) store.setMeta("label", opts.label);
@@ -50,37 +80,19 @@ export function writeRun(
         taskId: r.taskId,
         kind: r.kind ?? "scratch",
         parentId: null,
-        policyVersion: version,
-        actionJson: "{}",
+        action: { code: "", policyVersion: version, payload: null },
         startedAt: off + r.startedAt,
       });
       const reward = r.reward ?? (r.validSubmission ? (r.score ?? 0) + 2 : 0.1 * (r.milestones?.length ?? 0) || -10);
-      const outcome: RolloutOutcome & { seed?: number } = {
-        reward,
-        wallSec: r.wallSec,
-        validSubmission: r.validSubmission,
-        score: r.score,
-        validationMetric: r.score,
-        failureKind: r.failureKind ?? (r.validSubmission ? "none" : "runtime_error"),
-        milestones: r.milestones ?? [],
-        output: "",
-        ...(r.seed !== undefined ? { seed: r.seed } : {}),
-      };
-      store.finishRollout(id, {
-        reward,
-        outcomeJson: JSON.stringify(outcome),
-        wallSec: r.wallSec,
-        finishedAt: off + r.startedAt + r.wallSec,
-      });
+      store.finishRollout(id, recordOf(r, reward), off + r.startedAt + r.wallSec);
       pending.push(id);
       if (opts.updateEvery && pending.length === opts.updateEvery) {
         version += 1;
         store.recordUpdate({
           version,
           createdAt: off + r.startedAt + r.wallSec,
-          stats: { n: pending.length, meanDt: 1, meanReward: 0, kl: 0 },
+          stats: UpdateStats.parse({ version, n: pending.length, meanDt: 1, meanReward: 0, loss: 0, kl: 0, rolloutIds: pending.splice(0) }),
           checkpoint: null,
-          rolloutIds: pending.splice(0),
         });
       }
     }

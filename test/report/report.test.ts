@@ -4,6 +4,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { runConfig } from "../../src/core/config.js";
+import type { Milestone } from "../../src/core/rollout.js";
 import { repoRoot } from "../../src/paths.js";
 import { buildReport, type BuildResult } from "../../src/report/build.js";
 import { expandRunDirs, loadRun } from "../../src/report/load-runs.js";
@@ -18,7 +20,7 @@ const lookup = (id: string) => TASKS[id] ?? null;
 /** Random rollouts over both tasks: scores drift toward better with time, some fail at a milestone. */
 function rollouts(seed: number, n: number, dtScale: number): FixtureRollout[] {
   const next = rng(seed);
-  const milestones = ["imports", "data_loaded", "features_built", "model_defined", "model_trained"];
+  const milestones: Milestone[] = ["imports", "data_loaded", "features_built", "model_defined", "model_trained"];
   return Array.from({ length: n }, (_, i) => {
     const taskId = i % 2 === 0 ? "task-auc" : "task-loss";
     const valid = next() > 0.3;
@@ -144,7 +146,7 @@ describe("reading damaged or partial runs", () => {
     writeFileSync(join(dir, "eval.json"), JSON.stringify({ kind: "eval", method: "rl" }));
     const run = loadRun(dir);
     assert.equal(run.rollouts.length, 6);
-    assert.equal(run.rollouts.filter((r) => r.outcome === null).length, 1);
+    assert.equal(run.rollouts.filter((r) => r.record === null).length, 1);
     assert.ok(run.notes.some((n) => n.includes("1 rollout outcome")));
     assert.ok(run.notes.some((n) => n.startsWith("eval.json field")));
     assert.equal(run.evaluation, null);
@@ -167,9 +169,12 @@ describe("reading damaged or partial runs", () => {
     assert.equal(loadRun(join(root, "ev")).method, "rl");
     writeRun(join(root, "abl"), { config: { durationAware: true, instrumentation: false, improveProb: 0.5 }, rollouts: [] });
     assert.equal(loadRun(join(root, "abl")).method, "rl-no-instrumentation");
+    // The nested config a current run stores (what `mlerl train` writes), with the same idea off.
+    writeRun(join(root, "abl2"), { config: runConfig({ env: { instrumentation: false } }), rollouts: [] });
+    assert.equal(loadRun(join(root, "abl2")).method, "rl-no-instrumentation");
     assert.deepEqual(
       expandRunDirs([root]).map((d) => d.split("/").at(-1)),
-      ["abl", "ev"],
+      ["abl", "abl2", "ev"],
     );
     mkdirSync(join(root, "nothing"));
     assert.throws(() => expandRunDirs([join(root, "nothing")]), /neither it nor its subdirectories hold a run/);

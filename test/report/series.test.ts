@@ -15,6 +15,8 @@ import {
   windowFor,
 } from "../../src/report/series.js";
 import { rng } from "./fixtures.js";
+import type { RewardBreakdown } from "../../src/core/rollout.js";
+import { simulatedRecord } from "../../src/rollout/simulated.js";
 
 function rollout(
   id: number,
@@ -23,8 +25,9 @@ function rollout(
   wallSec: number,
   valid: boolean,
   score: number | null,
-  extra: Partial<NonNullable<ReportRollout["outcome"]>> = {},
+  extra: Partial<RewardBreakdown> = {},
 ): ReportRollout {
+  const record = simulatedRecord({ reward: valid ? (score ?? 0) : -10, wallSec, failed: !valid });
   return {
     id,
     taskId,
@@ -34,15 +37,18 @@ function rollout(
     finishSec: startSec + wallSec,
     wallSec,
     reward: valid ? (score ?? 0) : -10,
-    outcome: {
-      reward: valid ? (score ?? 0) : -10,
-      wallSec,
-      validSubmission: valid,
-      score,
-      validationMetric: score,
-      failureKind: valid ? "none" : "runtime_error",
-      milestones: [],
-      ...extra,
+    record: {
+      ...record,
+      reward: {
+        reward: valid ? (score ?? 0) : -10,
+        wallSec,
+        validSubmission: valid,
+        score,
+        validationMetric: score,
+        failureKind: valid ? "none" : "runtime_error",
+        milestonesReached: [],
+        ...extra,
+      },
     },
   };
 }
@@ -172,7 +178,7 @@ describe("series over runs", () => {
     rollout(4, "t1", 5, 1, true, 0.7),
     rollout(5, "t2", 6, 1, true, 0.3),
   ]);
-  const b = run("b", [rollout(1, "t1", 0, 5, false, null, { failureKind: "timeout", milestones: ["imports", "data_loaded"] })]);
+  const b = run("b", [rollout(1, "t1", 0, 5, false, null, { failureKind: "timeout", milestonesReached: ["imports", "data_loaded"] })]);
   const groups: MethodGroup[] = [
     { name: "rl", runs: [a] },
     { name: "aide", runs: [b] },

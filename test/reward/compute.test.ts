@@ -115,7 +115,7 @@ test("a score floor keeps a useless valid submission above a crash, and with the
 });
 
 test("the quality scale maps median to the bonus and gold to bonus + weight, in both metric directions", () => {
-  const higher = { low: 0.8, high: 0.9, weight: 4 };
+  const higher = { low: 0.8, high: 0.9, weight: 4, clampLow: -0.25 };
   const r = (score: number, lower: boolean, quality: typeof higher) =>
     computeReward({ ...clean, grade: valid(score, lower) }, { validBonus: 2, quality }).reward;
   assert.equal(r(0.8, false, higher), 2);
@@ -124,11 +124,11 @@ test("the quality scale maps median to the bonus and gold to bonus + weight, in 
   assert.equal(r(0.99, false, higher), 2 + 4 * 1.5, "clamped above at 1.5 × weight");
   assert.equal(r(0.1, false, higher), 2 - 4 * 0.25, "clamped below, so even a useless valid submission stays above any partial credit");
   // Lower is better: the gold score is below the median one, and a smaller error must earn more.
-  const lower = { low: 0.05, high: 0.02, weight: 4 };
+  const lower = { low: 0.05, high: 0.02, weight: 4, clampLow: -0.25 };
   assert.ok(r(0.03, true, lower) > r(0.04, true, lower));
   assert.equal(r(0.02, true, lower), 6);
   assert.equal(r(34.2, true, lower), 1, "a log loss of 34 is clamped like any useless submission");
-  assert.throws(() => RewardConfig.parse({ quality: { low: 1, high: 1, weight: 1 } }), "an empty scale is refused");
+  assert.throws(() => RewardConfig.parse({ quality: { low: 1, high: 1, weight: 1, clampLow: -0.25 } }), "an empty scale is refused");
 });
 
 test("on random scores the quality reward is monotone in the score and matches the formula", () => {
@@ -143,7 +143,7 @@ test("on random scores the quality reward is monotone in the score and matches t
     if (Math.abs(high - low) < 1e-3) continue;
     const s1 = rand(),
       s2 = rand();
-    const q = { low, high, weight: 1 + 5 * rand() };
+    const q = { low, high, weight: 1 + 5 * rand(), clampLow: -0.25 };
     const r1 = computeReward({ ...clean, grade: valid(s1, lowerIsBetter) }, { validBonus: 2, quality: q }).reward;
     const r2 = computeReward({ ...clean, grade: valid(s2, lowerIsBetter) }, { validBonus: 2, quality: q }).reward;
     const better1 = lowerIsBetter ? s1 < s2 : s1 > s2;

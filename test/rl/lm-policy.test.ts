@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import { UserError } from "../../src/errors.js";
 import { repoRoot } from "../../src/paths.js";
-import { modelForVersion, sameServer } from "../../src/policy/open-lm.js";
-import { TrainConfig } from "../../src/core/config.js";
+import { modelForVersion } from "../../src/run/open-lm-policy.js";
+import { sameServer } from "../../src/trainer/connect.js";
+import { runConfig } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { tempDir } from "../agent/tmp.js";
 import { FakeOpenAI } from "../policy/fake-openai.js";
@@ -50,49 +51,25 @@ before(async () => {
 });
 after(() => fakeTrainer.close());
 
-const base = {
-  tasks: ["mini-leaf-classification"],
-  policy: "openai",
-  executor: "sandbox",
-  executors: 2,
-  batchSize: 2,
-  maxStaleness: 1,
-  improveProb: 0.5,
-  durationAware: true,
-  instrumentation: true,
-  normalizeAdvantages: true,
-  seed: 0,
-  learningRate: 1e-5,
-  loss: "ppo",
-  clip: 0.2,
-  timeoutSec: 30,
-  trainer: "http",
-} as const;
+/** The policy section of a run config for a real LM trained over HTTP, every other setting at its default. */
+const lmPolicy = (p: { baseUrl: string; trainerUrl: string; model?: string }) =>
+  runConfig({ tasks: ["mini-leaf-classification"], policy: { kind: "openai", trainer: "http", ...p } }).policy;
 
 test("one server or two: the sampler's model name for each policy version", () => {
   assert.ok(sameServer("http://localhost:8600", "http://127.0.0.1:8600/v1/"));
   assert.ok(!sameServer("http://127.0.0.1:8600", "http://127.0.0.1:8000"));
   const caps = { protocol: 1, model: "/models/qwen", vllm: "http://127.0.0.1:8000", adapterName: "mlerl" };
-  const local = modelForVersion(
-    TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8600", trainerUrl: "http://localhost:8600" }),
-    caps,
-  );
+  const local = modelForVersion(lmPolicy({ baseUrl: "http://127.0.0.1:8600", trainerUrl: "http://localhost:8600" }), caps);
   assert.equal(local(0), "policy");
   assert.equal(local(5), "policy", "the reference trainer's `policy` is always its current adapter");
-  const vllm = modelForVersion(
-    TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000/v1", trainerUrl: "http://127.0.0.1:8600" }),
-    caps,
-  );
+  const vllm = modelForVersion(lmPolicy({ baseUrl: "http://127.0.0.1:8000/v1", trainerUrl: "http://127.0.0.1:8600" }), caps);
   assert.equal(vllm(0), "mlerl-v0");
   assert.equal(vllm(7), "mlerl-v7", "the adapter the trainer published for that version");
-  const named = modelForVersion(
-    TrainConfig.parse({ ...base, model: "p", baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }),
-    caps,
-  );
+  const named = modelForVersion(lmPolicy({ model: "p", baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), caps);
   assert.equal(named(2), "p-v2");
   assert.throws(
     () =>
-      modelForVersion(TrainConfig.parse({ ...base, baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), {
+      modelForVersion(lmPolicy({ baseUrl: "http://127.0.0.1:8000", trainerUrl: "http://127.0.0.1:8600" }), {
         ...caps,
         vllm: null,
       }),
@@ -102,10 +79,8 @@ test("one server or two: the sampler's model name for each policy version", () =
       /--vllm-url http:\/\/127\.0\.0\.1:8000/.test(e.hint ?? ""),
   );
   const warnings: string[] = [];
-  const elsewhere = modelForVersion(
-    TrainConfig.parse({ ...base, baseUrl: "http://vllm-host:8000", trainerUrl: "http://127.0.0.1:8600" }),
-    caps,
-    (l) => warnings.push(l),
+  const elsewhere = modelForVersion(lmPolicy({ baseUrl: "http://vllm-host:8000", trainerUrl: "http://127.0.0.1:8600" }), caps, (l) =>
+    warnings.push(l),
   );
   assert.equal(elsewhere(1), "mlerl-v1");
   assert.match(
@@ -116,24 +91,27 @@ test("one server or two: the sampler's model name for each policy version", () =
 });
 
 test("inconsistent real-LM flags are user errors that name the fix", async () => {
-  const cases: [string[], RegExp][] = [
-    [["--policy", "openai"], /--policy openai needs --base-url/],
-    [["--policy", "openai", "--base-url", "http://127.0.0.1:8600", "--trainer", "inprocess"], /--policy openai needs --trainer http/],
-    [["--policy", "openai", "--base-url", "http://127.0.0.1:8600"], /--trainer http needs --trainer-url/],
-    [["--trainer", "http"], /--trainer http trains a real LM and needs --policy openai/],
-    [["--instrumenter", "lm"], /--instrumenter lm needs --policy openai/],
-    [["--model", "x"], /--model only applies to --policy openai/],
-    [["--policy", "openai", "--base-url", "u", "--trainer-url", "http://127.0.0.1:8600"], /'u' is not a URL/],
+  // Each message names the flag to change and why; the parser's own refusals point to --help instead of a fix line.
+  const FIX = /fix: /;
+  const cases: [string[], RegExp, RegExp?][] = [
+    [["--policy", "openai"], /--base-url: policy openai needs the server to sample from/],
+    [["--policy", "openai", "--base-url", "http://127.0.0.1:8600", "--trainer", "inprocess"], /--trainer: .*policy openai.*trainer http/],
+    [["--policy", "openai", "--base-url", "http://127.0.0.1:8600"], /--trainer-url: trainer http needs the trainer server's address/],
+    [["--trainer", "http"], /--trainer: a trainer server trains a real LM: it needs policy openai/],
+    [["--instrumenter", "lm"], /--instrumenter: .*needs policy openai/],
+    [["--model", "x"], /--model: only applies to policy openai/],
+    [["--policy", "openai", "--base-url", "u", "--trainer-url", "http://127.0.0.1:8600"], /--base-url: must be an http\(s\) URL, got 'u'/],
     [
       ["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--api", "responses"],
-      /--api must be chat or completions/,
+      /--api\b.*'responses'.*choices are chat, completions/,
+      /--help/,
     ],
     [
       ["--policy", "openai", "--base-url", "http://a", "--trainer-url", "http://b", "--instrumenter", "lm", "--no-instrumentation"],
-      /conflicts with --no-instrumentation/,
+      /--instrumenter: .*conflicts with instrumentation off/,
     ],
   ];
-  for (const [args, message] of cases) {
+  for (const [args, message, fix = FIX] of cases) {
     const r = await inProcess([
       "--data-dir",
       join(root, "data"),
@@ -148,8 +126,10 @@ test("inconsistent real-LM flags are user errors that name the fix", async () =>
     ]);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
-    assert.match(r.stderr, /fix: /);
+    assert.match(r.stderr, fix, args.join(" "));
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace for a user mistake");
   }
+  assert.ok(!RunStore.exists(join(root, "never")), "a refused start leaves no run behind");
 });
 
 /** The CLI in this process (flag checks need no child process); what it writes to stderr is captured. */
@@ -207,7 +187,7 @@ test("a trainer that is not there, or that cannot reach the sampler, stops the r
   assert.equal(apart.status, 2, apart.stderr);
   assert.match(apart.stderr, /publishes its adapters nowhere/);
   for (const d of ["dead", "apart"]) {
-    const store = new RunStore(join(root, d));
+    const store = RunStore.open(join(root, d));
     assert.equal(store.getMeta("config"), undefined, `${d}: no half-made run`);
     store.close();
   }

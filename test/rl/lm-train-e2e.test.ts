@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { repoRoot } from "../../src/paths.js";
 import { OpenAISampler } from "../../src/policy/openai.js";
 import { requirePrepared } from "../../src/tasks/registry.js";
-import { TokenPayload } from "../../src/policy/adapter.js";
-import type { UpdateStats } from "../../src/rl/loop.js";
+import { TokenPayload } from "../../src/rl/policy-adapter.js";
+import { z } from "zod";
+import { RolloutRecord } from "../../src/core/rollout.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { datumFromCompletion } from "../../src/trainer/datum.js";
 import { HttpTrainer, startTrainerServer, type TrainerServer } from "../../src/trainer/http.js";
@@ -72,7 +73,7 @@ function completionLogprobs(row: number[], p: TokenPayload): number[] {
 }
 
 function readRun() {
-  const store = new RunStore(runDir);
+  const store = RunStore.open(runDir);
   try {
     return { rollouts: store.rollouts(), updates: store.updates() };
   } finally {
@@ -109,16 +110,15 @@ test(
     first.child.kill("SIGKILL");
     const code = await exited;
     assert.notEqual(code, 0, "a dead trainer is an error");
-    assert.equal(stdout, "", "no summary for a failed run");
-    assert.match(stderr, new RegExp(`mlerl: error: .*http://127\\.0\\.0\\.1:${port}`), stderr);
-    assert.match(stderr, /fix: .*--resume/);
-    assert.doesNotMatch(stderr, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
-    t.diagnostic(
-      `killed server: ${stderr
-        .split("\n")
-        .filter((l) => /error:|fix:/.test(l))
-        .join(" | ")}`,
-    );
+    // With --json the error is the JSON on stdout, in place of the summary: message and fix, no stack trace.
+    const failure = z
+      .object({ error: z.object({ message: z.string(), fix: z.string() }) })
+      .strict()
+      .parse(JSON.parse(stdout));
+    assert.match(failure.error.message, new RegExp(`http://127\\.0\\.0\\.1:${port}`), stdout);
+    assert.match(failure.error.fix, /--resume/);
+    for (const text of [stdout, stderr]) assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
+    t.diagnostic(`killed server: ${failure.error.message} | fix: ${failure.error.fix}`);
 
     const before = readRun();
     const finishedBefore = before.rollouts.filter((r) => r.status !== "running").length;
@@ -138,9 +138,7 @@ test(
     servers.push(second);
     const trainer = await HttpTrainer.connect(second.url);
     assert.equal(trainer.version(), 0);
-    const atZero = before.rollouts
-      .filter((r) => r.policyVersion === 0)
-      .map((r) => TokenPayload.parse((JSON.parse(r.actionJson) as { payload: unknown }).payload));
+    const atZero = before.rollouts.filter((r) => r.policyVersion === 0).map((r) => TokenPayload.parse(r.action.payload));
     assert.ok(atZero.length >= 2);
     // The logprobs the server reported when sampling equal the trainer's recomputation of the same tokens.
     const recomputed = await trainer.forwardBackward(
@@ -157,7 +155,7 @@ test(
     t.diagnostic(
       `${atZero.length} rollouts at version 0, ${atZero.reduce((a, p) => a + p.tokens.length, 0)} tokens: max |sampled - recomputed logprob| = ${worst.toExponential(2)}`,
     );
-    const firstUpdate = before.updates[0]!.stats as unknown as UpdateStats;
+    const firstUpdate = before.updates[0]!.stats;
     if (firstUpdate.extra.trainedTokens! > 0) {
       assert.ok(
         Math.abs(firstUpdate.extra.meanRatio! - 1) < 1e-3 && Math.abs(firstUpdate.kl) < 1e-4,
@@ -196,7 +194,7 @@ test(
       "no rollout lost or duplicated",
     );
     assert.ok(done.rollouts.every((r) => r.status !== "running"));
-    const trainedIds = done.updates.flatMap((u) => (u.stats as unknown as UpdateStats).rolloutIds);
+    const trainedIds = done.updates.flatMap((u) => u.stats.rolloutIds);
     assert.equal(new Set(trainedIds).size, trainedIds.length, "no rollout trained twice");
     assert.ok(trainedIds.length >= ROLLOUTS - 1 && trainedIds.every((id) => id >= 1 && id <= ROLLOUTS));
     const versions = done.updates.map((u) => u.version);
@@ -214,9 +212,9 @@ test(
 
     // Every rollout went through the LM instrumenter; what it decided (a random model's copy is rejected) is on record.
     const notes = readdirSync(join(runDir, "rollouts"))
-      .map((d) => join(runDir, "rollouts", d, "reward.json"))
+      .map((d) => join(runDir, "rollouts", d, "record.json"))
       .filter(existsSync)
-      .map((f) => (JSON.parse(readFileSync(f, "utf8")) as { instrumentNote: string | null }).instrumentNote);
+      .map((f) => RolloutRecord.parse(JSON.parse(readFileSync(f, "utf8"))).instrumentation.note);
     assert.ok(notes.length >= ROLLOUTS);
     assert.ok(
       notes.every((n) => n === null || /^lm output rejected \(.+\); used ast/.test(n)),

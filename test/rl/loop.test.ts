@@ -4,14 +4,35 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { runLoop, DEFAULT_LOOP, type UpdateStats } from "../../src/rl/loop.js";
+import { runLoop, type LoopConfig } from "../../src/rl/loop.js";
 import { VirtualClock } from "../../src/core/clock.js";
+import { LoopSettings, type SimulationModel } from "../../src/core/config.js";
 import { BanditPolicy } from "../../src/policy/bandit.js";
-import { SimulatedRunner, type SimulationModel } from "../../src/rollout/simulated.js";
+import { SimulatedRunner } from "../../src/rollout/simulated.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { repoRoot } from "../../src/paths.js";
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+
+/** A loop config on one task: the loop settings given, every other setting at its default. */
+function loopConfig(o: {
+  executors: number;
+  samplers?: number;
+  batchSize: number;
+  maxStaleness: number;
+  durationAware: boolean;
+  maxRollouts: number;
+  seed: number;
+}): LoopConfig {
+  const { executors, samplers = 1, maxRollouts, seed, ...settings } = o;
+  return {
+    taskIds: ["t"],
+    loop: { ...LoopSettings.parse({ ...settings, improveProb: 0, keepCheckpoints: 1 }), executors, samplers },
+    maxRollouts,
+    seed,
+    writePrograms: false,
+  };
+}
 
 function model(): SimulationModel {
   const actions: SimulationModel["actions"] = {
@@ -32,26 +53,21 @@ async function simulate(opts: {
 }) {
   const m = model();
   const clock = new VirtualClock();
-  const store = new RunStore(tmp("mlerl-loop-"));
+  const store = RunStore.open(tmp("mlerl-loop-"));
   const policy = new BanditPolicy(Object.keys(m.actions), { lr: 0.3, clip: 0.2, seed: opts.seed });
   const starts: number[] = [];
   const slowShare: number[] = [];
   const summary = await clock.drive(
     runLoop(
       { policy, runner: new SimulatedRunner(m, clock, opts.seed), store, clock },
-      {
-        ...DEFAULT_LOOP,
-        taskIds: ["t"],
+      loopConfig({
         executors: opts.executors,
         batchSize: opts.batch,
         maxStaleness: opts.staleness,
-        improveProb: 0,
         durationAware: opts.durationAware,
         maxRollouts: opts.rollouts,
         seed: opts.seed,
-        keepCheckpoints: 1,
-        writePrograms: false,
-      },
+      }),
       undefined,
       {
         onStart: (s) => starts.push(s.finishedUntrained + s.inFlight + 1),
@@ -83,7 +99,7 @@ test("every update's duration weights average to 1, versions rise by one, each r
   assert.ok(updates.length >= 15);
   const seen = new Set<number>();
   updates.forEach((u, i) => {
-    const s = u.stats as unknown as UpdateStats;
+    const s = u.stats;
     assert.equal(u.version, i + 1);
     const mean = s.weights.reduce((a, b) => a + b, 0) / s.weights.length;
     assert.ok(Math.abs(mean - 1) < 1e-12, `weights mean ${mean}`);
@@ -131,7 +147,7 @@ test("a run killed with SIGKILL resumes with no rollout lost or counted twice", 
       child.on("exit", () => resolve());
     });
   }
-  const mid = new RunStore(runDir);
+  const mid = RunStore.open(runDir);
   assert.ok(mid.countFinished() < total, "the kills must interrupt the run before it completes");
   mid.close();
   const out = await new Promise<string>((resolve, reject) => {
@@ -140,12 +156,12 @@ test("a run killed with SIGKILL resumes with no rollout lost or counted twice", 
     child.stdout.on("data", (d: Buffer) => (text += d.toString()));
     child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}`))));
   });
-  const store = new RunStore(runDir);
+  const store = RunStore.open(runDir);
   const rows = store.rollouts();
   assert.equal(rows.length, total, "exactly the requested rollouts were started, across all sessions");
   assert.equal(rows.filter((r) => r.status === "running").length, 0);
   assert.equal(store.countFinished(), total);
-  const trainedIds = store.updates().flatMap((u) => (u.stats as unknown as UpdateStats).rolloutIds);
+  const trainedIds = store.updates().flatMap((u) => u.stats.rolloutIds);
   assert.equal(new Set(trainedIds).size, trainedIds.length, "no rollout trained twice");
   assert.equal(trainedIds.length, rows.filter((r) => r.status === "trained").length);
   const versions = store.updates().map((u) => u.version);
@@ -158,7 +174,7 @@ test("a sampler that fails mid-run stops the loop with its error, and the run re
   const m = model();
   const clock = new VirtualClock();
   const dir = tmp("mlerl-loop-samplefail-");
-  const store = new RunStore(dir);
+  const store = RunStore.open(dir);
   const bandit = new BanditPolicy(Object.keys(m.actions), { lr: 0.3, clip: 0.2, seed: 2 });
   let calls = 0;
   const failing = {
@@ -170,19 +186,7 @@ test("a sampler that fails mid-run stops the loop with its error, and the run re
     update: (b: Parameters<typeof bandit.update>[0]) => bandit.update(b),
     save: (d: string) => bandit.save(d),
   };
-  const cfg = {
-    ...DEFAULT_LOOP,
-    taskIds: ["t"],
-    executors: 8,
-    batchSize: 8,
-    maxStaleness: 1,
-    improveProb: 0,
-    durationAware: true,
-    maxRollouts: 120,
-    seed: 2,
-    keepCheckpoints: 1,
-    writePrograms: false,
-  };
+  const cfg = loopConfig({ executors: 8, batchSize: 8, maxStaleness: 1, durationAware: true, maxRollouts: 120, seed: 2 });
   await assert.rejects(
     clock.drive(runLoop({ policy: failing, runner: new SimulatedRunner(m, clock, 2), store, clock }, cfg)),
     /sampling server went away/,
@@ -198,7 +202,7 @@ test("a sampler that fails mid-run stops the loop with its error, and the run re
   assert.equal(resumed.rollouts, 120, "the resumed session counts the earlier finished rollouts once");
   for (const r of before.filter((x) => x.status !== "running")) {
     const same = after.find((x) => x.id === r.id)!;
-    assert.equal(same.reward, r.reward, "a rollout finished before the failure was not run again");
+    assert.equal(same.record!.reward.reward, r.record!.reward.reward, "a rollout finished before the failure was not run again");
   }
   store.close();
 });
@@ -207,7 +211,7 @@ test("concurrent samplers keep executors busy while programs are generated, with
   const m = model();
   const run = async (samplers: number) => {
     const clock = new VirtualClock();
-    const store = new RunStore(tmp("mlerl-loop-samplers-"));
+    const store = RunStore.open(tmp("mlerl-loop-samplers-"));
     const bandit = new BanditPolicy(Object.keys(m.actions), { lr: 0.3, clip: 0.2, seed: 4 });
     let generating = 0;
     let maxGenerating = 0;
@@ -225,20 +229,7 @@ test("concurrent samplers keep executors busy while programs are generated, with
       save: (d: string) => bandit.save(d),
     };
     const loads: number[] = [];
-    const cfg = {
-      ...DEFAULT_LOOP,
-      taskIds: ["t"],
-      executors: 8,
-      samplers,
-      batchSize: 8,
-      maxStaleness: 1,
-      improveProb: 0,
-      durationAware: true,
-      maxRollouts: 200,
-      seed: 4,
-      keepCheckpoints: 1,
-      writePrograms: false,
-    };
+    const cfg = loopConfig({ executors: 8, samplers, batchSize: 8, maxStaleness: 1, durationAware: true, maxRollouts: 200, seed: 4 });
     const summary = await clock.drive(
       runLoop({ policy: slowLm, runner: new SimulatedRunner(m, clock, 4), store, clock }, cfg, undefined, {
         onStart: (s) => loads.push(s.finishedUntrained + s.inFlight + 1),

@@ -1,18 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TrainProgress } from "../../src/rl/progress.js";
-import type { RolloutOutcome } from "../../src/core/rollout.js";
+import type { RolloutRecord } from "../../src/core/rollout.js";
+import { simulatedRecord } from "../../src/rollout/simulated.js";
 
-const outcome = (score: number | null, wallSec: number): RolloutOutcome => ({
-  reward: score === null ? -10 : 3,
-  wallSec,
-  validSubmission: score !== null,
-  score,
-  validationMetric: null,
-  failureKind: score === null ? "runtime_error" : "none",
-  milestones: [],
-  output: "",
-});
+/** A finished rollout with this graded score (null: the program failed); its reward is not the score. */
+const outcome = (score: number | null, wallSec: number): RolloutRecord => {
+  const r = simulatedRecord({ reward: score === null ? -10 : 3, wallSec, failed: score === null });
+  return { ...r, reward: { ...r.reward, score, validationMetric: null } };
+};
 
 test("the progress line shows executor utilisation over time and the best valid score with its medal level", () => {
   let t = 0;
@@ -20,7 +16,7 @@ test("the progress line shows executor utilisation over time and the best valid 
   const p = new TrainProgress(tasks, 2, 32, () => t);
   const ev = p.events();
   const start = (id: number) => ev.onStart!({ id, taskId: "nomad", kind: "scratch", inFlight: 0, finishedUntrained: 0 });
-  const finish = (id: number, o: RolloutOutcome) => ev.onRollout!({ id, taskId: "nomad", kind: "scratch", policyVersion: 0 }, o);
+  const finish = (id: number, o: RolloutRecord) => ev.onRollout!({ id, taskId: "nomad", kind: "scratch", policyVersion: 0 }, o);
   // Executor A busy 0–10 s and 10–20 s; executor B busy 0–5 s, then idle: 25 of 40 executor-seconds.
   start(1);
   start(2);

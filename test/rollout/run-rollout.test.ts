@@ -27,16 +27,16 @@ test("a reference solution, instrumented, reaches every milestone and earns its 
     const code = readFileSync(join(repoRoot(), "tasks", "reference", TASK, "baseline.py"), "utf8");
     const run = await runRollout({ executor, instrumenter, spec, paths, code, outDir: outDir() });
     assert.equal(run.execution.exitCode, 0, run.execution.stderr.text);
-    assert.equal(run.grade.valid_submission, true);
-    assert.equal(run.reward.failureKind, "none");
-    assert.equal(run.reward.reward, -run.grade.score!);
+    assert.equal(run.record.grade.valid_submission, true);
+    assert.equal(run.record.reward.failureKind, "none");
+    assert.equal(run.record.reward.reward, -run.record.grade.score!);
     for (const m of ["imports", "data_loaded", "model_trained", "predictions_made", "submission_written"] as const)
-      assert.ok(run.reward.milestonesReached.includes(m), m);
+      assert.ok(run.record.reward.milestonesReached.includes(m), m);
     assert.ok(
-      run.reward.validationMetric !== null && Math.abs(run.reward.validationMetric - run.grade.score!) < 0.05,
+      run.record.reward.validationMetric !== null && Math.abs(run.record.reward.validationMetric - run.record.grade.score!) < 0.05,
       "the printed hold-out metric is close to the test score",
     );
-    assert.doesNotMatch(run.agentOutput, /@@mlerl/);
+    assert.doesNotMatch(run.record.feedback.output, /@@mlerl/);
   } finally {
     await instrumenter.close();
   }
@@ -59,12 +59,12 @@ test("forged markers and a program reading its own source earn nothing; genuine 
       "",
     ].join("\n");
     const run = await runRollout({ executor, instrumenter, spec, paths, code, outDir: outDir() });
-    assert.deepEqual(run.reward.milestonesReached, ["imports", "data_loaded"]);
-    assert.equal(run.markers.rejected, 4);
-    assert.equal(run.reward.failureKind, "runtime_error");
-    assert.equal(run.reward.reward, 0.2);
-    assert.match(run.agentOutput, /open\(__file__\)/, "the program saw its own, uninstrumented source");
-    assert.doesNotMatch(run.agentOutput, /mlerl\.site|sys\.audit/);
+    assert.deepEqual(run.record.reward.milestonesReached, ["imports", "data_loaded"]);
+    assert.equal(run.record.instrumentation.rejected, 4);
+    assert.equal(run.record.reward.failureKind, "runtime_error");
+    assert.equal(run.record.reward.reward, 0.2);
+    assert.match(run.record.feedback.output, /open\(__file__\)/, "the program saw its own, uninstrumented source");
+    assert.doesNotMatch(run.record.feedback.output, /mlerl\.site|sys\.audit/);
   } finally {
     await instrumenter.close();
   }
@@ -74,8 +74,8 @@ test("without instrumentation a failed program earns −10 and markers in a floo
   const { spec, paths, executor } = await setup();
   const failing = "import pandas as pd\ndf = pd.read_csv('/home/data/train.csv')\nraise RuntimeError('boom')\n";
   const plain = await runRollout({ executor, instrumenter: null, spec, paths, code: failing, outDir: outDir() });
-  assert.equal(plain.reward.reward, -10);
-  assert.deepEqual(plain.reward.milestonesReached, []);
+  assert.equal(plain.record.reward.reward, -10);
+  assert.deepEqual(plain.record.reward.milestonesReached, []);
 
   const instrumenter = new AstInstrumenter();
   try {
@@ -83,8 +83,8 @@ test("without instrumentation a failed program earns −10 and markers in a floo
       "import pandas as pd\nprint('x' * 100 + '\\n' * 0, end='')\nfor i in range(20000):\n    print('noise line', i)\ndf = pd.read_csv('/home/data/train.csv')\nfor i in range(20000):\n    print('more noise', i)\nraise RuntimeError('late')\n";
     const run = await runRollout({ executor, instrumenter, spec, paths, code: flood, outDir: outDir(), limits: { maxOutputBytes: 4096 } });
     assert.equal(run.execution.stdout.truncated, true);
-    assert.deepEqual(run.reward.milestonesReached, ["imports", "data_loaded"], "the data_loaded marker sat in the dropped middle");
-    assert.equal(run.reward.reward, 0.2);
+    assert.deepEqual(run.record.reward.milestonesReached, ["imports", "data_loaded"], "the data_loaded marker sat in the dropped middle");
+    assert.equal(run.record.reward.reward, 0.2);
   } finally {
     await instrumenter.close();
   }
@@ -102,9 +102,9 @@ test("a program that does not parse is a syntax failure worth −10", async () =
       code: "import pandas as pd\ndef broken(:\n    pass\n",
       outDir: outDir(),
     });
-    assert.equal(run.reward.failureKind, "syntax");
-    assert.equal(run.reward.reward, -10);
-    assert.match(run.instrumentNote ?? "", /SyntaxError/);
+    assert.equal(run.record.reward.failureKind, "syntax");
+    assert.equal(run.record.reward.reward, -10);
+    assert.match(run.record.instrumentation.note ?? "", /SyntaxError/);
   } finally {
     await instrumenter.close();
   }

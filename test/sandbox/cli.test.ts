@@ -86,9 +86,14 @@ test("mlerl exec rejects bad flags with a fix", () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--code .*no such file/);
   assert.match(r.stderr, /fix: /);
-  const t = run(["exec", "--task", TASK, "--code", bin, "--timeout", "soon"]);
-  assert.equal(t.status, 2);
-  assert.match(t.stderr, /--timeout must be a positive number/);
+  for (const value of ["soon", "0"]) {
+    const t = run(["exec", "--task", TASK, "--code", bin, "--timeout", value]);
+    assert.equal(t.status, 2, t.stderr);
+    assert.match(t.stderr, new RegExp(`--timeout: .*'${value}'`), "names the flag and the value");
+    // The fix is an example a user can pass: a deadline of some seconds.
+    const example = /fix: .*--timeout (\S+)/.exec(t.stderr)?.[1];
+    assert.ok(example !== undefined && Number(example) >= 1, t.stderr);
+  }
 });
 
 test("mlerl doctor reports every piece and fails with fixes when bubblewrap is missing", () => {

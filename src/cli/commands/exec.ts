@@ -4,12 +4,12 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { formatGradeReport } from "../../grading/index.js";
 import { mlerlHome } from "../../paths.js";
-import { createExecutor } from "../../sandbox/index.js";
-import type { ExecLimits } from "../../sandbox/executor.js";
-import { runRollout } from "../../rollout/run-rollout.js";
-import { AstInstrumenter } from "../../instrument/index.js";
-import { requirePrepared } from "../../tasks/registry.js";
-import { dataDirOf } from "../options.js";
+import { DEFAULT_ENV } from "../../core/config.js";
+import { openEnvironment } from "../../rollout/environment.js";
+import { DEFAULT_LIMITS, type ExecLimits } from "../../sandbox/executor.js";
+import { getTask } from "../../tasks/registry.js";
+import { readNumber } from "../flags.js";
+import { dataDirOf, fileStamp, interruptOnSigint } from "../options.js";
 
 interface ExecOptions {
   task: string;
@@ -21,18 +21,6 @@ interface ExecOptions {
   out?: string;
   instrument: string;
   json?: boolean;
-}
-
-function positive(flag: string, value: string | undefined, integer = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UserError(
-      `${flag} must be a positive ${integer ? "integer" : "number"}, got '${value}'`,
-      `e.g. ${flag} ${integer ? "2" : "60"}`,
-    );
-  }
-  return n;
 }
 
 function readProgram(file: string): string {
@@ -68,12 +56,8 @@ function lastLines(text: string, n: number): string {
     .join("\n");
 }
 
-export function registerExec(program: Command): void {
-  program
-    .command("exec")
-    .description(
-      "run one Python program on a prepared task in the sandbox and grade its /home/submission/submission.csv (exit 0 when it exits 0 with a valid submission)",
-    )
+export function defineExec(cmd: Command): void {
+  cmd
     .requiredOption("--task <id>", "task id (see `mlerl tasks list`)")
     .requiredOption("--code <file>", "the Python program; it reads /home/data and writes /home/submission/submission.csv")
     .option("--timeout <seconds>", "wall-clock deadline; the whole process tree is killed then (default 120)")
@@ -91,9 +75,9 @@ export function registerExec(program: Command): void {
     .option("--json", "print the execution result, the grade report, the milestones and the reward breakdown as JSON")
     .action(async (opts: ExecOptions, cmd: Command) => {
       const limits: Partial<ExecLimits> = {};
-      const timeout = positive("--timeout", opts.timeout);
-      const memory = positive("--memory", opts.memory);
-      const threads = positive("--threads", opts.threads, true);
+      const timeout = opts.timeout === undefined ? undefined : readNumber("--timeout", opts.timeout, { positive: true });
+      const memory = opts.memory === undefined ? undefined : readNumber("--memory", opts.memory, { min: 1 });
+      const threads = opts.threads === undefined ? undefined : readNumber("--threads", opts.threads, { int: true, min: 1 });
       if (timeout !== undefined) limits.timeoutSec = timeout;
       if (memory !== undefined) limits.memoryMb = memory;
       if (threads !== undefined) limits.threads = threads;
@@ -103,34 +87,46 @@ export function registerExec(program: Command): void {
           "e.g. --instrument none to run the program exactly as written",
         );
       const code = readProgram(opts.code);
-      const { spec, paths } = requirePrepared(opts.task, dataDirOf(cmd));
-      const executor = createExecutor({ isolation: opts.isolation });
-      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      const dataDir = dataDirOf(cmd);
+      const spec = getTask(opts.task, dataDir);
+      const stamp = fileStamp();
       const outDir = resolve(opts.out ?? join(mlerlHome(), "exec", `${spec.id}-${stamp}`));
-
-      const ac = new AbortController();
-      const onSigint = () => ac.abort();
-      process.once("SIGINT", onSigint);
-      const stop = startProgress(`mlerl exec ${spec.id}`);
-      const instrumenter = opts.instrument === "ast" ? new AstInstrumenter() : null;
+      const env = await openEnvironment({
+        dataDir,
+        taskIds: [spec.id],
+        env: {
+          ...DEFAULT_ENV,
+          executor: opts.isolation ? "sandbox" : "unsandboxed",
+          timeoutSec: limits.timeoutSec ?? DEFAULT_LIMITS.timeoutSec,
+          instrumentation: opts.instrument === "ast",
+        },
+        // The paper's rule: the reward a program earns on its own, without a training run's settings.
+        reward: null,
+        limits,
+        log: (line: string) => process.stderr.write(`${line}\n`),
+      });
+      const stop = interruptOnSigint(() => {});
+      const progress = startProgress(`mlerl exec ${spec.id}`);
       let run;
       try {
-        run = await runRollout({ executor, instrumenter, spec, paths, code, outDir, limits, signal: ac.signal });
+        run = await env.execute(spec.id, code, outDir, stop.signal);
       } finally {
-        stop();
-        process.removeListener("SIGINT", onSigint);
-        await instrumenter?.close();
+        progress();
+        stop.dispose();
+        await env.close();
       }
-      const { execution: e, grade, reward, markers } = run;
+      const { execution: e, record } = run;
+      const { reward, instrumentation } = record;
+      const { grade } = record;
       if (opts.json) {
-        const milestones = markers.reached.map((h) => ({ milestone: h.milestone, line: h.line, offset: h.offset }));
+        const milestones = instrumentation.credited.map((h) => ({ milestone: h.milestone, line: h.line }));
         process.stdout.write(
-          `${JSON.stringify({ task: spec.id, executor: executor.describe(), instrument: opts.instrument, instrumentNote: run.instrumentNote, outDir, execution: e, grade, milestones, reward }, null, 2)}\n`,
+          `${JSON.stringify({ task: spec.id, executor: env.describe(), instrument: opts.instrument, instrumentNote: instrumentation.note, outDir, execution: e, grade, milestones, reward, record }, null, 2)}\n`,
         );
       } else {
         const out: string[] = [];
         out.push(`task      ${spec.id} (${spec.metric}, ${spec.lowerIsBetter ? "lower" : "higher"} is better)`);
-        out.push(`executor  ${executor.describe()}`);
+        out.push(`executor  ${env.describe()}`);
         out.push(`result    ${e.summary}`);
         out.push(
           `cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}`,
@@ -139,7 +135,7 @@ export function registerExec(program: Command): void {
         if (e.stdout.text) out.push(`stdout (last lines${e.stdout.truncated ? ", truncated" : ""}):\n${lastLines(e.stdout.text, 8)}`);
         if (e.stderr.text) out.push(`stderr (last lines${e.stderr.truncated ? ", truncated" : ""}):\n${lastLines(e.stderr.text, 8)}`);
         out.push(
-          `milestones ${reward.milestonesReached.length ? reward.milestonesReached.join(", ") : "none"}${run.instrumentNote ? ` (${run.instrumentNote})` : ""}`,
+          `milestones ${reward.milestonesReached.length ? reward.milestonesReached.join(", ") : "none"}${instrumentation.note ? ` (${instrumentation.note})` : ""}`,
         );
         out.push(
           `reward    ${reward.reward} (${reward.failureKind === "none" ? "valid submission" : reward.failureKind}${reward.validationMetric !== null ? `; validation metric ${reward.validationMetric}` : ""})`,

@@ -11,12 +11,8 @@ const GradeOptions = z.object({
   json: z.boolean().optional(),
 });
 
-export function registerGrade(program: Command): void {
-  program
-    .command("grade")
-    .description(
-      "grade a submission CSV for a prepared task exactly as MLE-bench does and print its report (score rounded to 5 decimals, medal thresholds, medals, above_median, validity); an invalid submission gets an `error` saying what to fix. Exits 0 for a valid submission, 1 for a missing or invalid one",
-    )
+export function defineGrade(cmd: Command): void {
+  cmd
     .requiredOption(
       "--task <id>",
       "task id (see `mlerl tasks list`), e.g. mini-tabular-playground-series-may-2022 or an MLE-bench competition id",

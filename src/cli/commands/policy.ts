@@ -10,21 +10,8 @@ import { Vocabulary } from "../../policy/vocab.js";
 import { outcomeLabel, summarizeSurvey, surveyPolicy } from "../../run/survey.js";
 import { createExecutor } from "../../sandbox/index.js";
 import { getTask, requirePrepared } from "../../tasks/registry.js";
+import { readNumber } from "../flags.js";
 import { dataDirOf } from "../options.js";
-
-function intOption(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UserError(`${name} must be an integer >= ${min}, got '${value}'`, `pass e.g. ${name} ${Math.max(min, 1)}`);
-  return n;
-}
-
-function numberOption(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min)
-    throw new UserError(`${name} must be a number >= ${min}, got '${value}'`, `pass e.g. ${name} ${Math.max(min, 1)}`);
-  return n;
-}
 
 async function openPolicy(opts: { checkpoint?: string; initSeed?: string; grammarMask?: boolean }): Promise<FragmentPolicy> {
   if (opts.checkpoint) {
@@ -36,7 +23,7 @@ async function openPolicy(opts: { checkpoint?: string; initSeed?: string; gramma
     return (await FragmentPolicy.load(resolve(opts.checkpoint))).policy;
   }
   return FragmentPolicy.create({
-    seed: opts.initSeed === undefined ? 0 : intOption("--init-seed", opts.initSeed, 0),
+    seed: opts.initSeed === undefined ? 0 : readNumber("--init-seed", opts.initSeed, { int: true, min: 0 }),
     ...(opts.grammarMask ? { priorMode: "mask" as const } : {}),
   });
 }
@@ -45,11 +32,7 @@ const CHECKPOINT_HELP = "policy checkpoint directory (default: a fresh random-in
 const INIT_SEED_HELP = "weight-init seed of the fresh policy when no --checkpoint is given (default 0)";
 const MASK_HELP = "sample only well-formed programs (grammar mask) instead of the default unconstrained sampling";
 
-export function registerPolicy(program: Command): void {
-  const policy = program
-    .command("policy")
-    .description("the built-in fragment-LM policy: sample programs, create checkpoints, inspect, survey outcomes");
-
+export function definePolicy(policy: Command): void {
   policy
     .command("sample")
     .description("sample programs for a task from the built-in policy and print them")
@@ -65,8 +48,8 @@ export function registerPolicy(program: Command): void {
         opts: { task: string; checkpoint?: string; n: string; seed: string; initSeed?: string; grammarMask?: boolean; json?: boolean },
         cmd: Command,
       ) => {
-        const n = intOption("-n", opts.n, 1);
-        const seed = intOption("--seed", opts.seed, 0);
+        const n = readNumber("-n", opts.n, { int: true, min: 1 });
+        const seed = readNumber("--seed", opts.seed, { int: true, min: 0 });
         const task = getTask(opts.task, dataDirOf(cmd));
         const p = await openPolicy(opts);
         const samples = await new FragmentSampler(p).sample(
@@ -130,9 +113,9 @@ export function registerPolicy(program: Command): void {
     )
     .action(async (opts: { out: string; initSeed: string; grammarMask?: boolean; priorStrength?: string }) => {
       const p = await FragmentPolicy.create({
-        seed: intOption("--init-seed", opts.initSeed, 0),
+        seed: readNumber("--init-seed", opts.initSeed, { int: true, min: 0 }),
         ...(opts.grammarMask ? { priorMode: "mask" as const } : {}),
-        ...(opts.priorStrength !== undefined ? { priorStrength: numberOption("--prior-strength", opts.priorStrength, 0) } : {}),
+        ...(opts.priorStrength !== undefined ? { priorStrength: readNumber("--prior-strength", opts.priorStrength, { min: 0 }) } : {}),
       });
       p.save(resolve(opts.out));
       process.stdout.write(
@@ -204,11 +187,11 @@ export function registerPolicy(program: Command): void {
         const records = await surveyPolicy({
           sampler: new FragmentSampler(p),
           tasks,
-          n: intOption("-n", opts.n, 1),
-          seed: intOption("--seed", opts.seed, 0),
+          n: readNumber("-n", opts.n, { int: true, min: 1 }),
+          seed: readNumber("--seed", opts.seed, { int: true, min: 0 }),
           executor: createExecutor({ isolation: true }),
-          limits: { timeoutSec: numberOption("--timeout", opts.timeout, 1) },
-          concurrency: intOption("--concurrency", opts.concurrency, 1),
+          limits: { timeoutSec: readNumber("--timeout", opts.timeout, { min: 1 }) },
+          concurrency: readNumber("--concurrency", opts.concurrency, { int: true, min: 1 }),
           workDir,
           log: opts.json
             ? undefined

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { readNumber } from "../flags.js";
 import { readFileSync } from "node:fs";
 import { UserError } from "../../errors.js";
 import { loadTemplates, promptDirFromEnv, renderImprove, renderScratch } from "../../agent/prompts.js";
@@ -17,12 +18,6 @@ interface PromptOptions {
   output?: string;
 }
 
-function positive(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got '${value}'`, `pass e.g. ${flag} 120`);
-  return n;
-}
-
 function readText(flag: string, path: string): string {
   try {
     return readFileSync(path, "utf8");
@@ -31,13 +26,8 @@ function readText(flag: string, path: string): string {
   }
 }
 
-export function registerPrompt(program: Command): void {
-  program
-    .command("prompt")
-    .description(
-      "print the prompt an LM policy would get for a prepared task: `scratch` (task, data overview, instructions) or " +
-        "`improve` (a previous program and its output); use it to check your own templates",
-    )
+export function definePrompt(cmd: Command): void {
+  cmd
     .requiredOption("--task <id>", "a prepared task (see `mlerl tasks list`)")
     .option("--kind <kind>", "scratch or improve", "scratch")
     .option("--prompts <dir>", "a directory with your own scratch.md / improve.md (default: $MLERL_PROMPTS_DIR, else the shipped ones)")
@@ -52,8 +42,8 @@ export function registerPrompt(program: Command): void {
       const templates = loadTemplates(promptDirFromEnv(opts.prompts));
       const { spec, paths } = requirePrepared(opts.task, dataDirOf(cmd));
       const base = await scratchInputOf(spec, paths.publicDir, {
-        timeLimitSec: positive("--time-limit", opts.timeLimit),
-        overview: { maxChars: Math.max(200, Math.floor(positive("--overview-chars", opts.overviewChars))) },
+        timeLimitSec: readNumber("--time-limit", opts.timeLimit, { positive: true }),
+        overview: { maxChars: Math.max(200, Math.floor(readNumber("--overview-chars", opts.overviewChars, { positive: true }))) },
       });
       if (opts.kind === "scratch") {
         process.stdout.write(`${renderScratch(templates, base)}\n`);

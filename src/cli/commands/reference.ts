@@ -6,6 +6,7 @@ import { mlerlHome, repoRoot } from "../../paths.js";
 import { createExecutor } from "../../sandbox/index.js";
 import { runRollout } from "../../rollout/run-rollout.js";
 import { BUILTIN_TASK_IDS, prepareTasks, requirePrepared } from "../../tasks/registry.js";
+import { readNumber } from "../flags.js";
 import { dataDirOf } from "../options.js";
 
 const LEVELS = ["baseline", "medium", "strong"] as const;
@@ -30,12 +31,8 @@ export function referenceSolution(taskId: string, level: Level): string {
   return path;
 }
 
-export function registerReference(program: Command): void {
-  program
-    .command("reference")
-    .description(
-      "prepare built-in tasks, run a shipped reference solution of each in the sandbox, grade it and print the reports (a smoke test of the whole environment)",
-    )
+export function defineReference(cmd: Command): void {
+  cmd
     .option("--task <id...>", "built-in task ids (default: all)")
     .option("--level <level>", `which reference solution: ${LEVELS.join(" | ")}`, "baseline")
     .option("--timeout <seconds>", "per-program deadline", "300")
@@ -45,9 +42,7 @@ export function registerReference(program: Command): void {
       if (!(LEVELS as readonly string[]).includes(opts.level))
         throw new UserError(`--level must be one of ${LEVELS.join(", ")}, got '${opts.level}'`, "e.g. --level strong");
       const level = opts.level as Level;
-      const timeoutSec = Number(opts.timeout);
-      if (!Number.isFinite(timeoutSec) || timeoutSec <= 0)
-        throw new UserError(`--timeout must be a positive number of seconds, got '${opts.timeout}'`, "e.g. --timeout 120");
+      const timeoutSec = readNumber("--timeout", opts.timeout, { positive: true });
       const ids = opts.task ?? [...BUILTIN_TASK_IDS];
       for (const id of ids)
         if (!(BUILTIN_TASK_IDS as readonly string[]).includes(id))
@@ -64,7 +59,7 @@ export function registerReference(program: Command): void {
         log(`[${i + 1}/${ids.length}] ${id}: running the ${level} reference solution ...`);
         const outDir = join(mlerlHome(), "reference", `${stamp}`, id);
         const run = await runRollout({ executor, instrumenter: null, spec, paths, code, outDir, limits: { timeoutSec } });
-        const g = run.grade;
+        const g = run.record.grade;
         const medal = g.gold_medal
           ? "gold"
           : g.silver_medal

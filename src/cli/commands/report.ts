@@ -25,12 +25,8 @@ export function reportTaskLookup(dataDir: string): (taskId: string) => { metric:
   };
 }
 
-export function registerReport(program: Command): void {
-  program
-    .command("report")
-    .description(
-      "write a markdown report with tables (per task: method × mean ± std of the selected test score, valid and medal rates) and PNG plots (best score so far against wall-clock time, reward, valid share and Δt over training, failure stages) from run directories",
-    )
+export function defineReport(cmd: Command): void {
+  cmd
     .argument(
       "<run-dir...>",
       "run directories of `mlerl train`, `mlerl baseline`, `mlerl ablate` or `mlerl eval --out`; several runs of one method are its seeds; a directory holding run directories stands for all of them",

@@ -2,10 +2,8 @@ import type { Command } from "commander";
 import { ensureAgentPython } from "../../runtime/venv.js";
 import { ensureTrainerPython } from "../../runtime/trainer-venv.js";
 
-export function registerSetup(program: Command): void {
-  program
-    .command("setup")
-    .description("create the pinned Python runtime for agent programs (idempotent)")
+export function defineSetup(cmd: Command): void {
+  cmd
     .option("--trainer", "also create the reference trainer's runtime (torch, transformers, peft; ~3 GB download once)")
     .action((opts: { trainer?: boolean }) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -26,11 +26,7 @@ function filesIn(dir: string): { name: string; bytes: number | null }[] {
     });
 }
 
-export function registerTasks(program: Command): void {
-  const tasks = program
-    .command("tasks")
-    .description("list, prepare and inspect tasks (built-in mini tasks and MLE-bench prepared competitions)");
-
+export function defineTasks(tasks: Command): void {
   tasks
     .command("list")
     .description("list every known task with its metric, direction and whether it is prepared under the data dir")

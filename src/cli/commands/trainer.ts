@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { readNumber } from "../flags.js";
 import { UserError } from "../../errors.js";
 import { requireTrainerPython, trainerPackageRoot } from "../../runtime/trainer-venv.js";
 import { ensureTinyModel, serverArgs } from "../../trainer/http-server.js";
@@ -23,13 +24,6 @@ interface ServeOptions {
   adapterName: string;
   adapterDir?: string;
   verbose?: boolean;
-}
-
-function int(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`, `e.g. ${flag} ${Math.max(min, 1)}`);
-  return n;
 }
 
 const DTYPES = ["float32", "bfloat16", "float16"] as const;
@@ -59,15 +53,15 @@ async function serve(o: ServeOptions): Promise<void> {
   // Every flag is checked before anything slow happens (building the tiny model, importing torch).
   const flags = {
     host: o.host,
-    port: int("--port", o.port, 0),
-    loraR: int("--lora-r", o.loraR, 1),
-    loraAlpha: int("--lora-alpha", o.loraAlpha, 1),
+    port: readNumber("--port", o.port, { int: true, min: 0 }),
+    loraR: readNumber("--lora-r", o.loraR, { int: true, min: 1 }),
+    loraAlpha: readNumber("--lora-alpha", o.loraAlpha, { int: true, min: 1 }),
     loraTargets: o.loraTargets,
-    seed: int("--seed", o.seed, 0),
+    seed: readNumber("--seed", o.seed, { int: true, min: 0 }),
     device: o.device,
     dtype: dtypeArg(o.dtype),
-    threads: o.threads === undefined ? undefined : int("--threads", o.threads, 1),
-    maxBatchTokens: int("--max-batch-tokens", o.maxBatchTokens, 1),
+    threads: o.threads === undefined ? undefined : readNumber("--threads", o.threads, { int: true, min: 1 }),
+    maxBatchTokens: readNumber("--max-batch-tokens", o.maxBatchTokens, { int: true, min: 1 }),
     load: o.load === undefined ? undefined : resolve(o.load),
     vllmUrl: o.vllmUrl,
     adapterName: o.adapterName,
@@ -94,11 +88,7 @@ async function serve(o: ServeOptions): Promise<void> {
   process.exitCode = code;
 }
 
-export function registerTrainer(program: Command): void {
-  const trainer = program
-    .command("trainer")
-    .description("the reference trainer server (Hugging Face causal LM + LoRA; trainer protocol 1, see docs/trainer-protocol.md)");
-
+export function defineTrainer(trainer: Command): void {
   trainer
     .command("serve")
     .description(
@@ -139,10 +129,10 @@ export function registerTrainer(program: Command): void {
     .action((o: { out: string; vocab: string; hidden: string; layers: string; seed: string }) => {
       const info = ensureTinyModel({
         out: resolve(o.out),
-        vocab: int("--vocab", o.vocab, 300),
-        hidden: int("--hidden", o.hidden, 8),
-        layers: int("--layers", o.layers, 1),
-        seed: int("--seed", o.seed, 0),
+        vocab: readNumber("--vocab", o.vocab, { int: true, min: 300 }),
+        hidden: readNumber("--hidden", o.hidden, { int: true, min: 8 }),
+        layers: readNumber("--layers", o.layers, { int: true, min: 1 }),
+        seed: readNumber("--seed", o.seed, { int: true, min: 0 }),
       });
       process.stdout.write(`tiny model: ${info.dir} (${info.parameters} parameters, vocabulary ${info.vocab}, eos ${info.eosTokenId})\n`);
     });

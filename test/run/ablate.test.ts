@@ -4,19 +4,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ablationPlan, runAblation, runState, type AblationPlanItem } from "../../src/run/ablate.js";
-import { METHOD_VARIANTS, methodOf, type MethodVariant } from "../../src/rl/method.js";
-import { DEFAULT_SIM_MODEL } from "../../src/core/config.js";
+import { DEFAULT_SIM_MODEL, METHOD_VARIANTS, methodOf, type MethodVariant, type RunConfigInput } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { EvalResult } from "../../src/eval/result.js";
 
 const variants = Object.keys(METHOD_VARIANTS) as MethodVariant[];
-const simBase = {
-  executor: "simulate" as const,
-  policy: "bandit" as const,
-  learningRate: 0.3,
-  executors: 16,
-  batchSize: 8,
-  simModel: DEFAULT_SIM_MODEL,
+const simBase: RunConfigInput = {
+  env: { executor: "simulate", simModel: DEFAULT_SIM_MODEL },
+  policy: { kind: "bandit" },
+  optim: { lr: 0.3 },
+  loop: { executors: 16, batchSize: 8 },
 };
 
 test("the plan has every variant × seed, each with exactly its own idea switched off and the same budget", () => {
@@ -25,7 +22,8 @@ test("the plan has every variant × seed, each with exactly its own idea switche
   assert.deepEqual(new Set(plan.map((p) => `${p.variant}/${p.seed}`)).size, 12);
   for (const p of plan) {
     assert.equal(methodOf(p.config), p.variant, "the stored method label names the variant");
-    assert.equal(p.config.maxRollouts, 50);
+    assert.equal(p.config.budget.rollouts, 50);
+    assert.equal(p.config.budget.minutes, undefined, "a rollout budget has no time limit besides");
     assert.equal(p.config.seed, p.seed);
     assert.equal(p.runDir, join("/x", p.variant, `seed-${p.seed}`));
   }
@@ -38,7 +36,7 @@ test("the plan has every variant × seed, each with exactly its own idea switche
 
 function fakeEval(item: AblationPlanItem, store: RunStore): EvalResult {
   // An evaluation summary derived from the run's own rollouts, so the study can be checked end to end.
-  const rewards = store.rollouts().map((r) => r.reward ?? 0);
+  const rewards = store.rollouts().map((r) => r.record?.reward.reward ?? 0);
   const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
   return EvalResult.parse({
     kind: "eval",
@@ -77,7 +75,7 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
   const evaluated: string[] = [];
   const evaluate = async (item: AblationPlanItem) => {
     evaluated.push(item.variant);
-    const store = new RunStore(item.runDir);
+    const store = RunStore.openReadonly(item.runDir);
     try {
       return fakeEval(item, store);
     } finally {
@@ -97,7 +95,7 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
   });
   assert.equal(runState(plan[0]!.runDir), "done");
   assert.ok(first.length >= 1);
-  const s0 = new RunStore(plan[0]!.runDir);
+  const s0 = RunStore.openReadonly(plan[0]!.runDir);
   const doneBefore = s0.countFinished();
   assert.equal(s0.getMeta("method"), "rl");
   s0.close();
@@ -105,10 +103,10 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
 
   const second = await runAblation({ plan, dataDir: outDir, evaluate });
   assert.equal(second.length, 2);
-  const s0b = new RunStore(plan[0]!.runDir);
+  const s0b = RunStore.openReadonly(plan[0]!.runDir);
   assert.equal(s0b.countFinished(), doneBefore, "the finished run was not trained again");
   s0b.close();
-  const s1 = new RunStore(plan[1]!.runDir);
+  const s1 = RunStore.openReadonly(plan[1]!.runDir);
   assert.equal(s1.countFinished(), 120, "the interrupted run reached its budget after resuming, no rollout lost or doubled");
   assert.equal(s1.getMeta("method"), "rl-no-duration");
   s1.close();
@@ -117,7 +115,7 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
 });
 
 test("the ablation table averages each seed's mean over seeds, per task and variant", async () => {
-  const { tableOf } = await import("../../src/report/ablation-table.js");
+  const { tableOf } = await import("../../src/run/ablation-table.js");
   const ev = (variant: string, seed: number, mean: number | null, validRate: number) =>
     EvalResult.parse({
       kind: "eval",

@@ -12,7 +12,7 @@ import {
   type LearningRow,
 } from "../../src/run/learning-check.js";
 import { runState } from "../../src/run/ablate.js";
-import { DEFAULT_SIM_MODEL } from "../../src/core/config.js";
+import { DEFAULT_SIM_MODEL, type RunConfigInput } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 
 const row = (id: number, finishedAt: number, reward: number, score: number | null): LearningRow => ({
@@ -66,12 +66,14 @@ test("the plan pairs a default run with the untrained policy on the same seed an
     ["a/trained", "a/untrained", "b/trained", "b/untrained"],
   );
   const [trained, untrained] = plan;
-  assert.equal(trained!.config.learningRate, 0.01, "the trained side uses the defaults");
-  assert.equal(untrained!.config.learningRate, UNTRAINED.learningRate);
-  assert.equal(untrained!.config.improveProb, 0);
+  assert.equal(trained!.config.optim.lr, 0.01, "the trained side uses the defaults");
+  assert.equal(trained!.config.loop.improveProb, 0.5);
+  assert.equal(untrained!.config.optim.lr, UNTRAINED.optim.lr);
+  assert.equal(untrained!.config.optim.explore, 0);
+  assert.equal(untrained!.config.loop.improveProb, 0);
   for (const p of plan) {
-    assert.equal(p.config.maxRollouts, 40);
-    assert.equal(p.config.maxMinutes, undefined);
+    assert.equal(p.config.budget.rollouts, 40);
+    assert.equal(p.config.budget.minutes, undefined);
     assert.equal(p.config.seed, 3);
     assert.deepEqual(p.config.tasks, [p.taskId]);
   }
@@ -79,9 +81,16 @@ test("the plan pairs a default run with the untrained policy on the same seed an
 
 test("a learning check runs both sides, resumes a cut one, and reads the verdict from the stores", async () => {
   const outDir = mkdtempSync(join(tmpdir(), "mlerl-learning-"));
-  const base = { executor: "simulate" as const, policy: "bandit" as const, executors: 8, batchSize: 8, simModel: DEFAULT_SIM_MODEL };
-  const plan = learningPlan({ outDir, tasks: ["simulated"], rollouts: 160, seed: 1, base: { ...base, learningRate: 0.3 } });
+  const base: RunConfigInput = {
+    env: { executor: "simulate", simModel: DEFAULT_SIM_MODEL },
+    policy: { kind: "bandit" },
+    optim: { lr: 0.3 },
+    loop: { executors: 8, batchSize: 8 },
+  };
+  const plan = learningPlan({ outDir, tasks: ["simulated"], rollouts: 160, seed: 1, base });
   // The bandit's own learning rate for the trained side; the untrained side keeps UNTRAINED's.
+  assert.equal(plan[0]!.config.optim.lr, 0.3);
+  assert.equal(plan[1]!.config.optim.lr, UNTRAINED.optim.lr);
   const ac = new AbortController();
   await runLearningCheck({
     plan,
@@ -97,7 +106,7 @@ test("a learning check runs both sides, resumes a cut one, and reads the verdict
   const results = await runLearningCheck({ plan, dataDir: outDir, lowerIsBetter: () => false });
   assert.equal(results.length, 1);
   for (const p of plan) {
-    const s = new RunStore(p.runDir);
+    const s = RunStore.openReadonly(p.runDir);
     assert.equal(s.countFinished(), 160, `${p.kind}: no rollout lost or doubled across the resume`);
     s.close();
   }

@@ -1,10 +1,12 @@
 import { z } from "zod";
-import type { Sampler, SampleRequest, FeedbackStage, FailureKind } from "./types.js";
+import type { Sampler, SampleRequest } from "../policy/types.js";
+import { previousAttemptOf } from "../policy/feedback.js";
 import type { AdamParams, LossSpec, Trainer } from "../trainer/types.js";
 import { datumFromCompletion } from "../trainer/datum.js";
-import { tokenAdvantages } from "../rl/exploration.js";
+import { tokenAdvantages } from "./exploration.js";
 import type { TaskSpec } from "../core/task.js";
-import type { ImproveParent, PolicyPort, PromptContext, SampledAction, TrainItem, UpdateResult } from "../core/rollout.js";
+import type { PolicyPort, PromptContext, TrainItem, UpdateResult } from "../core/policy-port.js";
+import type { SampledAction } from "../core/rollout.js";
 
 /** What the loop stores per action for a token-level policy: enough to rebuild the training datum after a crash. */
 export const TokenPayload = z.object({
@@ -13,28 +15,6 @@ export const TokenPayload = z.object({
   logprobs: z.array(z.number()),
 });
 export type TokenPayload = z.infer<typeof TokenPayload>;
-
-const STAGE_OF_MILESTONES: readonly FeedbackStage[] = ["none", "imports", "load", "features", "model", "train", "predict", "submission"];
-
-/** Maps the environment's feedback on a parent to the policy's feedback vocabulary. */
-export function previousAttemptOf(parent: ImproveParent): { stage: FeedbackStage; failure: FailureKind } {
-  const failureKind = String(parent.feedback.failureKind ?? "none");
-  const milestones = Number(parent.feedback.milestones ?? 0);
-  const failure: FailureKind =
-    failureKind === "none"
-      ? "none"
-      : failureKind === "timeout"
-        ? "timeout"
-        : failureKind === "killed"
-          ? "memory"
-          : failureKind === "no_submission"
-            ? "no_submission"
-            : failureKind === "invalid_submission"
-              ? "invalid_submission"
-              : "error";
-  const stage: FeedbackStage = failure === "none" ? "valid" : STAGE_OF_MILESTONES[Math.min(milestones, STAGE_OF_MILESTONES.length - 1)]!;
-  return { stage, failure };
-}
 
 /**
  * A PolicyPort over any Sampler + Trainer pair (the built-in fragment LM in-process, or an LM behind HTTP). The
@@ -60,17 +40,17 @@ export class SamplerTrainerPolicy implements PolicyPort {
     let req: SampleRequest;
     if (ctx.kind === "improve" && ctx.parent) {
       const prev = TokenPayload.parse(ctx.parent.action.payload);
-      const fb = previousAttemptOf(ctx.parent);
+      const fb = previousAttemptOf(ctx.parent.feedback);
       req = {
         task,
         kind: "improve",
         previous: {
           tokens: prev.tokens,
-          text: ctx.parent.code,
+          text: ctx.parent.action.code,
           stageReached: fb.stage,
           failure: fb.failure,
-          validationScore: ctx.parent.validationMetric,
-          output: ctx.parent.output,
+          validationScore: ctx.parent.feedback.validationMetric,
+          output: ctx.parent.feedback.output,
         },
       };
     } else {

@@ -1,5 +1,5 @@
 import { meanStd } from "../eval/result.js";
-import type { AblationRun } from "../run/ablate.js";
+import type { AblationRun } from "./ablate.js";
 import { RunStore } from "../store/run-store.js";
 import { summarizeRun, type RunSummary } from "../rl/summary.js";
 
@@ -70,7 +70,7 @@ export function tableOf(runs: readonly { variant: string; eval: AblationRun["eva
 export function ablationTable(runs: readonly AblationRun[]): AblationTable {
   return tableOf(
     runs.map((r) => {
-      const store = new RunStore(r.runDir);
+      const store = RunStore.openReadonly(r.runDir);
       try {
         const lower = new Map(r.eval?.tasks.map((t) => [t.taskId, t.lowerIsBetter]) ?? []);
         return { variant: r.variant, eval: r.eval, summary: summarizeRun(store, (id) => lower.get(id) ?? false) };

@@ -5,23 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipelinePlan, runPipeline, type PipelineSteps } from "../../src/run/pipeline.js";
 import { EvalResult } from "../../src/eval/result.js";
-import { DEFAULT_SIM_MODEL } from "../../src/core/config.js";
+import { DEFAULT_SIM_MODEL, type RunConfigInput } from "../../src/core/config.js";
 import { RunStore } from "../../src/store/run-store.js";
 
-const sim = {
-  executor: "simulate" as const,
-  policy: "bandit" as const,
+const sim: RunConfigInput = {
   tasks: ["simulated"],
-  learningRate: 0.3,
-  executors: 16,
-  batchSize: 8,
-  simModel: DEFAULT_SIM_MODEL,
-  maxRollouts: 80,
-  maxMinutes: undefined,
+  budget: { rollouts: 80, minutes: undefined },
+  env: { executor: "simulate", simModel: DEFAULT_SIM_MODEL },
+  policy: { kind: "bandit" },
+  optim: { lr: 0.3 },
+  loop: { executors: 16, batchSize: 8 },
 };
 
 function evalOf(method: string, runDir: string): EvalResult {
-  const store = new RunStore(runDir);
+  const store = RunStore.openReadonly(runDir);
   const n = store.countFinished();
   store.close();
   return EvalResult.parse({
@@ -62,7 +59,7 @@ function recordingSteps(calls: string[], abortAfter?: { step: string; ac: AbortC
     },
     async baseline(method, runDir) {
       mkdirSync(runDir, { recursive: true });
-      const store = new RunStore(runDir);
+      const store = RunStore.open(runDir);
       store.setMeta("method", method);
       store.close();
       const ev = evalOf(method, runDir);
@@ -99,7 +96,7 @@ test("a stopped pipeline continues where it stopped: finished steps are not repe
   });
   assert.equal(first.stopped, true);
   assert.deepEqual(calls, ["evaluate", "baseline:aide"]);
-  const store = new RunStore(plan.dirs.rl);
+  const store = RunStore.openReadonly(plan.dirs.rl);
   assert.equal(store.countFinished(), 80);
   store.close();
 
@@ -111,7 +108,7 @@ test("a stopped pipeline continues where it stopped: finished steps are not repe
     "training, evaluation and the aide baseline were not run again",
   );
   assert.equal(second.rl?.tasks[0]?.mean, 80, "the evaluation read back is the one written before the stop");
-  const again = new RunStore(plan.dirs.rl);
+  const again = RunStore.openReadonly(plan.dirs.rl);
   assert.equal(again.countFinished(), 80, "the finished training run was not extended");
   again.close();
 });

@@ -1,1 +1,0 @@
-export type PromptKind = "scratch" | "improve";
