@@ -16,14 +16,10 @@ export interface CsvRecord {
   line: number;
 }
 
-export class CsvSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(message);
-    this.name = "CsvSyntaxError";
-  }
+export interface TokenizedCsv {
+  records: CsvRecord[];
+  /** The file ends inside a quoted field that starts on this line (pandas: "EOF inside string"). */
+  unclosedQuoteLine?: number;
 }
 
 const enum State {
@@ -47,8 +43,11 @@ const COMMA = 44;
 const SPACE = 32;
 const TAB = 9;
 
-/** Split CSV text (already decoded, BOM removed) into records; throws CsvSyntaxError for an unclosed quote. */
-export function tokenizeCsv(text: string): CsvRecord[] {
+/**
+ * Split CSV text (already decoded, BOM removed) into records. An unclosed quote is reported, not thrown, so the
+ * caller can first report what pandas meets first (a row with too many fields before it).
+ */
+export function tokenizeCsv(text: string): TokenizedCsv {
   const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = "";
@@ -203,7 +202,7 @@ export function tokenizeCsv(text: string): CsvRecord[] {
   }
   switch (state) {
     case State.InQuoted:
-      throw new CsvSyntaxError(`a quoted field starting on line ${quoteLine} is never closed (the file ends inside it)`, quoteLine);
+      return { records, unclosedQuoteLine: quoteLine };
     case State.InField:
     case State.StartField:
     case State.QuoteInQuoted:
@@ -216,5 +215,5 @@ export function tokenizeCsv(text: string): CsvRecord[] {
     default:
       break;
   }
-  return records;
+  return { records };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { CsvSyntaxError, tokenizeCsv, type CsvRecord } from "./csv-tokenizer.js";
+import { tokenizeCsv } from "./csv-tokenizer.js";
 import { encodingHint, firstInvalidUtf8 } from "./utf8.js";
 
 /**
@@ -69,13 +69,15 @@ export function isMissingCell(cell: string): boolean {
 
 /**
  * A cell as pandas' round-trip float parser reads it: decimal or scientific notation (correctly rounded, as
- * JavaScript's Number() is), "inf"/"infinity" in any case; surrounding spaces ignored. undefined if not a number.
+ * JavaScript's Number() is) with surrounding ASCII whitespace ignored, or exactly "inf"/"infinity" in any case.
+ * undefined if not a number.
  */
 export function parseNumberCell(cell: string): number | undefined {
   // Only ASCII whitespace: pandas reads "\u00a05" as text.
   const s = cell.replace(ASCII_SPACE_EDGES, "");
   if (DECIMAL.test(s)) return Number(s);
-  if (INFINITY.test(s)) return s.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  // pandas reads "inf" only as the whole cell: " inf" and "inf " are text.
+  if (INFINITY.test(cell)) return cell.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   return undefined;
 }
 
@@ -83,15 +85,16 @@ export class TableError extends Error {}
 
 /** Parse CSV text into a Table; throws TableError with a message naming the problem and the line. */
 export function parseTable(text: string, source: string): Table {
-  let records: CsvRecord[];
-  try {
-    records = tokenizeCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    if (e instanceof CsvSyntaxError) throw new TableError(`${source} is not valid CSV: ${e.message}`);
-    throw e;
-  }
+  const { records, unclosedQuoteLine } = tokenizeCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const unclosed = () =>
+    new TableError(
+      `${source} is not valid CSV: a quoted field starting on line ${unclosedQuoteLine} is never closed (the file ends inside it)`,
+    );
   const [headerRecord, ...rows] = records;
-  if (!headerRecord) throw new TableError(`${source} is empty (no header row)`);
+  if (!headerRecord) {
+    if (unclosedQuoteLine !== undefined) throw unclosed();
+    throw new TableError(`${source} is empty (no header row)`);
+  }
   const header = pandasNames(headerRecord.fields);
   // pandas sizes rows by the first data row: fields beyond the header there are index fields; a later row may
   // be shorter (padded with missing cells) but never longer than the rows before it.
@@ -109,6 +112,7 @@ export function parseTable(text: string, source: string): Table {
       );
     }
   });
+  if (unclosedQuoteLine !== undefined) throw unclosed();
   const columns = new Map<string, TableColumn>();
   header.forEach((name, j) =>
     columns.set(
