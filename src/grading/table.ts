@@ -22,6 +22,11 @@ export interface TableColumn {
   missing: boolean[];
   /** numeric: the parsed double (NaN where missing); bool: 1 / 0; text: NaN. */
   numbers: number[];
+  /**
+   * Whether pandas holds the column as int64 (every cell present and integral), when that was decided on a
+   * larger table this column was cut from; computed from the cells otherwise.
+   */
+  int64?: boolean;
 }
 
 export interface Table {
@@ -213,6 +218,13 @@ export function pythonFloatRepr(x: number): string {
   return `${sign}${whole}.${frac || "0"}`;
 }
 
+/** pandas reads a numeric column as int64 when every cell is present and an integer literal. */
+export function isInt64Column(column: TableColumn): boolean {
+  return (
+    column.int64 ?? (column.kind === "numeric" && !column.missing.some(Boolean) && column.raw.every((c) => /^\s*[+-]?\d+\s*$/.test(c)))
+  );
+}
+
 /**
  * A cell as pandas' `fillna("").astype(str)` renders it: text as written, missing as "", and numbers as Python
  * prints them (an all-integer column without gaps is int64, so "007" reads as 7; otherwise float, so "1" with a
@@ -222,7 +234,7 @@ export function pandasText(column: TableColumn, row: number): string {
   if (column.missing[row]) return "";
   if (column.kind === "text") return column.raw[row] as string;
   if (column.kind === "bool") return column.numbers[row] ? "True" : "False";
-  const intColumn = !column.missing.some(Boolean) && column.raw.every((c) => /^\s*[+-]?\d+\s*$/.test(c));
+  const intColumn = isInt64Column(column);
   if (intColumn) return BigInt((column.raw[row] as string).trim()).toString();
   return pythonFloatRepr(column.numbers[row] as number);
 }
