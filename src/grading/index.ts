@@ -8,3 +8,5 @@ export { parseTable, readTable, parseNumberCell, TableError, type Table, type Ta
 export { splitIds, splitFraction, splitIdLists, idText, DEFAULT_SPLIT, SplitSettings, type AnswersSplit, type SplitPart } from "./split.js";
 export { scoreSplit, subsetTable, type SplitScores, type PartScore } from "./split-score.js";
 export { gradeSplit, splitTask, SplitGradeReport } from "./split-report.js";
+export { aggregateReports, GradingSummary, type CountedReport } from "./aggregate.js";
+export { parseBatchFile, gradeBatch, batchReportName, BatchEntry, BatchGradingReport, type BatchLine, type TaskResolver } from "./batch.js";
