@@ -30,9 +30,21 @@ import { cellKey, pandasText, parseNumberCell, type CellKey, type Table } from "
  * competition does (same acceptance, same score), but explains a rejection. Throws InvalidSubmission for a
  * submission that cannot be scored and AnswersError for broken answers.
  */
-export interface Grader {
+export type Grader = {
   metric: MetricName;
   grade(submission: Table, answers: Table): number;
+} & (ById | ByPosition);
+
+/** Submission rows pair with answer rows by the id column (most competitions). */
+interface ById {
+  rowsMatchedBy: "id";
+  idColumn: string;
+}
+
+/** Row i pairs with answer row i (nomad2018 keeps test.csv's order); the id column only names rows in messages. */
+interface ByPosition {
+  rowsMatchedBy: "position";
+  idColumn: string | undefined;
 }
 
 const PROBABILITY = "predictions are probabilities";
@@ -41,6 +53,8 @@ const PROBABILITY = "predictions are probabilities";
 function binaryAuc(idColumn: string, target: string): Grader {
   return {
     metric: "roc_auc",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       requireColumns(sub, [idColumn, target]);
       requireRowCount(sub, answers.rowCount);
@@ -60,6 +74,8 @@ function binaryAuc(idColumn: string, target: string): Grader {
 function meanColumnAuc(idColumn: string, classes: readonly string[]): Grader {
   return {
     metric: "mean_column_roc_auc",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       requireRowCount(sub, answers.rowCount);
       requireExactColumns(sub, [idColumn, ...classes]);
@@ -124,6 +140,8 @@ function labelIndices(sub: Table, answers: Table, target: string, idColumn: stri
 function accuracyGrader(idColumn: string, target: string): Grader {
   return {
     metric: "accuracy",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       requireRowCount(sub, answers.rowCount);
       requireColumns(sub, [idColumn, target]);
@@ -138,6 +156,8 @@ function accuracyGrader(idColumn: string, target: string): Grader {
 function qwkGrader(idColumn: string, target: string): Grader {
   return {
     metric: "quadratic_weighted_kappa",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       requireColumns(sub, [target, idColumn]);
       if (sub.rowCount === 0) throw new InvalidSubmission("the submission has no data rows");
@@ -167,6 +187,8 @@ function qwkGrader(idColumn: string, target: string): Grader {
 function pearsonGrader(idColumn: string, target: string): Grader {
   return {
     metric: "pearson",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       requireRowCount(sub, answers.rowCount);
       requireColumns(sub, [idColumn, target]);
@@ -190,6 +212,8 @@ function pearsonGrader(idColumn: string, target: string): Grader {
 function jaccardGrader(idColumn: string, target: string): Grader {
   return {
     metric: "word_jaccard",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       requireColumns(sub, [idColumn, target]);
       requireRowCount(sub, answers.rowCount);
@@ -246,6 +270,8 @@ function logLossGrader(opts: LogLossOptions): Grader {
   const { idColumn } = opts;
   return {
     metric: "multiclass_log_loss",
+    idColumn,
+    rowsMatchedBy: "id",
     grade(sub, answers) {
       const classes = opts.classes ?? answers.header.filter((c) => c !== idColumn);
       for (const c of [idColumn, ...classes]) answersColumn(answers, c);
@@ -304,6 +330,8 @@ function logLossGrader(opts: LogLossOptions): Grader {
 function positionalRmsle(targets: readonly string[], idColumn?: string): Grader {
   return {
     metric: "mean_column_rmsle",
+    idColumn,
+    rowsMatchedBy: "position",
     grade(sub, answers) {
       requireColumns(sub, targets);
       requireRowCount(sub, answers.rowCount);

@@ -42,7 +42,8 @@ function brokenAnswers(spec: TaskSpec, message: string): UserError {
   return new UserError(`cannot grade ${spec.id}: ${message}`, fix);
 }
 
-function readAnswers(spec: TaskSpec, paths: TaskPaths): Table {
+/** The task's private answers; UserError when they are missing or unreadable (a broken preparation). */
+export function readAnswers(spec: TaskSpec, paths: TaskPaths): Table {
   const path = join(paths.privateDir, spec.answersFile);
   if (!existsSync(path)) throw brokenAnswers(spec, `the answers file ${path} does not exist`);
   try {

@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
-import { parse } from "csv-parse/sync";
+import { tokenizeCsv } from "./csv-tokenizer.js";
+import { encodingHint, firstInvalidUtf8 } from "./utf8.js";
 
 /**
  * A CSV read the way MLE-bench reads it (pandas.read_csv with float_precision="round_trip"): the same cells
  * count as missing, a column whose every present cell is a number is numeric (compared and sorted as numbers,
  * so "7" and "7.0" are the same id), and duplicate or empty header names get pandas' names ("a.1",
- * "Unnamed: 0"). Rows shorter than the header are padded with missing cells, as pandas does.
+ * "Unnamed: 0"). Rows shorter than the header are padded with missing cells, as pandas does. Rows and fields
+ * are split as pandas' C parser splits them (csv-tokenizer.ts); when the first data row has more fields than
+ * the header (R's write.table, or a trailing comma), the extra leading fields are an implicit index, as pandas
+ * makes them, and the named columns line up with the header.
  */
 export type ColumnKind = "numeric" | "bool" | "text";
 
@@ -18,6 +22,11 @@ export interface TableColumn {
   missing: boolean[];
   /** numeric: the parsed double (NaN where missing); bool: 1 / 0; text: NaN. */
   numbers: number[];
+  /**
+   * Whether pandas holds the column as int64 (every cell present and integral), when that was decided on a
+   * larger table this column was cut from; computed from the cells otherwise.
+   */
+  int64?: boolean;
 }
 
 export interface Table {
@@ -27,6 +36,8 @@ export interface Table {
   header: string[];
   rowCount: number;
   columns: Map<string, TableColumn>;
+  /** Leading fields of each data row that pandas takes as an implicit index (0 for most files). */
+  indexFields: number;
 }
 
 /** pandas' default missing-value strings (read_csv na_values defaults). */
@@ -55,6 +66,7 @@ const TRUE_STRINGS = new Set(["True", "TRUE", "true"]);
 const FALSE_STRINGS = new Set(["False", "FALSE", "false"]);
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INFINITY = /^[+-]?inf(inity)?$/i;
+const ASCII_SPACE_EDGES = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 
 export function isMissingCell(cell: string): boolean {
   return NA_STRINGS.has(cell);
@@ -62,12 +74,15 @@ export function isMissingCell(cell: string): boolean {
 
 /**
  * A cell as pandas' round-trip float parser reads it: decimal or scientific notation (correctly rounded, as
- * JavaScript's Number() is), "inf"/"infinity" in any case; surrounding spaces ignored. undefined if not a number.
+ * JavaScript's Number() is) with surrounding ASCII whitespace ignored, or exactly "inf"/"infinity" in any case.
+ * undefined if not a number.
  */
 export function parseNumberCell(cell: string): number | undefined {
-  const s = cell.trim();
+  // Only ASCII whitespace: pandas reads "\u00a05" as text.
+  const s = cell.replace(ASCII_SPACE_EDGES, "");
   if (DECIMAL.test(s)) return Number(s);
-  if (INFINITY.test(s)) return s.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  // pandas reads "inf" only as the whole cell: " inf" and "inf " are text.
+  if (INFINITY.test(cell)) return cell.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   return undefined;
 }
 
@@ -75,43 +90,66 @@ export class TableError extends Error {}
 
 /** Parse CSV text into a Table; throws TableError with a message naming the problem and the line. */
 export function parseTable(text: string, source: string): Table {
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as string[][];
-  } catch (e) {
-    throw new TableError(`${source} is not valid CSV: ${e instanceof Error ? e.message : String(e)}`);
+  const { records, unclosedQuoteLine } = tokenizeCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const unclosed = () =>
+    new TableError(
+      `${source} is not valid CSV: a quoted field starting on line ${unclosedQuoteLine} is never closed (the file ends inside it)`,
+    );
+  const [headerRecord, ...rows] = records;
+  if (!headerRecord) {
+    if (unclosedQuoteLine !== undefined) throw unclosed();
+    throw new TableError(`${source} is empty (no header row)`);
   }
-  const [rawHeader, ...rows] = records;
-  if (!rawHeader) throw new TableError(`${source} is empty (no header row)`);
-  const header = pandasNames(rawHeader);
+  const header = pandasNames(headerRecord.fields);
+  // pandas sizes rows by the first data row: fields beyond the header there are index fields; a later row may
+  // be shorter (padded with missing cells) but never longer than the rows before it.
+  const first = rows[0]?.fields.length ?? 0;
+  const indexFields = Math.max(0, first - header.length);
+  const width = header.length + indexFields;
   rows.forEach((row, i) => {
-    if (row.length > header.length) {
+    if (row.fields.length > width) {
+      const expected =
+        indexFields > 0
+          ? `${width} (the header's ${header.length} plus ${indexFields} index field${indexFields > 1 ? "s" : ""}, as in data row 1)`
+          : `${width}, as many as the header`;
       throw new TableError(
-        `${source}: data row ${i + 1} has ${row.length} fields but the header has ${header.length} (quote fields that contain commas)`,
+        `${source}: data row ${i + 1} (line ${row.line}) has ${row.fields.length} fields but ${expected}; quote fields that contain commas`,
       );
     }
   });
+  if (unclosedQuoteLine !== undefined) throw unclosed();
   const columns = new Map<string, TableColumn>();
   header.forEach((name, j) =>
     columns.set(
       name,
       buildColumn(
         name,
-        rows.map((r) => r[j] ?? ""),
+        rows.map((r) => r.fields[j + indexFields] ?? ""),
       ),
     ),
   );
-  return { source, header, rowCount: rows.length, columns };
+  return { source, header, rowCount: rows.length, columns, indexFields };
 }
 
+/**
+ * Read a CSV file as MLE-bench does. The bytes must be UTF-8 (pandas' strict decoding fails otherwise, so
+ * nothing is replaced or guessed); the error names the first bad byte.
+ */
 export function readTable(path: string, source = path): Table {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (e) {
     throw new TableError(`cannot read ${source}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return parseTable(text, source);
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    const hex = (bytes[bad] as number).toString(16).padStart(2, "0");
+    throw new TableError(
+      `${source} is not valid UTF-8: byte ${bad} (0x${hex}) cannot be decoded${encodingHint(bytes)}; write it as UTF-8 (e.g. pandas' to_csv(..., encoding="utf-8"))`,
+    );
+  }
+  return parseTable(bytes.toString("utf8"), source);
 }
 
 /** pandas' C parser: empty names become "Unnamed: i"; a repeated name gets ".k", skipping names already in the header. */
@@ -180,6 +218,13 @@ export function pythonFloatRepr(x: number): string {
   return `${sign}${whole}.${frac || "0"}`;
 }
 
+/** pandas reads a numeric column as int64 when every cell is present and an integer literal. */
+export function isInt64Column(column: TableColumn): boolean {
+  return (
+    column.int64 ?? (column.kind === "numeric" && !column.missing.some(Boolean) && column.raw.every((c) => /^\s*[+-]?\d+\s*$/.test(c)))
+  );
+}
+
 /**
  * A cell as pandas' `fillna("").astype(str)` renders it: text as written, missing as "", and numbers as Python
  * prints them (an all-integer column without gaps is int64, so "007" reads as 7; otherwise float, so "1" with a
@@ -189,7 +234,7 @@ export function pandasText(column: TableColumn, row: number): string {
   if (column.missing[row]) return "";
   if (column.kind === "text") return column.raw[row] as string;
   if (column.kind === "bool") return column.numbers[row] ? "True" : "False";
-  const intColumn = !column.missing.some(Boolean) && column.raw.every((c) => /^\s*[+-]?\d+\s*$/.test(c));
+  const intColumn = isInt64Column(column);
   if (intColumn) return BigInt((column.raw[row] as string).trim()).toString();
   return pythonFloatRepr(column.numbers[row] as number);
 }

@@ -5,7 +5,9 @@ import { UserError } from "../errors.js";
 import { defaultDataDir } from "../paths.js";
 import { BUILTIN_SEED, BUILTIN_TASKS, findBuiltin } from "./builtin/index.js";
 import { MLEBENCH_COMPETITIONS } from "./mlebench/competitions.js";
+import { agentPublicDir } from "./mlebench/agent-view.js";
 import { loadPreparedSpec } from "./mlebench/load.js";
+import { keepLeakyFields } from "./known-issues.js";
 import { isCurrent, prepareBuiltinTask } from "./prepare.js";
 import type { TaskPaths, TaskSource, TaskSpec } from "../core/task.js";
 
@@ -107,8 +109,20 @@ function dataDirFlag(dataDir: string): string {
   return dataDir === defaultDataDir() ? "" : ` --data-dir ${dataDir}`;
 }
 
-/** The spec and paths of a task that is ready to run; otherwise a UserError saying how to prepare it. */
-export function requirePrepared(id: string, dataDir: string): { spec: TaskSpec; paths: TaskPaths } {
+export interface PrepareOptions {
+  /**
+   * Give the agent a field that leaks the label (known-issues.ts) instead of the view without it. Default: the
+   * MLERL_KEEP_LEAKY_COLUMNS environment variable is 1.
+   */
+  keepLeakyFields?: boolean;
+}
+
+/**
+ * The spec and paths of a task that is ready to run; otherwise a UserError saying how to prepare it. For an
+ * MLE-bench competition whose public files leak the label, `paths.publicDir` (what the agent is shown) is the
+ * view without the leaking field.
+ */
+export function requirePrepared(id: string, dataDir: string, opts: PrepareOptions = {}): { spec: TaskSpec; paths: TaskPaths } {
   const paths = taskPaths(id, dataDir);
   const builtin = findBuiltin(id);
   if (builtin) {
@@ -130,7 +144,9 @@ export function requirePrepared(id: string, dataDir: string): { spec: TaskSpec; 
       `prepare it with mlebench prepare into DATA_DIR: \`mlebench prepare -c ${id} --data-dir ${dataDir}\` (DATA_DIR = ${dataDir}), so that ${id}/prepared/public and ${id}/prepared/private exist there`,
     );
   }
-  return { spec: loadPreparedSpec(base, paths), paths };
+  const publicDir = agentPublicDir(id, paths, { keepLeakyFields: opts.keepLeakyFields ?? keepLeakyFields() });
+  const agentPaths = { ...paths, publicDir };
+  return { spec: loadPreparedSpec(base, agentPaths), paths: agentPaths };
 }
 
 /**

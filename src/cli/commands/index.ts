@@ -33,7 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "grade",
     description:
-      "grade a submission CSV for a prepared task exactly as MLE-bench does and print its report (score rounded to 5 decimals, medal thresholds, medals, above_median, validity); an invalid submission gets an `error` saying what to fix. Exits 0 for a valid submission, 1 for a missing or invalid one",
+      "grade a submission CSV for a prepared task exactly as MLE-bench does and print its report (score rounded to 5 decimals, medal thresholds, medals, above_median, validity); an invalid submission gets an `error` saying what to fix. Exits 0 for a valid submission, 1 for a missing or invalid one. With a .jsonl file (MLE-bench's batch form: one {competition_id, submission_path} per line) it grades every line and writes <time>_grading_report.json with every report and MLE-bench's totals (exit 0 once written)",
     load: async () => (await import("./grade.js")).defineGrade,
   },
   {
