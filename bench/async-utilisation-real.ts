@@ -32,6 +32,7 @@ const runner = new EnvironmentRunner({
   instrumenter,
   tasks: new Map([[task, prepared]]),
   limits: { timeoutSec: 60 },
+  split: null,
   reward: { validBonus: 2, scoreFloor: -1, qualityWeight: 0, qualityFloor: -1 },
 });
 

@@ -13,14 +13,23 @@ import { existsSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { DEFAULT_ENV, DEFAULT_REWARD_SETTINGS, type BaselineConfig, type BaselineMethod, type EnvConfig } from "../core/config.js";
+import {
+  DEFAULT_ENV,
+  DEFAULT_REWARD_SETTINGS,
+  DEFAULT_SPLIT_CONFIG,
+  type SplitConfig,
+  type BaselineConfig,
+  type BaselineMethod,
+  type EnvConfig,
+} from "../core/config.js";
 import { openEnvironment, type Environment } from "../rollout/environment.js";
 import { writeEvalJson } from "../eval/evaluate.js";
 import { runPool } from "../eval/pool.js";
 import { EvalResult, medalOf, taskResult, type EvalAttempt } from "../eval/result.js";
 import { openFragmentSampler } from "../policy/open.js";
 import type { Sampler } from "../policy/types.js";
-import type { RolloutRecord } from "../core/rollout.js";
+import { reportScoreOf, type RolloutRecord } from "../core/rollout.js";
+import { storeMachine } from "../store/run-config.js";
 import { RunStore } from "../store/run-store.js";
 import { AideSearch, DEFAULT_AIDE, type AideConfig } from "./aide.js";
 import { RandomSearch } from "./random-search.js";
@@ -46,6 +55,8 @@ export interface BaselineOptions {
   executors?: number;
   /** Where programs run and their deadline (default: a bare `mlerl train`'s); instrumentation is always on. */
   env?: Partial<EnvConfig>;
+  /** How answers are split (default: the default split); score-driven choices see the reward split only. */
+  split?: SplitConfig;
   /** AIDE: its sampler (default: the untrained built-in fragment policy, init seed `policySeed`). */
   sampler?: Sampler;
   policySeed?: number;
@@ -88,7 +99,15 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
   const envConfig: EnvConfig = { ...DEFAULT_ENV, ...opts.env, instrumentation: true, instrumenter: "ast" };
   const policySeed = opts.policySeed ?? 0;
 
-  const env = await openEnvironment({ dataDir: opts.dataDir, taskIds: opts.taskIds, env: envConfig, reward: DEFAULT_REWARD_SETTINGS, log });
+  const split = opts.split ?? DEFAULT_SPLIT_CONFIG;
+  const env = await openEnvironment({
+    dataDir: opts.dataDir,
+    taskIds: opts.taskIds,
+    env: envConfig,
+    reward: DEFAULT_REWARD_SETTINGS,
+    split,
+    log,
+  });
   let ownPolicy: { close(): void } | null = null;
   const store = RunStore.open(runDir);
   try {
@@ -113,12 +132,14 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
       executor: envConfig.executor,
       timeoutSec: envConfig.timeoutSec,
       sampler: samplerName,
+      split: { reportFraction: split.reportFraction, salt: split.salt },
       ...(opts.method === "aide" ? { aide: opts.aide ?? DEFAULT_AIDE, policySeed } : {}),
     };
     store.setMeta("method", opts.method);
     store.setMeta("label", label);
     store.setMeta("config", JSON.stringify(config));
     store.setMeta("clock", "per-seed");
+    storeMachine(store);
     log(
       `${label}: ${opts.taskIds.length} task(s) × ${seeds.length} seed(s), budget ${executions !== undefined ? `${executions} executions` : ""}${executions !== undefined && minutes !== undefined ? " or " : ""}${minutes !== undefined ? `${minutes} min` : ""} per task and seed, ${executors} executor(s), run dir ${runDir}`,
     );
@@ -137,9 +158,9 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
         const spec = env.tasks.get(s.taskId)!.spec;
         const mine = records.filter((r) => r.taskId === s.taskId);
         const best = bestNode(s.nodes, spec.lowerIsBetter);
-        const outcome = best ? (mine.find((r) => r.nodeId === best.id)?.record.reward ?? null) : null;
-        const valid = outcome?.validSubmission ?? false;
-        const testScore = valid ? (outcome?.score ?? null) : null;
+        const picked = best ? (mine.find((r) => r.nodeId === best.id)?.record ?? null) : null;
+        const valid = picked?.reward.validSubmission ?? false;
+        const testScore = picked ? reportScoreOf(picked) : null;
         attempts.get(s.taskId)!.push({
           seed,
           sample: 0,

@@ -5,7 +5,7 @@
  */
 import type { Completion } from "../policy/types.js";
 import type { AgentFeedback, RolloutRecord } from "../core/rollout.js";
-import { better } from "../core/task.js";
+import { pickSubmission } from "../core/select.js";
 
 /** The kinds of step: AIDE's draft / debug / improve, or an independent random program. */
 export type StepKind = "draft" | "debug" | "improve" | "random";
@@ -43,19 +43,13 @@ export interface SearchNode {
 export const isGood = (o: VisibleOutcome): boolean =>
   o.validSubmission && o.validationMetric !== null && Number.isFinite(o.validationMetric);
 
-/**
- * The best node by the agent-visible validation metric (direction-aware; ties keep the earlier node). Without a
- * good node, the first node with a valid submission; without one, null.
- */
+/** The best node by the one submission rule (src/core/select.ts) over the nodes in the order they finished. */
 export function bestNode<N extends { id: number; outcome: VisibleOutcome }>(nodes: readonly N[], lowerIsBetter: boolean): N | null {
-  let best: N | null = null;
-  for (const n of nodes) {
-    if (!isGood(n.outcome)) continue;
-    const m = n.outcome.validationMetric as number;
-    const b = best?.outcome.validationMetric as number;
-    if (best === null || better(m, b, lowerIsBetter)) best = n;
-  }
-  return best ?? nodes.find((n) => n.outcome.validSubmission) ?? null;
+  const picked = pickSubmission(
+    nodes.map((n) => ({ node: n, validSubmission: n.outcome.validSubmission, validationMetric: n.outcome.validationMetric })),
+    lowerIsBetter,
+  );
+  return picked?.node ?? null;
 }
 
 export interface Search {

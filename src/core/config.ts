@@ -73,6 +73,32 @@ export const RewardSettings = z.object({
 });
 export type RewardSettings = z.infer<typeof RewardSettings>;
 
+/**
+ * Each task's test answers split by a hash of the id, like Kaggle's public and private leaderboards: the training
+ * reward and every score-driven choice see only the reward split, every report shows only the report split.
+ */
+export const SplitConfig = z.object({
+  reportFraction: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.5)
+    .describe("share of each task's test answers held out for reports (the report split); the rest is the reward split"),
+  salt: z.string().min(1).default("split-v1").describe("salt of the answers split; another salt draws another split"),
+  trainOn: z
+    .enum(["reward", "all"])
+    .default("reward")
+    .describe(
+      'answers the training reward scores: the reward split, or all of them (the paper\'s rule; reports then say "trained with test feedback")',
+    ),
+});
+export type SplitConfig = z.infer<typeof SplitConfig>;
+
+/** What a report says about test feedback during training. */
+export function testFeedbackOf(split: Pick<SplitConfig, "trainOn"> | null): "reward split" | "all" {
+  return split === null || split.trainOn === "all" ? "all" : "reward split";
+}
+
 export const POLICY_KINDS = ["fragment", "bandit", "openai"] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
@@ -134,6 +160,7 @@ export const RunConfigShape = z.object({
   budget: Budget.prefault({}),
   env: EnvConfig.prefault({}),
   reward: RewardSettings.prefault({}),
+  split: SplitConfig.prefault({}),
   policy: PolicyConfig.prefault({}),
   optim: OptimConfig.prefault({}),
   loop: LoopSettings.prefault({}),
@@ -299,6 +326,8 @@ function fromV1(c: z.infer<typeof ConfigV1>): RunConfigInput {
       simModel: c.simModel,
     },
     reward: { validBonus: c.validBonus, scoreFloor: c.scoreFloor, qualityWeight: c.qualityWeight, qualityFloor: c.qualityFloor },
+    // mlerl 0.1 rewarded the score on every test answer.
+    split: { trainOn: "all" },
     policy: {
       kind: c.policy,
       baseUrl: c.baseUrl,
@@ -335,6 +364,7 @@ export const StoredRunConfig = z.union([
 /** The environment and reward of a bare `mlerl train`, for evaluations and baselines without a run config. */
 export const DEFAULT_ENV: EnvConfig = EnvConfig.parse({});
 export const DEFAULT_REWARD_SETTINGS: RewardSettings = RewardSettings.parse({});
+export const DEFAULT_SPLIT_CONFIG: SplitConfig = SplitConfig.parse({});
 
 export const BASELINE_METHODS = ["aide", "random"] as const;
 export const BaselineMethod = z.enum(BASELINE_METHODS);
@@ -360,5 +390,7 @@ export const BaselineConfig = z.object({
   sampler: z.string(),
   aide: AideSettings.optional(),
   policySeed: z.number().int().optional(),
+  /** The answers split its records were scored on (absent for runs of mlerl 0.1). */
+  split: SplitConfig.pick({ reportFraction: true, salt: true }).optional(),
 });
 export type BaselineConfig = z.infer<typeof BaselineConfig>;

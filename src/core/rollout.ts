@@ -132,14 +132,31 @@ export const SearchStep = z.object({
 });
 export type SearchStep = z.infer<typeof SearchStep>;
 
+/**
+ * A valid submission's scores on each part of its task's answers (src/grading/split.ts): the reward split (what the
+ * training reward and score-driven choices may see), the report split (what reports show), and all answers
+ * (MLE-bench's own score of the file). Null scores for an invalid submission.
+ */
+export const SplitScores = z.object({
+  reward: z.number().nullable(),
+  report: z.number().nullable(),
+  all: z.number().nullable(),
+});
+export type SplitScores = z.infer<typeof SplitScores>;
+
 export const ROLLOUT_RECORD_VERSION = 2;
 
 /** What executing, grading and rewarding one action produced. */
 export const RolloutRecord = z.object({
   v: z.literal(ROLLOUT_RECORD_VERSION),
   execution: ExecutionSummary,
-  /** The grader's report on submission.csv; null where nothing was graded (simulated runs). */
+  /**
+   * The grader's report on submission.csv, judged on the report split (its score and medals are the report
+   * split's); null where nothing was graded (simulated runs).
+   */
   grade: GradeReport.nullable(),
+  /** Scores per answers split; null for records without a split (mlerl 0.1 runs, simulations). */
+  scores: SplitScores.nullable().default(null),
   instrumentation: InstrumentationSummary,
   reward: RewardBreakdown,
   feedback: AgentFeedback,
@@ -183,6 +200,8 @@ function fromLegacy(o: z.infer<typeof LegacyOutcome>): RolloutRecord {
       worker: null,
     },
     grade: null,
+    // 0.1 scored every test answer; that is what its records hold.
+    scores: { reward: null, report: null, all: o.validSubmission ? o.score : null },
     instrumentation: {
       instrumenter: null,
       sites: 0,
@@ -236,4 +255,14 @@ export interface RolloutRequest {
 /** Runs one action in an environment (the real sandbox + grader, or a simulation) and returns its record. */
 export interface RolloutRunner {
   run(req: RolloutRequest): Promise<RolloutRecord>;
+}
+
+/**
+ * The score a report may show for a rollout: the report split's. Records without a split (mlerl 0.1, trained on
+ * every answer) show the score on all answers, and their reports say "trained with test feedback".
+ */
+export function reportScoreOf(record: RolloutRecord): number | null {
+  if (!record.reward.validSubmission) return null;
+  if (record.scores === null) return record.reward.score;
+  return record.scores.report ?? (record.scores.reward === null ? record.scores.all : null);
 }

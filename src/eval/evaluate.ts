@@ -3,15 +3,23 @@
  * own validation metric) repeated N times per seed and task through the real environment, summarised into
  * eval.json (src/eval/result.ts).
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { dataOverview } from "../agent/data-overview.js";
 import { loadTemplates, type Templates } from "../agent/prompts.js";
 import { testTimeTaskOf } from "../agent/task-prompt.js";
 import { testTimeSolve, type RunOutcome } from "../agent/test-time.js";
-import { DEFAULT_ENV, DEFAULT_REWARD_SETTINGS, methodOf, type EnvConfig, type RunConfig } from "../core/config.js";
-import type { RolloutRecord } from "../core/rollout.js";
+import {
+  DEFAULT_ENV,
+  DEFAULT_REWARD_SETTINGS,
+  DEFAULT_SPLIT_CONFIG,
+  methodOf,
+  type SplitConfig,
+  type EnvConfig,
+  type RunConfig,
+} from "../core/config.js";
+import { reportScoreOf, type RolloutRecord } from "../core/rollout.js";
 import { UserError } from "../errors.js";
 import { openFragmentSampler } from "../policy/open.js";
 import type { Sampler } from "../policy/types.js";
@@ -111,10 +119,17 @@ export interface EvaluateOptions {
   seeds?: readonly number[];
   /** Where programs run and their deadline (default: the run's, else a bare `mlerl train`'s). */
   env?: Partial<Pick<EnvConfig, "executor" | "timeoutSec" | "redisUrl">>;
+  /** How answers are split (default: the run's, else the default split); the report shows the report split. */
+  split?: SplitConfig;
   /** Attempts run at once (default: one per core). */
   concurrency?: number;
   /** Where eval.json and the programs go (default: the run dir; required for other sources). */
   outDir?: string;
+  /**
+   * Where the evaluation starts on the run's clock (seconds): its executions are stored in <out>/eval/run.sqlite
+   * with times on that clock, so a report can put a run's training and its test-time procedure on one time axis.
+   */
+  clockOffsetSec?: number;
   /** Label written as eval.json's method (default: the run's method, "checkpoint" or "untrained"). */
   method?: string;
   log?: (line: string) => void;
@@ -170,6 +185,7 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<EvalResult>
       taskIds: opts.taskIds,
       env: envConfig,
       reward: opened.config?.reward ?? DEFAULT_REWARD_SETTINGS,
+      split: opts.split ?? opened.config?.split ?? DEFAULT_SPLIT_CONFIG,
       log,
     });
     try {
@@ -192,6 +208,40 @@ async function evaluateIn(
   mkdirSync(workDir, { recursive: true });
   const detailsPath = join(workDir, "attempts.jsonl");
   writeFileSync(detailsPath, "");
+  // Every execution of the procedure as a rollout (an evaluation is not resumable: a new one starts afresh).
+  for (const f of ["run.sqlite", "run.sqlite-wal", "run.sqlite-shm", "rollouts"])
+    rmSync(join(workDir, f), { recursive: true, force: true });
+  const store = RunStore.open(workDir);
+  store.setMeta("method", `${opts.method ?? opened.method}-test-time`);
+  store.setMeta("label", "the test-time procedure's executions");
+  const t0 = Date.now();
+  const clock = () => (opts.clockOffsetSec ?? 0) + (Date.now() - t0) / 1000;
+  try {
+    const result = await evaluateAll(env, opened, store, clock, { ...opts, detailsPath, workDir });
+    store.setMeta("elapsed_sec", String((Date.now() - t0) / 1000));
+    store.setMeta("executors", String(opts.concurrency ?? availableParallelism()));
+    return result;
+  } finally {
+    store.close();
+  }
+}
+
+async function evaluateAll(
+  env: Environment,
+  opened: OpenedPolicy,
+  store: RunStore,
+  clock: () => number,
+  opts: EvaluateOptions & {
+    samples: number;
+    seeds: number[];
+    outDir: string;
+    log: (line: string) => void;
+    timeLimitSec: number;
+    detailsPath: string;
+    workDir: string;
+  },
+): Promise<EvalResult> {
+  const { log, outDir, detailsPath } = opts;
   const templates: Templates = loadTemplates();
   const { timeLimitSec } = opts;
   const overviews = new Map<string, string>();
@@ -212,7 +262,7 @@ async function evaluateIn(
         throw new UserError("evaluation stopped", "run it again; eval.json is written only when every attempt has finished");
       const task = env.tasks.get(job.taskId)!;
       const outcomes: Partial<Record<"scratch" | "improve", RolloutRecord>> = {};
-      const dir = join(workDir, job.taskId, `s${job.seed}-n${job.sample}`);
+      const ids: Partial<Record<"scratch" | "improve", number>> = {};
       const result = await testTimeSolve({
         task: testTimeTaskOf(task.spec),
         dataOverview: overviews.get(job.taskId) ?? "",
@@ -221,13 +271,23 @@ async function evaluateIn(
         stripMarkers: (s) => s, // the environment's output has its markers removed already
         solve: samplerSolver(opened.sampler, task.spec, (kind) => samplingSeed(job.taskId, job.seed, job.sample, kind)),
         run: async (code, { kind }): Promise<RunOutcome> => {
-          const record = await env.run(job.taskId, code, join(dir, kind), opts.signal);
+          const id = store.startRollout({
+            taskId: job.taskId,
+            kind,
+            parentId: kind === "improve" ? (ids.scratch ?? null) : null,
+            action: { code, policyVersion: opened.sampler.version(), payload: { seed: job.seed, sample: job.sample } },
+            startedAt: clock(),
+          });
+          ids[kind] = id;
+          store.writeArtifacts(id, { "program.py": code });
+          const record = await env.run(job.taskId, code, store.rolloutDir(id), opts.signal);
+          store.finishRollout(id, record, clock());
           outcomes[kind] = record;
           return {
             output: record.feedback.output,
             validationMetric: record.reward.validationMetric,
             validSubmission: record.reward.validSubmission,
-            testScore: record.reward.score,
+            testScore: reportScoreOf(record),
             reward: record.reward.reward,
             summary: record.feedback.failureKind,
             feedback: record.feedback,
@@ -255,7 +315,7 @@ async function evaluateIn(
           ? {
               validationMetric: record.reward.validationMetric,
               valid: record.reward.validSubmission,
-              testScore: record.reward.score,
+              testScore: reportScoreOf(record),
               failureKind: record.reward.failureKind,
               wallSec: record.reward.wallSec,
             }

@@ -11,6 +11,7 @@
  * - medal rates: the share of all attempts whose selected solution earned that medal.
  */
 import { z } from "zod";
+import { pickSubmission } from "../core/select.js";
 import { medalsFor } from "../grading/medals.js";
 
 const Medal = z.enum(["gold", "silver", "bronze"]);
@@ -79,17 +80,13 @@ export function meanStd(values: readonly number[]): { mean: number | null; std: 
   return { mean, std: Math.sqrt(ss / (values.length - 1)) };
 }
 
-const eligible = (a: EvalAttempt) => a.valid && a.validationMetric !== null && Number.isFinite(a.validationMetric);
-
-/** The attempt a searcher would pick by validation metric alone: eligible ones only, ties keep the earlier sample. */
+/** The attempt a searcher would pick by the one submission rule (src/core/select.ts), samples in order. */
 export function bestByValidation(attempts: readonly EvalAttempt[], lowerIsBetter: boolean): EvalAttempt | null {
-  let best: EvalAttempt | null = null;
-  for (const a of [...attempts].sort((x, y) => x.sample - y.sample)) {
-    if (!eligible(a)) continue;
-    const m = a.validationMetric as number;
-    if (best === null || (lowerIsBetter ? m < (best.validationMetric as number) : m > (best.validationMetric as number))) best = a;
-  }
-  return best;
+  const ordered = [...attempts].sort((x, y) => x.sample - y.sample);
+  return pickSubmission(
+    ordered.map((a) => ({ ...a, validSubmission: a.valid })),
+    lowerIsBetter,
+  );
 }
 
 export interface TaskSummary {

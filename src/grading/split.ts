@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { SplitConfig } from "../core/config.js";
 import type { TaskSpec } from "../core/task.js";
 import { UserError } from "../errors.js";
 import { AnswersError, answersColumn } from "./answers.js";
@@ -11,15 +12,11 @@ import { cellKey, type Table, type TableColumn } from "./table.js";
  * one a report may show. A row's part depends on nothing but the task id, the salt and the row's id, so the split
  * is the same on every machine, for every run with the same settings, and rows with the same id share a part.
  */
-export const SplitSettings = z.object({
-  /** Share of answer ids in the report split, strictly between 0 and 1. */
-  reportFraction: z.number().gt(0).lt(1),
-  /** Changing it draws another split of the same answers. */
-  salt: z.string(),
-});
+/** How answers are split (the run config's SplitConfig without what the reward is computed on). */
+export const SplitSettings = SplitConfig.pick({ reportFraction: true, salt: true });
 export type SplitSettings = z.infer<typeof SplitSettings>;
 
-export const DEFAULT_SPLIT: SplitSettings = { reportFraction: 0.5, salt: "split-v1" };
+export const DEFAULT_SPLIT: SplitSettings = SplitSettings.parse({});
 
 export type SplitPart = "reward" | "report";
 

@@ -8,14 +8,24 @@ import { expandRunDirs, loadRun, type LoadedRun } from "./load-runs.js";
 import { renderChart } from "./render.js";
 import { bestSoFarSeries, durationSeries, failureStageShares, outcomeShares, rewardSeries, STAGE_ORDER } from "./series.js";
 import { evalTables, trainingTables } from "./tables.js";
-import { writeReport, type PlotEntry, type ReportModel, type RunLine } from "./write.js";
+import type { Thresholds } from "../core/task.js";
+import { aggregateByMethod, comparisonTables } from "./compare.js";
+import { writeReport, type PlotEntry, type ReportModel, type Resources, type RunLine } from "./write.js";
+
+/** What the task registry says about a task id. */
+export interface TaskFacts {
+  metric: string;
+  lowerIsBetter: boolean;
+  thresholds?: Thresholds | null;
+  knownIssues?: string[];
+}
 
 export interface BuildOptions {
   dirs: readonly string[];
   out: string;
   groupBy?: GroupBy;
-  /** Metric and direction of a task id the runs do not describe themselves (the task registry), or null. */
-  taskLookup: (taskId: string) => Omit<TaskInfo, "taskId"> | null;
+  /** Metric, direction, thresholds and known issues of a task id (the task registry), or null. */
+  taskLookup: (taskId: string) => TaskFacts | null;
   now?: Date;
 }
 
@@ -109,13 +119,48 @@ function plotJobs(groups: readonly MethodGroup[], tasks: readonly TaskInfo[], me
   return jobs;
 }
 
+/** The resources line: the machine, each method's executors and minutes used per seed, the split, test feedback. */
+function resourcesOf(runs: readonly LoadedRun[], groups: readonly MethodGroup[]): Resources {
+  const machine = runs.find((r) => r.machine !== null)?.machine ?? null;
+  const splits = [
+    ...new Set(
+      runs.map((r) =>
+        r.split
+          ? `${Math.round(r.split.reportFraction * 100)}% of each task's answers held out for reports (salt ${r.split.salt})`
+          : "none (scored on every answer)",
+      ),
+    ),
+  ];
+  const feedback = [...new Set(runs.filter((r) => r.rollouts.length > 0 && r.testFeedback !== "none").map((r) => r.testFeedback))];
+  return {
+    cores: machine?.cores ?? null,
+    memoryGiB: machine?.memoryGiB ?? null,
+    methods: groups.map((g) => ({
+      method: g.name,
+      executors: g.runs.find((r) => r.executors !== null)?.executors ?? null,
+      minutesPerSeed: g.runs.filter((r) => r.executorSec !== null && r.executors !== null).map((r) => r.executorSec! / r.executors! / 60),
+    })),
+    policy: [...new Set(runs.map((r) => r.policy).filter((p): p is string => p !== null))].join(", ") || "–",
+    split: splits.join("; "),
+    // "all" wins: a report with any run trained on every answer says so first.
+    testFeedback: feedback.includes("all")
+      ? "all (trained with test feedback)"
+      : feedback.includes("reward split")
+        ? "reward split"
+        : "none",
+  };
+}
+
 export async function buildReport(opts: BuildOptions): Promise<BuildResult> {
   const dirs = expandRunDirs(opts.dirs);
   const runs = dirs.map(loadRun);
   // Tables and plots see one replica per independent search; the runs table lists the directories.
   const groups = groupRuns(runs.flatMap(splitSeeds), opts.groupBy ?? "method");
   const methods = groups.map((g) => g.name);
-  const tasks = tasksOf(groups, opts.taskLookup);
+  const tasks = tasksOf(groups, (id) => {
+    const f = opts.taskLookup(id);
+    return f ? { metric: f.metric, lowerIsBetter: f.lowerIsBetter } : null;
+  });
   for (const run of runs) {
     const note = clockNote(run);
     if (note) run.notes.push(note);
@@ -151,8 +196,22 @@ export async function buildReport(opts: BuildOptions): Promise<BuildResult> {
     evaluated: r.evaluation !== null,
     notes: r.notes,
   }));
+  const thresholdsOf = (taskId: string): Thresholds | null =>
+    groups
+      .flatMap((g) => g.runs)
+      .flatMap((r) => r.evaluation?.tasks ?? [])
+      .find((t) => t.taskId === taskId)?.thresholds ??
+    opts.taskLookup(taskId)?.thresholds ??
+    null;
+  const comparison = comparisonTables(groups, tasks, thresholdsOf);
   const model: ReportModel = {
     createdAt: (opts.now ?? new Date()).toISOString(),
+    resources: resourcesOf(runs, groups),
+    comparison,
+    aggregates: aggregateByMethod(comparison, methods),
+    knownIssues: tasks
+      .map((t) => ({ taskId: t.taskId, lines: opts.taskLookup(t.taskId)?.knownIssues ?? [] }))
+      .filter((k) => k.lines.length > 0),
     methods,
     runs: runLines,
     tasks,

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { methodOf, StoredRunConfig } from "../core/config.js";
+import { BaselineConfig, methodOf, StoredRunConfig, testFeedbackOf } from "../core/config.js";
 import type { RolloutRecord } from "../core/rollout.js";
 import { EvalResult } from "../eval/result.js";
 import { parseJson, RunStore } from "../store/run-store.js";
@@ -24,6 +24,8 @@ export interface ReportRollout {
   reward: number | null;
   /** Null while running, or when the stored record could not be read (a note says so). */
   record: RolloutRecord | null;
+  /** A training (or search) rollout, or an execution of the test-time procedure after training (<run>/eval/). */
+  phase: "train" | "test-time";
 }
 
 export interface ReportUpdate {
@@ -45,6 +47,21 @@ export interface LoadedRun {
   rollouts: ReportRollout[];
   updates: ReportUpdate[];
   evaluation: EvalResult | null;
+  /** Concurrent executions the run used (its config's, else its store's), when known. */
+  executors: number | null;
+  /**
+   * Executor-seconds spent: training or search time × executors, plus the test-time procedure's time × its
+   * executors (the budget unit of comparisons); null when the run does not say.
+   */
+  executorSec: number | null;
+  /** Score feedback from the test answers during training: none (a search), the reward split, or all answers. */
+  testFeedback: "none" | "reward split" | "all";
+  /** The answers split the run's records were scored on, when it has one. */
+  split: { reportFraction: number; salt: string } | null;
+  /** The machine the run was made on (meta "machine"), when recorded. */
+  machine: { cores: number; memoryGiB: number } | null;
+  /** The policy that wrote the programs (fragment, openai, the untrained fragment LM of a search, ...). */
+  policy: string | null;
   /** Things the reader of the report should know about this run (missing or unreadable data). */
   notes: string[];
 }
@@ -113,13 +130,13 @@ function readJsonObject(text: string): Record<string, unknown> | null {
   return r.ok ? r.value : null;
 }
 
-function readDatabase(dir: string, notes: string[]) {
+function readDatabase(dir: string, notes: string[], phase: ReportRollout["phase"] = "train", origin?: number) {
   const store = RunStore.openReadonly(dir);
   try {
     const meta = store.meta();
     const rows = store.rollouts();
     // Stored times may be on any clock (the host's epoch seconds, or the run's own): shift so the run starts at 0.
-    const t0 = rows.length ? Math.min(...rows.map((r) => r.startedAt)) : 0;
+    const t0 = origin ?? (rows.length ? Math.min(...rows.map((r) => r.startedAt)) : 0);
     const bad = rows.filter((r) => r.problem !== null).length;
     if (bad > 0) notes.push(`${bad} rollout outcome(s) in run.sqlite could not be read and are left out`);
     const rollouts: ReportRollout[] = rows.map((r) => ({
@@ -132,6 +149,7 @@ function readDatabase(dir: string, notes: string[]) {
       wallSec: r.record?.reward.wallSec ?? null,
       reward: r.record?.reward.reward ?? null,
       record: r.record,
+      phase,
     }));
     let updates: ReportUpdate[] = [];
     try {
@@ -141,9 +159,31 @@ function readDatabase(dir: string, notes: string[]) {
     } catch (e) {
       notes.push(`update records could not be read (${e instanceof Error ? e.message : String(e)}) and are left out`);
     }
-    return { meta, rollouts, updates };
+    return { meta, rollouts, updates, t0 };
   } finally {
     store.close();
+  }
+}
+
+/**
+ * The test-time procedure's executions after training (`mlerl eval` stores them in <run>/eval/run.sqlite on the
+ * run's clock), so the run's best-so-far line goes on through its evaluation. Ids follow the run's own.
+ */
+function readTestTime(
+  dir: string,
+  origin: number,
+  firstId: number,
+  notes: string[],
+): { rollouts: ReportRollout[]; executors: number | null; elapsedSec: number | null } {
+  const evalDir = join(dir, "eval");
+  if (!existsSync(join(evalDir, "run.sqlite"))) return { rollouts: [], executors: null, elapsedSec: null };
+  try {
+    const { rollouts, meta } = readDatabase(evalDir, notes, "test-time", origin);
+    const num = (k: string) => (meta.has(k) && Number.isFinite(Number(meta.get(k))) ? Number(meta.get(k)) : null);
+    return { rollouts: rollouts.map((r) => ({ ...r, id: firstId + r.id })), executors: num("executors"), elapsedSec: num("elapsed_sec") };
+  } catch (e) {
+    notes.push(`eval/run.sqlite could not be read (${e instanceof Error ? e.message : String(e)}); the test-time executions are left out`);
+    return { rollouts: [], executors: null, elapsedSec: null };
   }
 }
 
@@ -158,6 +198,31 @@ function readEval(dir: string, notes: string[]): EvalResult | null {
   return parsed.value;
 }
 
+/** The machine a run was made on, as training and the baselines record it. */
+export const Machine = z.object({ cores: z.number().int().positive(), memoryGiB: z.number().positive() });
+
+/** What a run's stored config says about its budget and its use of the test answers. */
+function runFacts(
+  configText: string | undefined,
+  meta: ReadonlyMap<string, string>,
+): { executors: number | null; testFeedback: LoadedRun["testFeedback"]; split: LoadedRun["split"]; policy: string | null } {
+  const metaExecutors = Number(meta.get("executors"));
+  const fallback = Number.isFinite(metaExecutors) && metaExecutors > 0 ? metaExecutors : null;
+  if (configText === undefined) return { executors: fallback, testFeedback: "none", split: null, policy: null };
+  const training = parseJson(StoredRunConfig, configText);
+  if (training.ok) {
+    const c = training.value;
+    // A 0.1 run (its flat config has no version) trained on every answer and scored no split.
+    const versioned = parseJson(z.object({ version: z.number() }), configText).ok;
+    const split = versioned ? { reportFraction: c.split.reportFraction, salt: c.split.salt } : null;
+    return { executors: c.loop.executors, testFeedback: testFeedbackOf(c.split), split, policy: c.policy.kind };
+  }
+  const search = parseJson(BaselineConfig, configText);
+  if (search.ok)
+    return { executors: search.value.executors, testFeedback: "none", split: search.value.split ?? null, policy: search.value.sampler };
+  return { executors: fallback, testFeedback: "none", split: null, policy: null };
+}
+
 /** Reads one run directory (run.sqlite and/or eval.json). */
 export function loadRun(dirIn: string): LoadedRun {
   const dir = resolve(dirIn);
@@ -166,13 +231,16 @@ export function loadRun(dirIn: string): LoadedRun {
   let meta = new Map<string, string>();
   let rollouts: ReportRollout[] = [];
   let updates: ReportUpdate[] = [];
+  let t0 = 0;
   if (hasDb) {
     try {
-      ({ meta, rollouts, updates } = readDatabase(dir, notes));
+      ({ meta, rollouts, updates, t0 } = readDatabase(dir, notes));
     } catch (e) {
       notes.push(`run.sqlite could not be read (${e instanceof Error ? e.message : String(e)}); only eval.json is used`);
     }
   }
+  const testTime = readTestTime(dir, t0, Math.max(0, ...rollouts.map((r) => r.id)), notes);
+  rollouts = [...rollouts, ...testTime.rollouts];
   const evaluation = readEval(dir, notes);
   if (!hasDb && evaluation === null && !existsSync(join(dir, "eval.json"))) {
     throw new UserError(
@@ -190,7 +258,20 @@ export function loadRun(dirIn: string): LoadedRun {
       `no "method" in run.sqlite meta; reported as "${method}" (${evaluation ? "from eval.json" : config ? "from its training config" : "nothing else says"})`,
     );
   if (hasDb && rollouts.length === 0) notes.push("no rollouts recorded");
+  const facts = runFacts(configText, meta);
+  const trainSec = Number.isFinite(elapsed) && meta.has("elapsed_sec") ? elapsed : null;
+  const executorSec =
+    trainSec === null || facts.executors === null
+      ? null
+      : trainSec * facts.executors + (testTime.elapsedSec ?? 0) * (testTime.executors ?? facts.executors);
+  const machine = meta.has("machine") ? parseJson(Machine, meta.get("machine")!) : null;
   return {
+    machine: machine?.ok ? machine.value : null,
+    policy: facts.policy,
+    executors: facts.executors,
+    executorSec,
+    testFeedback: facts.testFeedback,
+    split: facts.split,
     dir,
     name: basename(dir),
     method,

@@ -3,7 +3,7 @@
  * Figure 7), reward and valid share over training, mean Δt of sampled programs over training, and how
  * programs ended (failure kind; for failed programs, the furthest milestone they reached).
  */
-import { MILESTONES } from "../core/rollout.js";
+import { MILESTONES, reportScoreOf } from "../core/rollout.js";
 import type { MethodGroup, TaskInfo } from "./groups.js";
 import type { LoadedRun, ReportRollout } from "./load-runs.js";
 import { better } from "./tables.js";
@@ -46,9 +46,15 @@ export function windowFor(n: number, steps = 20, min = 3): number {
   return Math.max(1, Math.min(n, Math.max(min, Math.round(n / steps))));
 }
 
-function finishedInOrder(run: LoadedRun): (ReportRollout & { record: NonNullable<ReportRollout["record"]> })[] {
+function finishedInOrder(
+  run: LoadedRun,
+  phase?: ReportRollout["phase"],
+): (ReportRollout & { record: NonNullable<ReportRollout["record"]> })[] {
   return run.rollouts
-    .filter((r): r is ReportRollout & { record: NonNullable<ReportRollout["record"]> } => r.record !== null)
+    .filter(
+      (r): r is ReportRollout & { record: NonNullable<ReportRollout["record"]> } =>
+        r.record !== null && (phase === undefined || r.phase === phase),
+    )
     .sort((a, b) => (a.finishSec ?? Infinity) - (b.finishSec ?? Infinity) || a.id - b.id);
 }
 
@@ -99,9 +105,39 @@ export function meanCurve(curves: readonly StepCurve[]): TimedScore[] {
 }
 
 /**
- * Figure 7's lines: per task and run, the best hidden test score of the valid rollouts finished so far, against
- * the time they finished. Each line is carried on to the run's last finished rollout, so it shows how long the
- * run went on without improving. A method with several runs also gets their mean (see meanCurve).
+ * The steps of a run's submission curve on one task: each time the program it would submit changes (by the one
+ * submission rule, src/core/select.ts, over the executions finished so far), the report-split score of the new
+ * pick. Picks are made on what the agent sees, so a later pick can score worse on the report split.
+ */
+export function submissionSteps(
+  done: readonly (ReportRollout & { record: NonNullable<ReportRollout["record"]> })[],
+  lowerIsBetter: boolean,
+): TimedScore[] {
+  const steps: TimedScore[] = [];
+  let firstValid: (typeof done)[number] | null = null;
+  let bestEligible: (typeof done)[number] | null = null;
+  let current: (typeof done)[number] | null = null;
+  for (const r of done) {
+    const o = r.record.reward;
+    if (o.validSubmission && firstValid === null) firstValid = r;
+    const m = o.validationMetric;
+    if (o.validSubmission && m !== null && Number.isFinite(m)) {
+      if (bestEligible === null || better(m, bestEligible.record.reward.validationMetric!, lowerIsBetter)) bestEligible = r;
+    }
+    const pick = bestEligible ?? firstValid;
+    if (pick === null || pick === current || r.finishSec === null) continue;
+    current = pick;
+    const score = reportScoreOf(pick.record);
+    if (score !== null) steps.push({ t: r.finishSec, score });
+  }
+  return steps;
+}
+
+/**
+ * Figure 7's lines: per task and run, against the run's clock, the report-split score of the program the run
+ * would submit at that moment (the same agent-visible rule for every method; training, search and the test-time
+ * procedure after training all count). Each line is carried on to the run's last finished execution. A method
+ * with several runs also gets their mean (see meanCurve).
  */
 export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly TaskInfo[]): BestPoint[] {
   const out: BestPoint[] = [];
@@ -112,10 +148,7 @@ export function bestSoFarSeries(groups: readonly MethodGroup[], tasks: readonly 
         const done = finishedInOrder(run);
         const end = Math.max(0, ...done.map((r) => r.finishSec ?? 0));
         const mine = done.filter((r) => r.taskId === task.taskId);
-        const points = mine
-          .filter((r) => r.record.reward.validSubmission && r.record.reward.score !== null && r.finishSec !== null)
-          .map((r) => ({ t: r.finishSec!, score: r.record.reward.score! }));
-        const steps = bestSoFar(points, task.lowerIsBetter ?? false);
+        const steps = submissionSteps(mine, task.lowerIsBetter ?? false);
         const last = steps[steps.length - 1];
         if (mine.length > 0) curves.push({ steps, end });
         if (last === undefined) continue;
@@ -151,7 +184,7 @@ export function rewardSeries(groups: readonly MethodGroup[]): { reward: Training
   for (const g of groups) {
     const w = windowFor(Math.max(0, ...g.runs.map((r) => finishedInOrder(r).length)));
     for (const run of g.runs) {
-      const done = finishedInOrder(run);
+      const done = finishedInOrder(run, "train");
       const r = movingAverage(
         done.map((d) => d.record.reward.reward),
         w,
@@ -205,7 +238,7 @@ function shares(
   for (const g of groups) {
     const counts = new Map<string, number>();
     for (const run of g.runs) {
-      for (const r of finishedInOrder(run)) {
+      for (const r of finishedInOrder(run, "train")) {
         const c = categoryOf(r);
         if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
       }

@@ -5,6 +5,7 @@
  * each (run, evaluation seed) pair counted as one seed, and summarised by the same rules `mlerl eval` uses
  * (src/eval/result.ts summarizeAttempts): mean ± sample std over seeds of the per-seed mean selected test score.
  */
+import { reportScoreOf } from "../core/rollout.js";
 import { meanStd, summarizeAttempts, type EvalAttempt } from "../eval/result.js";
 import type { MethodGroup, TaskInfo } from "./groups.js";
 
@@ -143,13 +144,13 @@ export function trainingTables(groups: readonly MethodGroup[], tasks: readonly T
     const lowerIsBetter = task.lowerIsBetter ?? false;
     const rows: TrainingRow[] = [];
     for (const g of groups) {
-      const perRun = g.runs.map((run) => run.rollouts.filter((r) => r.taskId === task.taskId && r.record !== null));
+      const perRun = g.runs.map((run) => run.rollouts.filter((r) => r.taskId === task.taskId && r.record !== null && r.phase === "train"));
       const all = perRun.flat();
       if (all.length === 0) continue;
       const runBests = perRun
         .map((rs) =>
           bestScore(
-            rs.filter((r) => r.record!.reward.validSubmission && r.record!.reward.score !== null).map((r) => r.record!.reward.score!),
+            rs.map((r) => reportScoreOf(r.record!)).filter((x): x is number => x !== null),
             lowerIsBetter,
           ),
         )

@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TaskInfo } from "./groups.js";
+import type { GradingSummary } from "../grading/aggregate.js";
+import type { CompareTable, MeanSem } from "./compare.js";
 import type { EvalTaskTable, MeanStd, TrainingTaskTable } from "./tables.js";
 
 export interface RunLine {
@@ -30,8 +32,26 @@ export interface PlotEntry {
   height?: number;
 }
 
+/** The resources line every report starts with. */
+export interface Resources {
+  cores: number | null;
+  memoryGiB: number | null;
+  /** Per method: executors, and minutes of its budget actually used (executor-seconds / executors), per seed. */
+  methods: Array<{ method: string; executors: number | null; minutesPerSeed: number[] }>;
+  policy: string;
+  /** e.g. "50% of each task's answers held out for reports (salt split-v1)". */
+  split: string;
+  /** Test feedback during training, over the report's runs. */
+  testFeedback: string;
+}
+
 export interface ReportModel {
   createdAt: string;
+  resources: Resources;
+  comparison: CompareTable[];
+  aggregates: Array<{ method: string; summary: GradingSummary }>;
+  /** Per task, what is known to be wrong with it (MLE-bench's known issues). */
+  knownIssues: Array<{ taskId: string; lines: string[] }>;
   methods: string[];
   runs: RunLine[];
   tasks: TaskInfo[];
@@ -78,8 +98,85 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const arrow = (lowerIsBetter: boolean) => (lowerIsBetter ? "↓" : "↑");
 
+/** "mean ± sem"; just the mean for one seed. */
+export function fmtMeanSem(m: MeanSem): string {
+  if (m.mean === null) return "–";
+  return m.sem === null ? fmtNum(m.mean) : `${fmtNum(m.mean)} ± ${fmtNum(m.sem)}`;
+}
+
+function resourcesSection(model: ReportModel): string[] {
+  const r = model.resources;
+  const used = r.methods
+    .map((m) => {
+      const per = m.minutesPerSeed.map((x) => x.toFixed(1)).join(" / ");
+      return `${m.method} ${per || "–"} min${m.executors !== null ? ` on ${m.executors} executor${m.executors === 1 ? "" : "s"}` : ""}`;
+    })
+    .join("; ");
+  return [
+    `**Resources:** ${r.cores ?? "?"} cores, ${r.memoryGiB !== null ? `${r.memoryGiB.toFixed(0)} GiB` : "? GiB"}; minutes used per seed: ${used}; policy: ${r.policy}; reward split: ${r.split}; **test feedback during training: ${r.testFeedback}**.`,
+    "",
+  ];
+}
+
+function comparisonSection(model: ReportModel): string[] {
+  const out = ["## At equal budget: what each method would submit", ""];
+  if (model.comparison.length === 0) return [...out, "No run has finished executions.", ""];
+  out.push(
+    "Per method, seed and task: the program the method would submit at the end of its budget, picked by the same agent-visible rule for every method (among valid submissions, the best printed validation metric; without one, the earliest valid submission), over all its executions (RL: its training rollouts and its test-time procedure). Scored on the **report split** only: mean ± standard error over seeds; – means no valid submission. **Bold** marks the best mean per task.",
+    "",
+  );
+  const methods = model.methods.filter((m) => model.comparison.some((t) => t.rows.some((r) => r.method === m)));
+  out.push(
+    table(
+      ["task", "metric", ...methods],
+      model.comparison.map((t) => [
+        t.taskId,
+        `${t.metric ?? "score"} ${arrow(t.lowerIsBetter)}`,
+        ...methods.map((m) => {
+          const row = t.rows.find((r) => r.method === m);
+          if (!row) return "not run";
+          const s = fmtMeanSem(row.score);
+          const cellText = row.score.n < row.picks.length ? `${s} (${row.score.n}/${row.picks.length} valid)` : s;
+          return t.best === m ? `**${cellText}**` : cellText;
+        }),
+      ]),
+    ),
+    "",
+  );
+  const rows = model.aggregates.filter((a) => methods.includes(a.method));
+  if (rows.length > 0) {
+    const pct = (x: number | null) => (x === null ? "–" : `${x.toFixed(0)}%`);
+    out.push("### Per method over tasks and seeds (MLE-bench's aggregate)", "");
+    out.push(
+      table(
+        ["method", "runs (task × seed)", "valid", "above median", "any medal", "gold", "silver", "bronze"],
+        rows.map((a) => [
+          a.method,
+          String(a.summary.total_runs),
+          pct(a.summary.percent_of_runs.valid_submissions),
+          pct(a.summary.percent_of_runs.above_median),
+          pct(a.summary.percent_of_runs.any_medal),
+          pct(a.summary.percent_of_runs.gold_medal),
+          pct(a.summary.percent_of_runs.silver_medal),
+          pct(a.summary.percent_of_runs.bronze_medal),
+        ]),
+      ),
+      "",
+    );
+  }
+  return out;
+}
+
+function knownIssuesSection(model: ReportModel): string[] {
+  if (model.knownIssues.length === 0) return [];
+  const out = ["### Known issues of these tasks", ""];
+  for (const k of model.knownIssues) for (const l of k.lines) out.push(`- ${k.taskId}: ${l}`);
+  out.push("");
+  return out;
+}
+
 function evaluationSection(model: ReportModel): string[] {
-  const out = ["## Evaluation: selected test score", ""];
+  const out = ["## The test-time procedure alone: selected report-split score", ""];
   if (model.evaluation.length === 0) {
     out.push(
       "No run has an eval.json, so there is no evaluation table. Evaluate a training run with `mlerl eval --run RUN_DIR`; `mlerl baseline` writes its own.",
@@ -88,7 +185,7 @@ function evaluationSection(model: ReportModel): string[] {
     return out;
   }
   out.push(
-    "The test-time procedure's selected solution, scored on the hidden test set: mean ± std over seeds of the per-seed mean (several run directories of one method count as several seeds). **Bold** marks the best mean per task; – means no valid submission.",
+    "The paper's protocol for RL: one solution from scratch and one improvement, the better kept by its printed validation metric; a baseline's row is its own final pick. Scored on the report split: mean ± std over seeds of the per-seed mean (several run directories of one method count as several seeds). **Bold** marks the best mean per task; – means no valid submission.",
     "",
   );
   const methods = model.methods;
@@ -158,7 +255,7 @@ function trainingSection(model: ReportModel): string[] {
     return out;
   }
   out.push(
-    "What each run's own rollouts reached (training rollouts of RL runs, executed nodes of baseline searches). Best score = per run, the hidden test score of its best valid rollout, then mean ± std over the method's runs. The test score is never shown to the policy; picking the best by it is an oracle, so compare methods here only as a view of the search, and use the evaluation table for the method's result.",
+    "What each run's own rollouts reached (training rollouts of RL runs, executed nodes of baseline searches). Best score = per run, the report-split score of its best valid rollout, then mean ± std over the method's runs. Picking the best by a report-split score is an oracle no method may use, so read this as a view of the search; the equal-budget table above is each method's result.",
     "",
   );
   const rows: string[][] = [];
@@ -229,10 +326,18 @@ export function reportMarkdown(model: ReportModel): string {
     `Generated ${model.createdAt} from ${model.runs.length} run director${model.runs.length === 1 ? "y" : "ies"}; methods: ${model.methods.join(", ")}. What each table and plot shows is described in docs/report.md.`,
     "",
   ];
+  lines.push(...resourcesSection(model));
   if (model.notes.length > 0) {
     for (const n of model.notes) lines.push(`> ${n}`, "");
   }
-  lines.push(...evaluationSection(model), ...trainingSection(model), ...plotsSection(model), ...runsSection(model));
+  lines.push(
+    ...comparisonSection(model),
+    ...knownIssuesSection(model),
+    ...evaluationSection(model),
+    ...trainingSection(model),
+    ...plotsSection(model),
+    ...runsSection(model),
+  );
   return (
     lines
       .join("\n")

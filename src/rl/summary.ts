@@ -1,4 +1,4 @@
-import type { RewardBreakdown } from "../core/rollout.js";
+import { reportScoreOf, type RewardBreakdown } from "../core/rollout.js";
 import { bestOf } from "../core/task.js";
 import type { RunStore } from "../store/run-store.js";
 
@@ -28,6 +28,8 @@ export interface RunSummary {
 interface Done {
   taskId: string;
   outcome: RewardBreakdown;
+  /** The report split's score (what a summary may show). */
+  reportScore: number | null;
 }
 
 function fifthStats(rows: readonly Done[]): FifthStats {
@@ -50,12 +52,12 @@ export function summarizeRun(store: RunStore, lowerIsBetter: (taskId: string) =>
     .rollouts()
     .filter((r) => r.status !== "running" && r.record !== null)
     .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id)
-    .map((r) => ({ taskId: r.taskId, outcome: r.record!.reward }));
+    .map((r) => ({ taskId: r.taskId, outcome: r.record!.reward, reportScore: reportScoreOf(r.record!) }));
   const k = Math.max(1, Math.floor(done.length / 5));
   const tasks = [...new Set(done.map((d) => d.taskId))].sort();
   const perTask = tasks.map((taskId) => {
     const mine = done.filter((d) => d.taskId === taskId);
-    const scores = mine.filter((d) => d.outcome.validSubmission && d.outcome.score !== null).map((d) => d.outcome.score!);
+    const scores = mine.map((d) => d.reportScore).filter((x): x is number => x !== null);
     return {
       taskId,
       bestScore: bestOf(scores, lowerIsBetter(taskId)),

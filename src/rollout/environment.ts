@@ -5,7 +5,7 @@
  * `mlerl exec` all run programs through it.
  */
 import type { Clock } from "../core/clock.js";
-import { DEFAULT_SIM_MODEL, lmUrls, type EnvConfig, type PolicyConfig, type RewardSettings } from "../core/config.js";
+import { DEFAULT_SIM_MODEL, lmUrls, type EnvConfig, type PolicyConfig, type RewardSettings, type SplitConfig } from "../core/config.js";
 import type { RolloutRecord, RolloutRunner } from "../core/rollout.js";
 import type { PreparedTask } from "../core/task.js";
 import { UserError } from "../errors.js";
@@ -38,6 +38,8 @@ export interface EnvironmentOptions {
   env: EnvConfig;
   /** The training reward's settings; null, the paper's rule. */
   reward: RewardSettings | null;
+  /** How each task's answers are split between reward and report; null, no split (every answer rewarded). */
+  split: SplitConfig | null;
   /** The policy's servers, for the LM instrumenter. */
   policy?: PolicyConfig;
   /** Limits beyond the deadline (memory, threads, ...); default DEFAULT_LIMITS. */
@@ -57,7 +59,7 @@ export async function openEnvironment(opts: EnvironmentOptions): Promise<Environ
   const ast = opts.env.instrumentation ? new AstInstrumenter() : null;
   const instrumenter = ast && opts.env.instrumenter === "lm" ? await lmInstrumenter(opts.env, opts.policy, ast) : ast;
   const limits = { ...opts.limits, timeoutSec: opts.env.timeoutSec };
-  const runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits, reward: opts.reward });
+  const runner = new EnvironmentRunner({ executor, instrumenter, tasks, limits, reward: opts.reward, split: opts.split });
   const never = new AbortController().signal;
   const request = (taskId: string, code: string, outDir: string, signal?: AbortSignal) => ({
     taskId,

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GradeReport } from "../core/grade.js";
-import { ROLLOUT_RECORD_VERSION, type ExecutionSummary, type RolloutRecord } from "../core/rollout.js";
-import { gradeSubmission } from "../grading/index.js";
+import { ROLLOUT_RECORD_VERSION, type ExecutionSummary, type RolloutRecord, type SplitScores } from "../core/rollout.js";
+import { gradeSplit, gradeSubmission, type AnswersSplit } from "../grading/index.js";
 import {
   launchArgs,
   launchStdin,
@@ -39,6 +39,8 @@ export async function runRollout(opts: {
   outDir: string;
   limits?: Partial<ExecLimits>;
   reward?: RewardConfigInput;
+  /** The task's answers split and which part the reward scores; absent, the reward scores every answer. */
+  split?: TaskSplit | null;
   signal?: AbortSignal;
 }): Promise<RolloutRun> {
   const nonce = newNonce();
@@ -65,7 +67,11 @@ export async function runRollout(opts: {
     onStdout: (chunk) => scanner.push(chunk),
   });
   const markers = scanner.finish();
-  const grade = gradeSubmission(opts.spec, opts.paths, execution.submissionPath ?? join(opts.outDir, "submission.csv"));
+  const submissionPath = execution.submissionPath ?? join(opts.outDir, "submission.csv");
+  const graded = gradeOn(opts.spec, opts.paths, submissionPath, opts.split ?? null);
+  const { grade, scores } = graded;
+  // The reward sees the reward split only (or, by the paper's rule, every answer); reports read the report split.
+  const rewardScore = opts.split ? (opts.split.trainOn === "all" ? scores.all : scores.reward) : grade.score;
   const pythonSyntaxError = execution.exitCode === 1 && /^(SyntaxError|IndentationError|TabError)\b/m.test(execution.stderr.text);
   const reward = computeReward(
     {
@@ -75,7 +81,7 @@ export async function runRollout(opts: {
       killed: execution.killed,
       syntaxError: syntaxError || pythonSyntaxError,
       grade: grade.submission_exists
-        ? { valid_submission: grade.valid_submission, score: grade.score, is_lower_better: grade.is_lower_better }
+        ? { valid_submission: rewardScore !== null, score: rewardScore, is_lower_better: grade.is_lower_better }
         : null,
       milestones: markers.milestones,
       validationMetric: markers.validationMetric,
@@ -93,6 +99,7 @@ export async function runRollout(opts: {
     v: ROLLOUT_RECORD_VERSION,
     execution: executionSummary(execution, opts.executor.name),
     grade,
+    scores: opts.split ? scores : null,
     instrumentation: {
       instrumenter: opts.instrumenter?.name ?? null,
       sites,
@@ -132,4 +139,25 @@ export function executionSummary(e: ExecResult, worker: string | null): Executio
     stderrBytes: e.stderr.totalBytes,
     worker,
   };
+}
+
+/** A task's answers split, and whether the training reward scores the reward split or every answer. */
+export interface TaskSplit {
+  answers: AnswersSplit;
+  trainOn: "reward" | "all";
+}
+
+/** The report (on the report split when there is one) and the scores of each part. */
+function gradeOn(
+  spec: TaskSpec,
+  paths: TaskPaths,
+  submissionPath: string,
+  split: TaskSplit | null,
+): { grade: GradeReport; scores: SplitScores } {
+  if (!split) {
+    const grade = gradeSubmission(spec, paths, submissionPath);
+    return { grade, scores: { reward: null, report: null, all: grade.score } };
+  }
+  const { reward_score, all_rows_score, split: _split, ...grade } = gradeSplit(spec, paths, submissionPath, split.answers);
+  return { grade, scores: { reward: reward_score, report: grade.score, all: all_rows_score } };
 }

@@ -49,6 +49,7 @@ export function simulatedRecord(o: { reward: number; wallSec: number; failed: bo
       worker: "simulated",
     },
     grade: null,
+    scores: null,
     instrumentation: { instrumenter: null, sites: 0, note: null, credited: [], rejected: 0, tampering: null },
     reward: {
       reward: o.reward,

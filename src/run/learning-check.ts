@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { RunConfig, withOverrides, type RunConfigInput } from "../core/config.js";
+import { reportScoreOf } from "../core/rollout.js";
 import { better } from "../core/task.js";
 import { RunStore } from "../store/run-store.js";
 import { train } from "./train.js";
@@ -57,12 +58,13 @@ export function learningRows(store: RunStore, taskId: string): LearningRow[] {
     .sort((a, b) => a.id - b.id)
     .map((r) => {
       const o = r.record!.reward;
+      const reportScore = reportScoreOf(r.record!);
       return {
         id: r.id,
         finishedAt: r.finishedAt ?? 0,
         reward: o.reward,
-        valid: o.validSubmission && o.score !== null,
-        score: o.validSubmission ? o.score : null,
+        valid: reportScore !== null,
+        score: reportScore,
       };
     });
 }

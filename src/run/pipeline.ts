@@ -1,71 +1,92 @@
 /**
- * The main job: train the built-in policy, evaluate it with the test-time procedure, run the search baselines on
- * the same number of executions as that evaluation, and write the report. Every step leaves its results in its
- * own run directory, so a stopped pipeline continues where it left off when started again on the same --out.
+ * The main job: the full method against the search baselines at equal budget, seed by seed. For each seed, RL
+ * trains the built-in policy for a wall-clock budget and then runs the test-time procedure; the time both took
+ * on the run's executors is the budget each baseline then gets, on as many executors. Every step leaves its
+ * results in its own run directory (<out>/<method>/seed-<s>), so a stopped pipeline continues where it left
+ * off when started again on the same --out; the report compares what each method would submit.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { EvalResult } from "../eval/result.js";
 import { RunConfig, withOverrides, type BaselineMethod, type EnvConfig, type RunConfigInput } from "../core/config.js";
+import type { EvalResult } from "../eval/result.js";
+import { RunStore } from "../store/run-store.js";
 import { readEval, runState } from "./ablate.js";
 import { train } from "./train.js";
 
 export interface PipelinePlan {
   outDir: string;
   tasks: string[];
+  seeds: number[];
+  /** RL's training budget per seed, wall-clock minutes. */
   trainMinutes: number;
+  /** Test-time procedures per task after training (2 executions each). */
   evalSamples: number;
-  evalSeeds: number[];
-  /** Executions each baseline gets per task and seed: as many as the evaluation spends (scratch + improve per sample). */
-  baselineExecutions: number;
   baselines: BaselineMethod[];
+  /** Concurrent executions of every method. */
+  executors: number;
   /** Where programs run (the rest of the environment is training's default). */
   env: Partial<EnvConfig>;
 }
 
-/** Pure: the plan of a pipeline from its budget, with the per-step run directories. */
+/** Pure: the plan of a pipeline from its budget. */
 export function pipelinePlan(opts: {
   outDir: string;
   tasks: string[];
   trainMinutes: number;
-  evalSamples: number;
-  evalSeeds: number;
+  evalSamples?: number;
+  seeds: number;
+  executors: number;
   baselines?: BaselineMethod[];
   env?: Partial<EnvConfig>;
-}): PipelinePlan & { dirs: { rl: string; report: string } & Record<BaselineMethod, string> } {
+}): PipelinePlan {
   return {
     outDir: opts.outDir,
     tasks: opts.tasks,
+    seeds: Array.from({ length: opts.seeds }, (_, i) => i),
     trainMinutes: opts.trainMinutes,
-    evalSamples: opts.evalSamples,
-    evalSeeds: Array.from({ length: opts.evalSeeds }, (_, i) => i),
-    baselineExecutions: 2 * opts.evalSamples,
+    evalSamples: opts.evalSamples ?? 1,
     baselines: opts.baselines ?? ["aide", "random"],
+    executors: opts.executors,
     env: opts.env ?? {},
-    dirs: {
-      rl: join(opts.outDir, "rl"),
-      aide: join(opts.outDir, "aide"),
-      random: join(opts.outDir, "random"),
-      report: join(opts.outDir, "report"),
-    },
   };
 }
 
+/** The run directory of a method and seed. */
+export function runDirOf(plan: Pick<PipelinePlan, "outDir">, method: string, seed: number): string {
+  return join(plan.outDir, method, `seed-${seed}`);
+}
+
 export interface PipelineSteps {
-  evaluate(runDir: string, signal?: AbortSignal): Promise<EvalResult>;
-  baseline(method: BaselineMethod, runDir: string, signal?: AbortSignal): Promise<EvalResult>;
+  /** The test-time procedure on a training run, starting at `clockOffsetSec` of its clock. */
+  evaluate(runDir: string, seed: number, clockOffsetSec: number, signal?: AbortSignal): Promise<EvalResult>;
+  /** A baseline search of one seed with a wall-clock budget in minutes. */
+  baseline(method: BaselineMethod, runDir: string, seed: number, minutes: number, signal?: AbortSignal): Promise<EvalResult>;
   report(runDirs: string[], outDir: string): Promise<{ files: string[] }>;
 }
 
 export interface PipelineResult {
-  rl: EvalResult | undefined;
-  baselines: Partial<Record<BaselineMethod, EvalResult>>;
+  /** Per seed, the wall-clock minutes RL used (training plus the test-time procedure): every baseline's budget. */
+  budgets: Array<{ seed: number; minutes: number }>;
   report: { files: string[] } | undefined;
   stopped: boolean;
 }
 
+/** Seconds a run dir's store says it spent (training, or a search), plus its evaluation's. */
+function spentSec(runDir: string): { trainSec: number; evalSec: number } {
+  const read = (dir: string) => {
+    if (!RunStore.exists(dir)) return 0;
+    const store = RunStore.openReadonly(dir);
+    try {
+      return Number(store.getMeta("elapsed_sec") ?? 0);
+    } finally {
+      store.close();
+    }
+  };
+  return { trainSec: read(runDir), evalSec: read(join(runDir, "eval")) };
+}
+
 export async function runPipeline(opts: {
-  plan: ReturnType<typeof pipelinePlan>;
+  plan: PipelinePlan;
   dataDir: string;
   steps: PipelineSteps;
   trainOverrides?: RunConfigInput;
@@ -75,36 +96,43 @@ export async function runPipeline(opts: {
   const { plan, steps, signal } = opts;
   const log = opts.log ?? (() => {});
   mkdirSync(plan.outDir, { recursive: true });
-  const result: PipelineResult = { rl: undefined, baselines: {}, report: undefined, stopped: false };
+  const result: PipelineResult = { budgets: [], report: undefined, stopped: false };
   const stopped = () => (result.stopped = signal?.aborted ?? false);
+  const total = plan.seeds.length;
 
-  const rlState = runState(plan.dirs.rl);
-  if (rlState !== "done") {
-    log(`== 1/4 training the built-in policy on ${plan.tasks.length} tasks for ${plan.trainMinutes} min (${plan.dirs.rl}) ==`);
-    const config = RunConfig.parse(
-      withOverrides({ tasks: plan.tasks, budget: { minutes: plan.trainMinutes }, env: plan.env }, opts.trainOverrides ?? {}),
-    );
-    await train({ runDir: plan.dirs.rl, config, dataDir: opts.dataDir, resume: rlState === "partial", ...(signal ? { signal } : {}), log });
-    if (stopped()) return result;
-  }
-  result.rl = readEval(plan.dirs.rl);
-  if (!result.rl) {
-    log(`== 2/4 evaluating the trained policy: ${plan.evalSamples} test-time procedure(s) × ${plan.evalSeeds.length} seed(s) per task ==`);
-    result.rl = await steps.evaluate(plan.dirs.rl, signal);
-    if (stopped()) return result;
-  }
-  for (const method of plan.baselines) {
-    const dir = plan.dirs[method];
-    let ev = readEval(dir);
-    if (!ev) {
-      log(`== 3/4 baseline ${method}: ${plan.baselineExecutions} executions per task and seed (${dir}) ==`);
-      ev = await steps.baseline(method, dir, signal);
+  for (const [i, seed] of plan.seeds.entries()) {
+    const tag = `seed ${seed} (${i + 1}/${total})`;
+    const rlDir = runDirOf(plan, "rl", seed);
+    const state = runState(rlDir);
+    if (state !== "done") {
+      log(`== ${tag}: training the built-in policy on ${plan.tasks.length} tasks for ${plan.trainMinutes} min (${rlDir}) ==`);
+      const config = RunConfig.parse(
+        withOverrides(
+          { tasks: plan.tasks, seed, budget: { minutes: plan.trainMinutes }, env: plan.env, loop: { executors: plan.executors } },
+          opts.trainOverrides ?? {},
+        ),
+      );
+      await train({ runDir: rlDir, config, dataDir: opts.dataDir, resume: state === "partial", ...(signal ? { signal } : {}), log });
       if (stopped()) return result;
     }
-    result.baselines[method] = ev;
+    if (!readEval(rlDir)) {
+      log(`== ${tag}: the test-time procedure (${plan.evalSamples} per task: scratch, one improvement, keep the better) ==`);
+      await steps.evaluate(rlDir, seed, spentSec(rlDir).trainSec, signal);
+      if (stopped()) return result;
+    }
+    const spent = spentSec(rlDir);
+    const minutes = (spent.trainSec + spent.evalSec) / 60;
+    result.budgets.push({ seed, minutes });
+    for (const method of plan.baselines) {
+      const dir = runDirOf(plan, method, seed);
+      if (readEval(dir)) continue;
+      log(`== ${tag}: baseline ${method} for ${minutes.toFixed(2)} min on ${plan.executors} executor(s), RL's budget (${dir}) ==`);
+      await steps.baseline(method, dir, seed, minutes, signal);
+      if (stopped()) return result;
+    }
   }
-  log(`== 4/4 report (${plan.dirs.report}) ==`);
-  const dirs = [plan.dirs.rl, ...plan.baselines.map((m) => plan.dirs[m])].filter((d) => existsSync(d));
-  result.report = await steps.report(dirs, plan.dirs.report);
+  log(`== report (${join(plan.outDir, "report")}) ==`);
+  const dirs = ["rl", ...plan.baselines].flatMap((m) => plan.seeds.map((s) => runDirOf(plan, m, s))).filter((d) => existsSync(d));
+  result.report = await steps.report(dirs, join(plan.outDir, "report"));
   return result;
 }

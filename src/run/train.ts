@@ -11,7 +11,7 @@ import { preflightLm } from "./open-lm-policy.js";
 import { runLoop, type LoopEvents, type LoopSummary } from "../rl/loop.js";
 import { summarizeRun, type RunSummary } from "../rl/summary.js";
 import { openEnvironment, type Environment } from "../rollout/environment.js";
-import { storedRunConfig, storeRunConfig } from "../store/run-config.js";
+import { storedRunConfig, storeMachine, storeRunConfig } from "../store/run-config.js";
 import { RunStore } from "../store/run-store.js";
 
 export interface TrainResult {
@@ -58,6 +58,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       taskIds: simulate ? [] : config.tasks,
       env: config.env,
       reward: config.reward,
+      split: config.split,
       policy: config.policy,
       clock,
       seed: config.seed + store.rollouts().length,
@@ -94,6 +95,7 @@ async function trainIn(
   if (config.policy.kind === "openai") await preflightLm(config.policy, log);
   if (!resumed) {
     storeRunConfig(store, config);
+    storeMachine(store);
     store.setMeta("method", methodOf(config));
   }
   const latest = store.latestUpdate();

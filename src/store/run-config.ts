@@ -1,3 +1,4 @@
+import { availableParallelism, totalmem } from "node:os";
 import { StoredRunConfig, type RunConfig } from "../core/config.js";
 import { UserError } from "../errors.js";
 import { StoreReadError, type RunStore } from "./run-store.js";
@@ -18,4 +19,9 @@ export function storedRunConfig(store: RunStore): RunConfig | undefined {
 /** Stores a new run's config; it is read back on every resume. */
 export function storeRunConfig(store: RunStore, config: RunConfig): void {
   store.setMeta("config", JSON.stringify(config));
+}
+
+/** Records the machine a run is made on (cores, memory), for the resources line of its reports. */
+export function storeMachine(store: RunStore): void {
+  store.setMeta("machine", JSON.stringify({ cores: availableParallelism(), memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10 }));
 }

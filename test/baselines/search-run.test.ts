@@ -6,6 +6,7 @@ import { runBaseline } from "../../src/baselines/search-run.js";
 import { UserError } from "../../src/errors.js";
 import { EvalResult } from "../../src/eval/result.js";
 import type { RewardBreakdown, SearchStep } from "../../src/core/rollout.js";
+import { reportScoreOf } from "../../src/core/rollout.js";
 import { RunStore, type StoredRollout } from "../../src/store/run-store.js";
 import { CRASHING_PROGRAM, ScriptedSampler, TASK, constantProgram, preparedDataDir, tempDir } from "../eval/fixtures.js";
 
@@ -21,7 +22,12 @@ function readRun(runDir: string): { meta: (k: string) => string | undefined; row
       assert.ok(r.record, `rollout ${r.id} has a readable record (${r.problem})`);
       assert.ok(r.record.search, `rollout ${r.id} records its search step`);
       assert.equal(r.record.execution.wallSec, r.record.reward.wallSec);
-      return { ...r, outcome: { ...r.record.reward, seed: r.record.search.seed, step: r.record.search.step } };
+      // Reports and picks show the report split's score; the reward saw the reward split's.
+      assert.ok(r.record.scores, `rollout ${r.id} is scored on both splits`);
+      return {
+        ...r,
+        outcome: { ...r.record.reward, score: reportScoreOf(r.record), seed: r.record.search.seed, step: r.record.search.step },
+      };
     });
     const meta = new Map(["method", "label", "config", "elapsed_sec", "clock"].map((k) => [k, store.getMeta(k)]));
     return { meta: (k) => meta.get(k), rows };

@@ -48,10 +48,12 @@ test("best-of-N picks by validation metric in the task's direction, never by tes
   assert.ok(Math.abs((down.mean as number) - 0.85) < 1e-12);
 });
 
-test("ties in validation metric keep the earlier sample; no eligible attempt gives null", () => {
+test("ties in validation metric keep the earlier sample; without a printed metric the earliest valid one; none valid gives null", () => {
   const tie = [at(0, 1, true, 0.2, 0.5), at(0, 0, true, 0.9, 0.5)];
   assert.equal(bestByValidation(tie, false)?.sample, 0);
-  assert.equal(bestByValidation([at(0, 0, true, 0.9, null), at(0, 1, false, null, 0.3)], false), null);
+  // The one submission rule (src/core/select.ts): a valid submission without a metric beats no submission.
+  assert.equal(bestByValidation([at(0, 1, false, null, 0.3), at(0, 0, true, 0.9, null)], false)?.sample, 0);
+  assert.equal(bestByValidation([at(0, 0, false, null, null), at(0, 1, false, null, 0.3)], false), null);
   const none = summarizeAttempts([at(0, 0, false, null, null)], true);
   assert.deepEqual(none, {
     mean: null,

@@ -50,6 +50,7 @@ function rollout(
         ...extra,
       },
     },
+    phase: "train",
   };
 }
 
@@ -64,6 +65,12 @@ function run(name: string, rollouts: ReportRollout[]): LoadedRun {
     rollouts,
     updates: [],
     evaluation: null,
+    executors: null,
+    executorSec: null,
+    testFeedback: "reward split",
+    split: null,
+    machine: null,
+    policy: null,
     notes: [],
   };
 }

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { formatGradeReport } from "../../grading/index.js";
 import { mlerlHome } from "../../paths.js";
-import { DEFAULT_ENV } from "../../core/config.js";
+import { DEFAULT_ENV, DEFAULT_REWARD_SETTINGS, DEFAULT_SPLIT_CONFIG } from "../../core/config.js";
 import { openEnvironment } from "../../rollout/environment.js";
 import { DEFAULT_LIMITS, type ExecLimits } from "../../sandbox/executor.js";
 import { getTask } from "../../tasks/registry.js";
@@ -100,8 +100,9 @@ export function defineExec(cmd: Command): void {
           timeoutSec: limits.timeoutSec ?? DEFAULT_LIMITS.timeoutSec,
           instrumentation: opts.instrument === "ast",
         },
-        // The paper's rule: the reward a program earns on its own, without a training run's settings.
-        reward: null,
+        // The reward a default training run would give it, on the reward split; the report split is shown beside it.
+        reward: DEFAULT_REWARD_SETTINGS,
+        split: DEFAULT_SPLIT_CONFIG,
         limits,
         log: (line: string) => process.stderr.write(`${line}\n`),
       });

@@ -1,11 +1,8 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
-import { runBaseline } from "../../baselines/search-run.js";
-import { evaluatePolicy } from "../../eval/evaluate.js";
 import type { BaselineMethod } from "../../core/config.js";
-import { pipelinePlan, runPipeline } from "../../run/pipeline.js";
-import { buildReport } from "../../report/build.js";
+import { UserError } from "../../errors.js";
 import { BUILTIN_TASK_IDS, getTask } from "../../tasks/registry.js";
 import { numberArg } from "../flags.js";
 import { addEnvFlags, dataDirOf, defaultRunDir, envFromFlags, interruptOnSigint } from "../options.js";
@@ -15,7 +12,8 @@ interface PipelineOptions {
   task?: string[];
   trainMinutes: number;
   evalSamples: number;
-  evalSeeds: number;
+  seeds: number;
+  executors?: number;
   baselines: string;
   out?: string;
 }
@@ -23,9 +21,10 @@ interface PipelineOptions {
 export function definePipeline(cmd: Command): void {
   cmd
     .option("--task <id...>", "tasks (default: every built-in task)")
-    .option("--train-minutes <m>", "training wall-clock budget", numberArg({ positive: true }), 8)
-    .option("--eval-samples <n>", "test-time procedures (2 executions each) per task and seed", numberArg({ int: true, min: 1 }), 2)
-    .option("--eval-seeds <k>", "seeds of the evaluation and of the baselines", numberArg({ int: true, min: 1 }), 2)
+    .option("--train-minutes <m>", "RL's training budget per seed, wall-clock minutes", numberArg({ positive: true }), 2.5)
+    .option("--eval-samples <n>", "test-time procedures (2 executions each) per task after training", numberArg({ int: true, min: 1 }), 1)
+    .option("--seeds <k>", "seeds 0..k-1 of every method", numberArg({ int: true, min: 1 }), 2)
+    .option("--executors <k>", "concurrent executions of every method (default: one per core)", numberArg({ int: true, min: 1 }))
     .option("--baselines <list>", "comma-separated baselines to run: aide, random (or none)", "aide,random")
     .option("--out <dir>", "where the runs and the report go (default: ./runs/main-<time>)");
   addEnvFlags(cmd).action(async (opts: PipelineOptions, cmd: Command) => {
@@ -38,17 +37,27 @@ export function definePipeline(cmd: Command): void {
       if (b !== "aide" && b !== "random")
         throw new UserError(`--baselines: unknown baseline '${b}'`, "use aide, random, aide,random or none");
     const outDir = opts.out ? resolve(opts.out) : defaultRunDir("main");
+    const executors = opts.executors ?? availableParallelism();
+    const [{ pipelinePlan, runPipeline }, { evaluatePolicy }, { runBaseline }, { buildReport }] = await Promise.all([
+      import("../../run/pipeline.js"),
+      import("../../eval/evaluate.js"),
+      import("../../baselines/search-run.js"),
+      import("../../report/build.js"),
+    ]);
     const plan = pipelinePlan({
       outDir,
       tasks,
       trainMinutes: opts.trainMinutes,
       evalSamples: opts.evalSamples,
-      evalSeeds: opts.evalSeeds,
+      seeds: opts.seeds,
+      executors,
       baselines: baselines as BaselineMethod[],
       env,
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    log(`main job in ${outDir} (run the same command with --out ${outDir} to continue it if stopped)`);
+    log(
+      `main job in ${outDir}: ${plan.seeds.length} seed(s) × (RL, ${plan.baselines.join(", ") || "no baseline"}) at equal budget on ${executors} executor(s) (run the same command with --out ${outDir} to continue it if stopped)`,
+    );
     const stop = interruptOnSigint(() => log("stopping cleanly (Ctrl-C again to quit at once); continue later with the same --out"));
     try {
       const result = await runPipeline({
@@ -57,26 +66,30 @@ export function definePipeline(cmd: Command): void {
         signal: stop.signal,
         log,
         steps: {
-          evaluate: (runDir, signal) =>
+          evaluate: (runDir, seed, clockOffsetSec, signal) =>
             evaluatePolicy({
               policy: { kind: "run", runDir },
               taskIds: tasks,
               dataDir,
               samples: plan.evalSamples,
-              seeds: plan.evalSeeds,
+              seeds: [seed],
               env,
+              concurrency: executors,
+              clockOffsetSec,
               log,
               ...(signal ? { signal } : {}),
             }),
           // A search stopped half-way cannot continue its tree: the baseline's own restart starts it again.
-          baseline: (method, runDir, signal) =>
+          baseline: (method, runDir, seed, minutes, signal) =>
             runBaseline({
               method,
               taskIds: tasks,
               dataDir,
               runDir,
-              seeds: plan.evalSeeds,
-              budget: { executions: plan.baselineExecutions },
+              seeds: [seed],
+              policySeed: seed,
+              budget: { minutes },
+              executors,
               env,
               restart: true,
               log,

@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { TaskFacts } from "../../report/build.js";
+import { knownIssueLines } from "../../tasks/known-issues.js";
 import { UserError } from "../../errors.js";
 import { buildReport } from "../../report/build.js";
 import type { GroupBy } from "../../report/groups.js";
@@ -14,11 +16,16 @@ interface ReportOptions {
 }
 
 /** What the report needs of a task, from the registry; null for a task this machine does not know. */
-export function reportTaskLookup(dataDir: string): (taskId: string) => { metric: string; lowerIsBetter: boolean } | null {
+export function reportTaskLookup(dataDir: string): (taskId: string) => TaskFacts | null {
   return (id) => {
     try {
       const spec = getTask(id, dataDir);
-      return { metric: spec.metric, lowerIsBetter: spec.lowerIsBetter };
+      return {
+        metric: spec.metric,
+        lowerIsBetter: spec.lowerIsBetter,
+        thresholds: spec.thresholds ?? null,
+        knownIssues: knownIssueLines(id),
+      };
     } catch {
       return null;
     }

@@ -58,6 +58,9 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: "--score-floor <s>", path: "reward.scoreFloor", nullWord: "none" },
   { flags: "--quality <w>", path: "reward.qualityWeight" },
   { flags: "--quality-floor <q>", path: "reward.qualityFloor" },
+  { flags: "--report-fraction <f>", path: "split.reportFraction" },
+  { flags: "--split-salt <s>", path: "split.salt" },
+  { flags: "--train-on <answers>", path: "split.trainOn" },
 ];
 
 function readSimModel(path: string, flag: string): SimulationModel {
