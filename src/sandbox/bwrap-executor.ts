@@ -1,17 +1,31 @@
-import { chownSync, writeFileSync } from "node:fs";
+import { chownSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { requireAgentPython, type AgentPython } from "../runtime/venv.js";
-import { bwrapArgs, SANDBOX_HOSTNAME, SANDBOX_PATHS } from "./bwrap-args.js";
+import { argsData, bwrapArgs, SANDBOX_HOSTNAME, SANDBOX_PATHS } from "./bwrap-args.js";
 import { RunCgroup, removeStaleRunCgroups } from "./cgroup.js";
 import { programEnv } from "./env.js";
-import type { ExecRequest, ExecResult, Executor } from "./executor.js";
+import { pickCpus, withAffinity } from "./cpu-affinity.js";
+import type { CpuLimit, ExecLimits, ExecRequest, ExecResult, Executor } from "./executor.js";
+import { clearUidKeyrings } from "./keyring.js";
 import { launcherArgv, prlimitArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, currentTaskCount, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
 import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
-import { signalName, supervise, withCgroupJoin } from "./supervise.js";
+import { sandboxSeccompFilter } from "./seccomp-filter.js";
+import { starterArgv } from "./starter.js";
+import { mountSubmissionTmpfs, staleSubmissionMounts, unmountSubmissionTmpfs } from "./submission-mount.js";
+import { signalName, supervise } from "./supervise.js";
 import { acquireSandboxUid } from "./uid-pool.js";
+
+/**
+ * Descriptors of one run, as the sandbox receives them: 3 is the in-sandbox launcher's report channel (only
+ * on the launcher path); bwrap reads the rest and closes them before the program starts.
+ */
+const FD = { args: 4, seccomp: 5, program: 6, passwd: 7, group: 8, hosts: 9 } as const;
+
+/** Files and directories a program may create in /home/submission: a few are plenty for a submission. */
+const SUBMISSION_INODES = 4096;
 
 /**
  * Runs agent programs in a bubblewrap sandbox laid out like MLE-bench's container: the task's public data
@@ -56,6 +70,8 @@ export class BwrapExecutor implements Executor {
     }
     this.py = opts.python ?? requireAgentPython(opts.env);
     removeStaleRunCgroups(this.probe.cgroups);
+    if (this.probe.mode === "root" && this.probe.umount)
+      for (const m of staleSubmissionMounts()) void unmountSubmissionTmpfs(this.probe.umount, m);
   }
 
   /** How the program is isolated here, for reports. */
@@ -68,22 +84,25 @@ export class BwrapExecutor implements Executor {
   async run(req: ExecRequest): Promise<ExecResult> {
     const limits = resolveLimits(req.limits);
     checkPublicDir(req.publicDir);
-    const programFile = writeProgram(req.outDir, req.code);
+    writeProgram(req.outDir, req.code);
     const dir = makeRunDir({ withWork: false });
     const lease = this.probe.mode === "root" ? acquireSandboxUid() : null;
-    const cgroup = RunCgroup.create(this.probe.cgroups, { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });
+    const cgroup = RunCgroup.create(this.probe.cgroups, {
+      maxProcesses: limits.maxProcesses,
+      memoryMb: limits.memoryMb,
+      cpus: limits.cpus,
+    });
+    let mounted = false;
     try {
       const uid = lease?.uid ?? 1000;
-      if (lease) chownSync(dir.submission, lease.uid, lease.uid);
-      const passwdFile = join(dir.root, "passwd");
-      const groupFile = join(dir.root, "group");
-      writeFileSync(
-        passwdFile,
-        `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
-      );
-      writeFileSync(groupFile, `root:x:0:\nsandbox:x:${uid}:\nnogroup:x:65534:\n`);
-      const hostsFile = join(dir.root, "hosts");
-      writeFileSync(hostsFile, `127.0.0.1 localhost ${SANDBOX_HOSTNAME}\n::1 localhost ip6-localhost\n`);
+      const notes: string[] = [];
+      if (lease) {
+        mounted = await this.mountSubmission(dir.submission, limits, lease.uid, notes);
+        if (!mounted) chownSync(dir.submission, lease.uid, lease.uid);
+      }
+      const passwd = `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`;
+      const group = `root:x:0:\nsandbox:x:${uid}:\nnogroup:x:65534:\n`;
+      const hosts = `127.0.0.1 localhost ${SANDBOX_HOSTNAME}\n::1 localhost ip6-localhost\n`;
 
       const rlimits: RlimitTable = {
         RLIMIT_CPU: cpuRlimit(limits),
@@ -110,16 +129,14 @@ export class BwrapExecutor implements Executor {
       const programArgs = req.launch ? req.launch.args(SANDBOX_PATHS.program) : [SANDBOX_PATHS.program];
       const launch = { rlimits, argv: [this.py.python, ...programArgs] };
       const inner = useLauncher ? launcherArgv(this.py.python, launch) : prlimitArgv(this.probe.prlimit!, launch);
-      const args = bwrapArgs({
+      const { options, command } = bwrapArgs({
         mode: this.probe.mode,
         venv: this.py.venv,
         basePrefix: this.py.basePrefix,
         publicDir: req.publicDir,
         submissionDir: dir.submission,
-        programFile,
-        passwdFile,
-        groupFile,
-        hostsFile,
+        fileFds: { program: FD.program, passwd: FD.passwd, group: FD.group, hosts: FD.hosts },
+        seccompFd: FD.seccomp,
         tmpfsBytes: memoryBytes(limits),
         env,
         uid: lease?.uid,
@@ -127,8 +144,33 @@ export class BwrapExecutor implements Executor {
         disableNestedUserns: this.probe.disableNestedUserns,
         command: inner,
       });
+      let sandboxArgv = [this.probe.bwrap.path!, "--args", String(FD.args), "--", ...command];
+      let cpuLimit: CpuLimit | null = null;
+      const quota = cgroup.cpuQuotaCores();
+      if (quota !== null) cpuLimit = { cores: quota, by: "cgroup-quota" };
+      else if (this.probe.taskset) {
+        const cpus = pickCpus(limits.cpus);
+        if (cpus.length > 0) {
+          sandboxArgv = withAffinity(this.probe.taskset, cpus, sandboxArgv);
+          cpuLimit = { cores: cpus.length, by: "affinity" };
+        }
+      }
+      const dataFds = [
+        { fd: FD.args, data: argsData(options) },
+        { fd: FD.seccomp, data: sandboxSeccompFilter() },
+        { fd: FD.program, data: req.code },
+        { fd: FD.passwd, data: passwd },
+        { fd: FD.group, data: group },
+        { fd: FD.hosts, data: hosts },
+      ];
       const raw = await supervise({
-        argv: withCgroupJoin(cgroup.procsFiles(), [this.probe.bwrap.path!, ...args]),
+        argv: starterArgv({
+          bash: this.probe.bash!,
+          keepFds: [...(useLauncher ? [3] : []), ...dataFds.map((d) => d.fd)],
+          procsFiles: cgroup.procsFiles(),
+          keyctl: this.probe.keyctl,
+          argv: sandboxArgv,
+        }),
         env: { PATH: "/usr/bin:/bin" },
         limits,
         signal: req.signal,
@@ -136,9 +178,10 @@ export class BwrapExecutor implements Executor {
         killTree: "process",
         stdin: req.launch?.stdin,
         onStdout: req.onStdout,
+        reportChannel: useLauncher,
+        dataFds,
       });
       cgroup.killAll();
-      const notes: string[] = [];
       const setupError = /^bwrap: .*$/m.exec(raw.stderr.text);
       if (setupError && !raw.report) notes.push(`the sandbox failed to set up (${setupError[0]}); run \`mlerl doctor\``);
       if (!raw.report && !raw.killed) {
@@ -153,11 +196,44 @@ export class BwrapExecutor implements Executor {
           raw.exitCode = null;
         }
       }
-      return finishRun({ outDir: req.outDir, limits, raw, submissionDir: dir.submission, cgroup, notes });
+      return finishRun({
+        outDir: req.outDir,
+        limits,
+        raw,
+        submissionDir: dir.submission,
+        cgroup,
+        notes,
+        maxSubmissionBytes: req.maxSubmissionBytes,
+        cpuLimit,
+      });
     } finally {
       await cgroup.destroy();
-      removeRunDirLater(dir);
-      lease?.release();
+      const removeDir = () => removeRunDirLater(dir);
+      if (mounted) void unmountSubmissionTmpfs(this.probe.umount!, dir.submission).then(removeDir);
+      else removeDir();
+      if (lease) {
+        clearUidKeyrings(lease.uid, { setpriv: this.probe.setpriv!, keyctl: this.probe.keyctl });
+        lease.release();
+      }
+    }
+  }
+
+  /** The capped tmpfs for /home/submission; false (with a note) where it cannot be mounted. */
+  private async mountSubmission(dir: string, limits: ExecLimits, uid: number, notes: string[]): Promise<boolean> {
+    if (!this.probe.mount || !this.probe.umount) {
+      notes.push("no mount tool: /home/submission is a host directory (per-file size cap only)");
+      return false;
+    }
+    try {
+      await mountSubmissionTmpfs(this.probe.mount, dir, {
+        bytes: Math.min(memoryBytes(limits), fsizeRlimit(limits)[0]),
+        inodes: SUBMISSION_INODES,
+        uid,
+      });
+      return true;
+    } catch (e) {
+      notes.push(`cannot mount the tmpfs for /home/submission (${(e as Error).message.split("\n")[0]}); it is a host directory`);
+      return false;
     }
   }
 }
