@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gradeSubmission, type GradeReport } from "../grading/index.js";
+import { answersPath, buildReport, gradeBounded, maxSubmissionBytes, type GradeBounds, type GradeReport } from "../grading/index.js";
 import {
   launchArgs,
   launchStdin,
@@ -43,6 +43,8 @@ export async function runRollout(opts: {
   limits?: Partial<ExecLimits>;
   reward?: Partial<RewardConfig>;
   signal?: AbortSignal;
+  /** Time and memory of the grading thread (default DEFAULT_GRADE_BOUNDS). */
+  gradeBounds?: Partial<GradeBounds>;
 }): Promise<RolloutRun> {
   const nonce = newNonce();
   let instrumentNote: string | null = null;
@@ -56,6 +58,14 @@ export async function runRollout(opts: {
     if (inst.parsed && inst.sites.length > 0) launch = { args: launchArgs, stdin: launchStdin(inst.sites, nonce) };
   }
   const scanner = new MarkerScanner(nonce);
+  // This rollout's verdicts only: nothing of an earlier run in a reused outDir may be read back as this one's.
+  for (const f of ["grade.json", "reward.json", "submission.csv"]) rmSync(join(opts.outDir, f), { force: true, recursive: true });
+  let answersBytes = 0;
+  try {
+    answersBytes = statSync(answersPath(opts.spec, opts.paths)).size;
+  } catch {
+    /* grading reports the missing answers */
+  }
   const execution = await opts.executor.run({
     code: opts.code,
     publicDir: opts.paths.publicDir,
@@ -64,9 +74,20 @@ export async function runRollout(opts: {
     signal: opts.signal,
     launch,
     onStdout: (chunk) => scanner.push(chunk),
+    maxSubmissionBytes: maxSubmissionBytes(answersBytes),
   });
   const markers = scanner.finish();
-  const grade = gradeSubmission(opts.spec, opts.paths, execution.submissionPath ?? join(opts.outDir, "submission.csv"));
+  // Only the file this execution copied out is graded; without one there is no submission.
+  const missingPath = join(opts.outDir, "submission.csv");
+  const refused = (execution.notes ?? []).find((n) => n.startsWith("submission.csv refused: "));
+  const grade = execution.submissionPath
+    ? await gradeBounded(opts.spec, opts.paths, execution.submissionPath, opts.gradeBounds)
+    : buildReport(opts.spec, missingPath, {
+        // A refused file (a symlink, over the size bound ...) was a submission, and an invalid one.
+        exists: refused !== undefined,
+        rawScore: null,
+        error: refused ?? `no submission file at ${missingPath}`,
+      });
   const pythonSyntaxError = execution.exitCode === 1 && /^(SyntaxError|IndentationError|TabError)\b/m.test(execution.stderr.text);
   const reward = computeReward(
     {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { UserError } from "../../errors.js";
-import { formatGradeReport, gradeSubmission } from "../../grading/index.js";
+import { formatGradeReport, gradeBounded } from "../../grading/index.js";
 import { requirePrepared } from "../../tasks/registry.js";
 import { dataDirOf } from "../options.js";
 
@@ -23,12 +23,12 @@ export function registerGrade(program: Command): void {
     )
     .requiredOption("--submission <file>", "the submission CSV to grade (the file the program wrote to /home/submission/submission.csv)")
     .option("--json", "print the report as JSON (MLE-bench's field names plus `error`)")
-    .action((raw: unknown, cmd: Command) => {
+    .action(async (raw: unknown, cmd: Command) => {
       const parsed = GradeOptions.safeParse(raw);
       if (!parsed.success) throw new UserError(`bad options for grade: ${parsed.error.message}`, "run `mlerl grade --help`");
       const opts = parsed.data;
       const { spec, paths } = requirePrepared(opts.task, dataDirOf(cmd));
-      const report = gradeSubmission(spec, paths, opts.submission);
+      const report = await gradeBounded(spec, paths, opts.submission);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatGradeReport(report));
       process.exitCode = report.valid_submission ? 0 : 1;
     });
