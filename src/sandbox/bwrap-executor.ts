@@ -208,9 +208,8 @@ export class BwrapExecutor implements Executor {
       });
     } finally {
       await cgroup.destroy();
-      const removeDir = () => removeRunDirLater(dir);
-      if (mounted) void unmountSubmissionTmpfs(this.probe.umount!, dir.submission).then(removeDir);
-      else removeDir();
+      // The submission tmpfs is unmounted before its mount point is removed (nothing waits for either).
+      removeRunDirLater(dir, mounted ? unmountSubmissionTmpfs(this.probe.umount!, dir.submission) : undefined);
       if (lease) {
         clearUidKeyrings(lease.uid, { setpriv: this.probe.setpriv!, keyctl: this.probe.keyctl });
         lease.release();

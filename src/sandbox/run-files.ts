@@ -69,14 +69,15 @@ let removalHookInstalled = false;
  * Removes the run dir in the background: deleting files is slow on a busy disk and nothing waits for it, so it
  * stays off the path from exit to result. Whatever is still pending when mlerl exits is removed then.
  */
-export function removeRunDirLater(d: RunDir): void {
+export function removeRunDirLater(d: RunDir, after: Promise<void> = Promise.resolve()): void {
   if (!removalHookInstalled) {
     removalHookInstalled = true;
     process.on("exit", () => {
       for (const root of pendingRemovals.keys()) removeRunDir({ root, submission: "", work: "" });
     });
   }
-  const p = rm(d.root, { recursive: true, force: true })
+  const p = after
+    .then(() => rm(d.root, { recursive: true, force: true }))
     .catch(() => removeRunDir(d))
     .catch(() => {})
     .finally(() => pendingRemovals.delete(d.root));
