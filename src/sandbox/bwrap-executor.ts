@@ -29,9 +29,12 @@ const SUBMISSION_INODES = 4096;
 
 /**
  * Runs agent programs in a bubblewrap sandbox laid out like MLE-bench's container: the task's public data
- * read-only at /home/data, a writable /home/submission and a fresh /home/work (the working directory and
- * HOME; a tmpfs like /tmp, size-capped and charged to the program's memory), and otherwise only /usr, a few loader files of /etc and the agent venv,
- * all read-only. No network (own empty network namespace), own PID/IPC/UTS namespaces, no capabilities.
+ * read-only at /home/data, a writable /home/submission (in root mode a tmpfs capped in bytes and inodes,
+ * submission-mount.ts) and a fresh /home/work (the working directory and HOME; a tmpfs like /tmp,
+ * size-capped and charged to the program's memory), and otherwise only /usr, a few loader files of /etc and
+ * the agent venv, all read-only. No network (own empty network namespace), own PID/IPC/UTS namespaces, no
+ * capabilities (an empty bounding set), a seccomp filter (seccomp-policy.ts), a CPU quota, and nothing of
+ * mlerl's descriptors or session keyring (starter.ts).
  *
  * Containment of processes and memory depends on who runs mlerl:
  * - as root, bwrap runs without a user namespace and the program is started as a dedicated unprivileged uid
@@ -46,8 +49,10 @@ const SUBMISSION_INODES = 4096;
  * Measurements: where the per-run cpuacct and memory cgroups exist, CPU time and peak memory are the group's
  * counters (the whole tree, page cache and tmpfs included, i.e. exactly what the memory limit counts) and the
  * program is exec'd directly under prlimit, so the sandbox costs no extra process; its parent is then bwrap's
- * own root-owned init, which it cannot signal. Elsewhere a small in-sandbox launcher (launcher.ts) forks the
- * program and reports the wait4 rusage of the reaped tree, at the price of one more interpreter start.
+ * own root-owned init, which it cannot signal, and it holds no report channel: the exit status is bwrap's,
+ * the resources the group's. Elsewhere a small in-sandbox launcher (launcher.ts) forks the program and
+ * reports the wait4 rusage of the reaped tree on fd 3, which it closes for the program, at the price of one
+ * more interpreter start.
  * bwrap reports a death by signal N as exit status 128 + N; such statuses are reported as that signal.
  */
 export class BwrapExecutor implements Executor {
@@ -76,7 +81,7 @@ export class BwrapExecutor implements Executor {
 
   /** How the program is isolated here, for reports. */
   describe(): string {
-    const cg = (["pids", "memory", "cpuacct"] as const).filter((c) => this.probe.cgroups[c]);
+    const cg = (["pids", "memory", "cpuacct", "cpu"] as const).filter((c) => this.probe.cgroups[c]);
     const who = this.probe.mode === "root" ? "as a dedicated unprivileged uid" : "in a user namespace";
     return `bubblewrap ${this.probe.bwrap.version ?? ""} ${who}; cgroups: ${cg.length ? cg.join(", ") : "none (rlimits only)"}`;
   }

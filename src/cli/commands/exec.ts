@@ -17,6 +17,7 @@ interface ExecOptions {
   timeout?: string;
   memory?: string;
   threads?: string;
+  cpus?: string;
   isolation: boolean;
   out?: string;
   instrument: string;
@@ -79,6 +80,7 @@ export function registerExec(program: Command): void {
     .option("--timeout <seconds>", "wall-clock deadline; the whole process tree is killed then (default 120)")
     .option("--memory <MiB>", "memory limit (default 4096)")
     .option("--threads <n>", "BLAS/OpenMP threads the program is told to use (default 1)")
+    .option("--cpus <n>", "CPU cores the program may use at once, a cgroup quota (default: the thread count)")
     .option(
       "--no-isolation",
       "run WITHOUT the sandbox, directly with the venv Python (not a security boundary; for machines without bubblewrap)",
@@ -94,9 +96,11 @@ export function registerExec(program: Command): void {
       const timeout = positive("--timeout", opts.timeout);
       const memory = positive("--memory", opts.memory);
       const threads = positive("--threads", opts.threads, true);
+      const cpus = positive("--cpus", opts.cpus);
       if (timeout !== undefined) limits.timeoutSec = timeout;
       if (memory !== undefined) limits.memoryMb = memory;
       if (threads !== undefined) limits.threads = threads;
+      if (cpus !== undefined) limits.cpus = cpus;
       if (opts.instrument !== "ast" && opts.instrument !== "none")
         throw new UserError(
           `--instrument must be ast or none, got '${opts.instrument}'`,
@@ -133,7 +137,7 @@ export function registerExec(program: Command): void {
         out.push(`executor  ${executor.describe()}`);
         out.push(`result    ${e.summary}`);
         out.push(
-          `cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}`,
+          `cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}   cores ${e.cpuLimit ? `${e.cpuLimit.cores} (${e.cpuLimit.by})` : "unbounded"}`,
         );
         for (const n of e.notes ?? []) out.push(`note      ${n}`);
         if (e.stdout.text) out.push(`stdout (last lines${e.stdout.truncated ? ", truncated" : ""}):\n${lastLines(e.stdout.text, 8)}`);
