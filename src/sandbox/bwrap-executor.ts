@@ -6,15 +6,15 @@ import { argsData, bwrapArgs, SANDBOX_HOSTNAME, SANDBOX_PATHS } from "./bwrap-ar
 import { RunCgroup, removeStaleRunCgroups } from "./cgroup.js";
 import { programEnv } from "./env.js";
 import { pickCpus, withAffinity } from "./cpu-affinity.js";
-import type { CpuLimit, ExecLimits, ExecRequest, ExecResult, Executor } from "./executor.js";
+import type { CpuLimit, ExecRequest, ExecResult, Executor } from "./executor.js";
 import { clearUidKeyrings } from "./keyring.js";
 import { launcherArgv, prlimitArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, currentTaskCount, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { probeIsolation, type IsolationProbe } from "./probe.js";
 import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
 import { sandboxSeccompFilter } from "./seccomp-filter.js";
-import { starterArgv } from "./starter.js";
-import { mountSubmissionTmpfs, staleSubmissionMounts, unmountSubmissionTmpfs } from "./submission-mount.js";
+import { starterArgv, starterFailure, type StarterMount } from "./starter.js";
+import { canMountTmpfs, staleSubmissionMounts, submissionMountOptions, unmountSubmissionTmpfs } from "./submission-mount.js";
 import { signalName, supervise } from "./supervise.js";
 import { acquireSandboxUid } from "./uid-pool.js";
 
@@ -61,6 +61,8 @@ export class BwrapExecutor implements Executor {
   private readonly probe: IsolationProbe;
 
   private readonly forceLauncher: boolean;
+  /** Root mode: /home/submission gets a capped tmpfs of its own (a trial mount succeeded). */
+  private readonly canMountSubmission: boolean;
 
   /**
    * `measure: "launcher"` uses the in-sandbox launcher even where cgroups could measure (the path machines
@@ -75,8 +77,10 @@ export class BwrapExecutor implements Executor {
     }
     this.py = opts.python ?? requireAgentPython(opts.env);
     removeStaleRunCgroups(this.probe.cgroups);
-    if (this.probe.mode === "root" && this.probe.umount)
-      for (const m of staleSubmissionMounts()) void unmountSubmissionTmpfs(this.probe.umount, m);
+    const tools =
+      this.probe.mode === "root" && this.probe.mount && this.probe.umount ? { mount: this.probe.mount, umount: this.probe.umount } : null;
+    if (tools) for (const m of staleSubmissionMounts()) void unmountSubmissionTmpfs(tools.umount, m);
+    this.canMountSubmission = tools !== null && canMountTmpfs(tools.mount, tools.umount);
   }
 
   /** How the program is isolated here, for reports. */
@@ -97,14 +101,25 @@ export class BwrapExecutor implements Executor {
       memoryMb: limits.memoryMb,
       cpus: limits.cpus,
     });
-    let mounted = false;
+    const mounted = lease !== null && this.canMountSubmission;
     try {
       const uid = lease?.uid ?? 1000;
       const notes: string[] = [];
-      if (lease) {
-        mounted = await this.mountSubmission(dir.submission, limits, lease.uid, notes);
-        if (!mounted) chownSync(dir.submission, lease.uid, lease.uid);
+      if (lease && !mounted) {
+        chownSync(dir.submission, lease.uid, lease.uid);
+        notes.push("/home/submission is a host directory here (no tmpfs could be mounted): per-file size cap only");
       }
+      const mount: StarterMount | null = mounted
+        ? {
+            mount: this.probe.mount!,
+            dir: dir.submission,
+            options: submissionMountOptions({
+              bytes: Math.min(memoryBytes(limits), fsizeRlimit(limits)[0]),
+              inodes: SUBMISSION_INODES,
+              uid,
+            }),
+          }
+        : null;
       const passwd = `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_PATHS.work}:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`;
       const group = `root:x:0:\nsandbox:x:${uid}:\nnogroup:x:65534:\n`;
       const hosts = `127.0.0.1 localhost ${SANDBOX_HOSTNAME}\n::1 localhost ip6-localhost\n`;
@@ -173,6 +188,7 @@ export class BwrapExecutor implements Executor {
           bash: this.probe.bash!,
           keepFds: [...(useLauncher ? [3] : []), ...dataFds.map((d) => d.fd)],
           procsFiles: cgroup.procsFiles(),
+          mount,
           keyctl: this.probe.keyctl,
           argv: sandboxArgv,
         }),
@@ -187,6 +203,8 @@ export class BwrapExecutor implements Executor {
         dataFds,
       });
       cgroup.killAll();
+      const startFailure = starterFailure(raw.stderr.text);
+      if (startFailure) notes.push(`the sandbox could not be started: ${startFailure}`);
       const setupError = /^bwrap: .*$/m.exec(raw.stderr.text);
       if (setupError && !raw.report) notes.push(`the sandbox failed to set up (${setupError[0]}); run \`mlerl doctor\``);
       if (!raw.report && !raw.killed) {
@@ -219,25 +237,6 @@ export class BwrapExecutor implements Executor {
         clearUidKeyrings(lease.uid, { setpriv: this.probe.setpriv!, keyctl: this.probe.keyctl });
         lease.release();
       }
-    }
-  }
-
-  /** The capped tmpfs for /home/submission; false (with a note) where it cannot be mounted. */
-  private async mountSubmission(dir: string, limits: ExecLimits, uid: number, notes: string[]): Promise<boolean> {
-    if (!this.probe.mount || !this.probe.umount) {
-      notes.push("no mount tool: /home/submission is a host directory (per-file size cap only)");
-      return false;
-    }
-    try {
-      await mountSubmissionTmpfs(this.probe.mount, dir, {
-        bytes: Math.min(memoryBytes(limits), fsizeRlimit(limits)[0]),
-        inodes: SUBMISSION_INODES,
-        uid,
-      });
-      return true;
-    } catch (e) {
-      notes.push(`cannot mount the tmpfs for /home/submission (${(e as Error).message.split("\n")[0]}); it is a host directory`);
-      return false;
     }
   }
 }

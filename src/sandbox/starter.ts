@@ -4,21 +4,14 @@
  *    50, a log on fd 60 ...), keeping only stdio and the descriptors mlerl handed this run on purpose;
  * 2. move themselves into the run's cgroups before exec, so the sandbox and every descendant start inside
  *    them (no window in which a fast fork escapes the limits);
- * 3. join a fresh, empty session keyring (keyutils' `keyctl session -`), so nothing the caller's session
- *    keyring holds is reachable even if the seccomp filter were missing;
- * then exec the sandbox. Node cannot close arbitrary descriptors in a child between fork and exec, and bash
- * (unlike dash) can close descriptors above 9.
- *
- * `keyctl session` announces the keyring it joined on stderr; its stderr is /dev/null and a second pass of the
- * same script restores the real stderr before the sandbox starts.
+ * 3. mount the run's /home/submission tmpfs (root mode, submission-mount.ts);
+ * 4. switch to a fresh, empty session keyring (keyutils' `keyctl new_session` gives its parent, this shell, a
+ *    new one), so nothing the caller's session keyring holds is reachable even if the seccomp filter were
+ *    missing;
+ * then exec the sandbox. Node cannot close arbitrary descriptors in a child between fork and exec, bash
+ * (unlike dash) can close descriptors above 9, and a fork from bash costs far less than a spawn from Node.
  */
 const SCRIPT = [
-  'if [ "$1" = restore ]; then',
-  "  saved=$2; shift 2",
-  '  exec 2>&"$saved" {saved}>&-',
-  '  exec "$@"',
-  "fi",
-  "shift",
   'keep=" $1 "; shift',
   "for f in /proc/$$/fd/*; do",
   "  fd=${f##*/}",
@@ -27,14 +20,21 @@ const SCRIPT = [
   "  exec {fd}>&-",
   "done",
   "n=$1; shift",
-  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
-  "keyctl=$1; shift",
-  'if [ -n "$keyctl" ]; then',
-  "  exec {saved}>&2",
-  '  exec "$keyctl" session - "$BASH" -c "$BASH_EXECUTION_STRING" mlerl-start restore "$saved" "$@" 2>/dev/null',
-  "fi",
+  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "mlerl-start: cannot join the cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done',
+  'if [ -n "$1" ]; then "$1" -t tmpfs -o "$2" mlerl-submission "$3" || { echo "mlerl-start: cannot mount the tmpfs for /home/submission" >&2; exit 126; }; fi',
+  "shift 3",
+  // Without keyrings in the kernel the filter's refusal is the only (and a sufficient) barrier.
+  'if [ -n "$1" ]; then "$1" new_session > /dev/null 2>&1 || true; fi',
+  "shift",
   'exec "$@"',
 ].join("\n");
+
+/** What `mount` gets for the submission tmpfs. */
+export interface StarterMount {
+  mount: string;
+  options: string;
+  dir: string;
+}
 
 export interface StarterPlan {
   bash: string;
@@ -42,6 +42,8 @@ export interface StarterPlan {
   keepFds: number[];
   /** cgroup.procs files to join. */
   procsFiles: string[];
+  /** The submission tmpfs to mount first, if any. */
+  mount: StarterMount | null;
   /** keyutils' keyctl, to start the run in a fresh session keyring; null: keep the caller's (seccomp still blocks it). */
   keyctl: string | null;
   argv: string[];
@@ -54,11 +56,19 @@ export function starterArgv(plan: StarterPlan): string[] {
     "-c",
     SCRIPT,
     "mlerl-start",
-    "start",
     plan.keepFds.join(" "),
     String(plan.procsFiles.length),
     ...plan.procsFiles,
+    plan.mount?.mount ?? "",
+    plan.mount?.options ?? "",
+    plan.mount?.dir ?? "",
     plan.keyctl ?? "",
     ...plan.argv,
   ];
+}
+
+/** A set-up failure the starter reported (it writes before the sandbox starts, so it is the first line of stderr). */
+export function starterFailure(stderr: string): string | null {
+  const m = /^mlerl-start: (.*)$/m.exec(stderr.split("\n", 1)[0] ?? "");
+  return m ? (m[1] ?? null) : null;
 }

@@ -1,5 +1,7 @@
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { isAlive } from "./cgroup.js";
 
@@ -8,7 +10,8 @@ import { isAlive } from "./cgroup.js";
  * bound into the sandbox: capped in bytes and in inodes, in memory (its pages are charged to the writer, the
  * program, so to the run's memory cgroup, like /home/work), gone when unmounted. No write of the program
  * reaches the host's disk, and a million small files cost a bounded amount of memory, not a slow clean-up.
- * Only submission.csv is copied out (submission.ts), before the unmount.
+ * Only submission.csv is copied out (submission.ts), before the unmount. The starter (starter.ts) mounts it,
+ * in the same shell that starts the sandbox: no extra process spawned from mlerl on the way to the program.
  *
  * A plain bind-mounted directory would be capped only per file (RLIMIT_FSIZE), and bwrap's own --tmpfs cannot
  * cap inodes and vanishes with the sandbox before the file can be copied.
@@ -25,10 +28,32 @@ export interface SubmissionTmpfs {
   uid: number;
 }
 
-/** Mounts the capped tmpfs on `dir` (owned by `uid`, mode 0700). Throws with mount's message if it cannot. */
-export async function mountSubmissionTmpfs(mount: string, dir: string, fs: SubmissionTmpfs): Promise<void> {
-  const opts = [`size=${fs.bytes}`, `nr_inodes=${fs.inodes}`, "mode=0700", `uid=${fs.uid}`, `gid=${fs.uid}`, "nosuid", "nodev", "noexec"];
-  await run(mount, ["-t", "tmpfs", "-o", opts.join(","), SOURCE, dir], { timeout: 10_000 });
+/** mount -o options for the capped tmpfs (owned by `uid`, mode 0700). */
+export function submissionMountOptions(fs: SubmissionTmpfs): string {
+  return [`size=${fs.bytes}`, `nr_inodes=${fs.inodes}`, "mode=0700", `uid=${fs.uid}`, `gid=${fs.uid}`, "nosuid", "nodev", "noexec"].join(
+    ",",
+  );
+}
+
+/** Can this process mount a tmpfs (root, not refused by a container's policy)? One trial mount, once per executor. */
+export function canMountTmpfs(mount: string, umount: string): boolean {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), `mlerl-run-${process.pid}-probe-`));
+  } catch {
+    return false;
+  }
+  try {
+    const m = spawnSync(mount, ["-t", "tmpfs", "-o", "size=4096,nr_inodes=16", SOURCE, dir], { stdio: "ignore", timeout: 10_000 });
+    if (m.status !== 0) return false;
+    return spawnSync(umount, [dir], { stdio: "ignore", timeout: 10_000 }).status === 0;
+  } finally {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* still mounted: left for the stale-mount clean-up */
+    }
+  }
 }
 
 /** Lazily unmounts (the contents are freed once nothing holds them). Never throws. */
@@ -57,7 +82,7 @@ export function staleSubmissionMounts(mountinfo?: string): string[] {
     const mountPoint = left.split(" ")[4];
     const [fsType, source] = right.split(" ");
     if (fsType !== "tmpfs" || source !== SOURCE || !mountPoint) continue;
-    const m = /\/mlerl-run-(\d+)-[^/]*\/submission$/.exec(mountPoint);
+    const m = /\/mlerl-run-(\d+)-[^/]*(\/submission)?$/.exec(mountPoint);
     if (m && !isAlive(Number(m[1]))) out.push(mountPoint);
   }
   return out;

@@ -76,7 +76,9 @@ export class UnsandboxedExecutor implements Executor {
       });
       if (!bash && cgroup.procsFiles().length > 0) throw new Error("bash is needed to start a program in its cgroups");
       const raw = await supervise({
-        argv: bash ? starterArgv({ bash, keepFds: [3], procsFiles: cgroup.procsFiles(), keyctl: null, argv: launcher }) : launcher,
+        argv: bash
+          ? starterArgv({ bash, keepFds: [3], procsFiles: cgroup.procsFiles(), mount: null, keyctl: null, argv: launcher })
+          : launcher,
         reportChannel: true,
         env,
         cwd: dir.work,
