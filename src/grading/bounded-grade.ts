@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../errors.js";
-import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import type { TaskPaths, TaskSpec } from "../core/task.js";
 import { GradeAnswer, type GradeJob } from "./grade-worker.js";
 import { answersPath, brokenAnswers, buildReport, submissionFileProblem, type GradeReport } from "./report.js";
 import { maxSubmissionBytes } from "./submission-limits.js";

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { z } from "zod";
 import { isUserError } from "../errors.js";
-import type { TaskPaths, TaskSpec } from "../tasks/spec.js";
+import type { TaskPaths, TaskSpec } from "../core/task.js";
 import { readAnswers, scoreTables } from "./report.js";
 import { precheckSubmission } from "./submission-limits.js";
 import { TableError, parseTable } from "./table.js";

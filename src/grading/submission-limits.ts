@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import type { TaskSpec } from "../tasks/spec.js";
+import type { TaskSpec } from "../core/task.js";
 import type { Table } from "./table.js";
 
 /**
