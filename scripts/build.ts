@@ -1,7 +1,7 @@
 /**
  * Builds src/ into dist/ as plain JavaScript (one file per module, ESM, source maps), so `bin/mlerl` starts
  * without compiling TypeScript on every call. Type checking is the test command's job (tsc); this only
- * transpiles, in about a second. JSON modules are copied beside the code that imports them. The new tree is
+ * transpiles, in about a second. JSON modules and .mjs files are copied beside the code that imports them. The new tree is
  * built aside and swapped in, so a command starting meanwhile sees the old build or the new one, never half.
  */
 import { build } from "esbuild";
@@ -33,7 +33,8 @@ await build({
   // JSON modules need their import attribute at run time; esbuild drops it for older targets unless told.
   supported: { "import-attributes": true },
 });
-for (const json of filesUnder(src, ".json")) {
+// JSON modules and plain JavaScript entry points (a worker thread's boot file) travel as they are.
+for (const json of [...filesUnder(src, ".json"), ...filesUnder(src, ".mjs")]) {
   const to = join(staging, relative(src, json));
   mkdirSync(dirname(to), { recursive: true });
   cpSync(json, to);

@@ -36,6 +36,10 @@ if ! command -v bwrap >/dev/null; then
   say "installing bubblewrap (the sandbox for agent programs)"
   apt_install bubblewrap || say "bubblewrap is missing and cannot be installed here; install it (apt-get install bubblewrap) or run agent code with --no-isolation"
 fi
+if ! command -v keyctl >/dev/null; then
+  say "installing keyutils (a fresh session keyring per sandboxed run)"
+  apt_install keyutils || say "keyutils is missing; sandboxed programs still cannot reach keyrings (seccomp), but runs share the caller's session keyring"
+fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   say "installing python3-venv"
   apt_install python3-venv || { say "python3 with the venv module is required"; exit 2; }

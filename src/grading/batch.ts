@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { TaskPaths, TaskSpec } from "../core/task.js";
 import { UserError, isUserError } from "../errors.js";
 import { GradingSummary, aggregateReports } from "./aggregate.js";
-import { GradeReport, gradeSubmission } from "./report.js";
+import { gradeBounded } from "./bounded-grade.js";
+import { GradeReport } from "./report.js";
 
 /**
  * MLE-bench's batch grading (`mlebench grade --submission FILE.jsonl`): one JSON object per line naming a
@@ -62,7 +63,7 @@ export type TaskResolver = (competitionId: string) => { spec: TaskSpec; paths: T
  * Grade every line. Every task is resolved before any file is graded, so a typo on the last line costs nothing;
  * the error names the line.
  */
-export function gradeBatch(lines: readonly BatchLine[], resolveTask: TaskResolver, source: string): BatchGradingReport {
+export async function gradeBatch(lines: readonly BatchLine[], resolveTask: TaskResolver, source: string): Promise<BatchGradingReport> {
   const tasks = lines.map((l) => {
     try {
       return resolveTask(l.competition_id);
@@ -71,10 +72,12 @@ export function gradeBatch(lines: readonly BatchLine[], resolveTask: TaskResolve
       throw e;
     }
   });
-  const reports = lines.map((l, i) => {
+  // One at a time, each within the bounded grader: a batch of hostile files cannot take mlerl down either.
+  const reports = [];
+  for (const [i, l] of lines.entries()) {
     const { spec, paths } = tasks[i] as { spec: TaskSpec; paths: TaskPaths };
-    return gradeSubmission(spec, paths, resolve(l.submission_path));
-  });
+    reports.push(await gradeBounded(spec, paths, resolve(l.submission_path)));
+  }
   return { ...aggregateReports(reports), competition_reports: reports };
 }
 

@@ -1,4 +1,15 @@
-export { GradeReport, gradeSubmission, scoreTables, formatGradeReport, readAnswers, type GradeOutcome } from "./report.js";
+export {
+  GradeReport,
+  gradeSubmission,
+  scoreTables,
+  formatGradeReport,
+  readAnswers,
+  answersPath,
+  buildReport,
+  type GradeOutcome,
+} from "./report.js";
+export { gradeBounded, gradeBoundedSplit, DEFAULT_GRADE_BOUNDS, type GradeBounds } from "./bounded-grade.js";
+export { maxSubmissionBytes } from "./submission-limits.js";
 export { GRADERS, graderFor, genericGrader, type Grader } from "./competitions.js";
 export { medalsFor, thresholdsFromLeaderboard, roundScore, type MedalResult, type LeaderboardThresholds } from "./medals.js";
 export { readLeaderboardScores } from "./leaderboard.js";

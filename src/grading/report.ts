@@ -34,7 +34,7 @@ export function scoreTables(spec: TaskSpec, submission: Table, answers: Table): 
   }
 }
 
-function brokenAnswers(spec: TaskSpec, message: string): UserError {
+export function brokenAnswers(spec: TaskSpec, message: string): UserError {
   const fix =
     spec.source === "builtin"
       ? `re-create the task's files with \`mlerl tasks prepare ${spec.id}\``
@@ -42,9 +42,14 @@ function brokenAnswers(spec: TaskSpec, message: string): UserError {
   return new UserError(`cannot grade ${spec.id}: ${message}`, fix);
 }
 
-/** The task's private answers; UserError when they are missing or unreadable (a broken preparation). */
+/** The answers file of a prepared task. */
+export function answersPath(spec: TaskSpec, paths: TaskPaths): string {
+  return join(paths.privateDir, spec.answersFile);
+}
+
+/** The answers table; UserError (with the fix) when it is missing or unreadable. */
 export function readAnswers(spec: TaskSpec, paths: TaskPaths): Table {
-  const path = join(paths.privateDir, spec.answersFile);
+  const path = answersPath(spec, paths);
   if (!existsSync(path)) throw brokenAnswers(spec, `the answers file ${path} does not exist`);
   try {
     return readTable(path);
@@ -54,18 +59,21 @@ export function readAnswers(spec: TaskSpec, paths: TaskPaths): Table {
   }
 }
 
-/** Grade a submission file for a prepared task and build MLE-bench's report. */
-export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath: string): GradeReport {
-  let exists = false;
-  let error: string | null = null;
-  let rawScore: number | null = null;
+/** Why a path cannot be a submission at all (missing, not a file, not .csv), or null. */
+export function submissionFileProblem(submissionPath: string): string | null {
   const isFile = existsSync(submissionPath) && statSync(submissionPath).isFile();
-  if (!isFile) {
-    error = existsSync(submissionPath) ? `${submissionPath} is not a file` : `no submission file at ${submissionPath}`;
-  } else if (extname(submissionPath).toLowerCase() !== ".csv") {
-    error = `${submissionPath} is not a .csv file; write the submission as CSV (e.g. submission.csv)`;
-  } else {
-    exists = true;
+  if (!isFile) return existsSync(submissionPath) ? `${submissionPath} is not a file` : `no submission file at ${submissionPath}`;
+  if (extname(submissionPath).toLowerCase() !== ".csv")
+    return `${submissionPath} is not a .csv file; write the submission as CSV (e.g. submission.csv)`;
+  return null;
+}
+
+/** Grade a submission file for a prepared task and build MLE-bench's report. In-process: for trusted files (see bounded-grade.ts). */
+export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath: string): GradeReport {
+  let error = submissionFileProblem(submissionPath);
+  let rawScore: number | null = null;
+  const exists = error === null;
+  if (exists) {
     const answers = readAnswers(spec, paths);
     let submission: Table | undefined;
     try {
@@ -76,7 +84,16 @@ export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath
     }
     if (submission) ({ rawScore, error } = scoreTables(spec, submission, answers));
   }
-  const score = rawScore === null ? null : roundScore(rawScore);
+  return buildReport(spec, submissionPath, { exists, rawScore, error });
+}
+
+/** MLE-bench's report for an outcome: the score rounded, medals from the task's thresholds. */
+export function buildReport(
+  spec: TaskSpec,
+  submissionPath: string,
+  o: { exists: boolean; rawScore: number | null; error: string | null },
+): GradeReport {
+  const score = o.rawScore === null ? null : roundScore(o.rawScore);
   const t = spec.thresholds;
   const medals = medalsFor(score, t, spec.lowerIsBetter);
   // Field order as MLE-bench writes its reports.
@@ -92,12 +109,12 @@ export function gradeSubmission(spec: TaskSpec, paths: TaskPaths, submissionPath
     silver_medal: medals.silver_medal,
     bronze_medal: medals.bronze_medal,
     above_median: medals.above_median,
-    submission_exists: exists,
+    submission_exists: o.exists,
     valid_submission: score !== null,
     is_lower_better: spec.lowerIsBetter,
     created_at: new Date().toISOString(),
     submission_path: submissionPath,
-    error,
+    error: o.error,
   };
 }
 

@@ -1,8 +1,16 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { GradeReport } from "../core/grade.js";
+import type { SplitConfig } from "../core/config.js";
 import { ROLLOUT_RECORD_VERSION, type ExecutionSummary, type RolloutRecord, type SplitScores } from "../core/rollout.js";
-import { gradeSplit, gradeSubmission, type AnswersSplit } from "../grading/index.js";
+import {
+  answersPath,
+  buildReport,
+  gradeBounded,
+  gradeBoundedSplit,
+  maxSubmissionBytes,
+  type GradeBounds,
+  type GradeReport,
+} from "../grading/index.js";
 import {
   launchArgs,
   launchStdin,
@@ -39,9 +47,11 @@ export async function runRollout(opts: {
   outDir: string;
   limits?: Partial<ExecLimits>;
   reward?: RewardConfigInput;
-  /** The task's answers split and which part the reward scores; absent, the reward scores every answer. */
-  split?: TaskSplit | null;
+  /** How the task's answers are split and which part the reward scores; absent, the reward scores every answer. */
+  split?: SplitConfig | null;
   signal?: AbortSignal;
+  /** Time and memory of the grading thread (default DEFAULT_GRADE_BOUNDS). */
+  gradeBounds?: Partial<GradeBounds>;
 }): Promise<RolloutRun> {
   const nonce = newNonce();
   let instrumentNote: string | null = null;
@@ -57,6 +67,14 @@ export async function runRollout(opts: {
     if (inst.parsed && inst.sites.length > 0) launch = { args: launchArgs, stdin: launchStdin(inst.sites, nonce) };
   }
   const scanner = new MarkerScanner(nonce);
+  // This rollout's verdicts only: nothing of an earlier run in a reused outDir may be read back as this one's.
+  for (const f of ["grade.json", "reward.json", "submission.csv"]) rmSync(join(opts.outDir, f), { force: true, recursive: true });
+  let answersBytes = 0;
+  try {
+    answersBytes = statSync(answersPath(opts.spec, opts.paths)).size;
+  } catch {
+    /* grading reports the missing answers */
+  }
   const execution = await opts.executor.run({
     code: opts.code,
     publicDir: opts.paths.publicDir,
@@ -65,11 +83,23 @@ export async function runRollout(opts: {
     signal: opts.signal,
     launch,
     onStdout: (chunk) => scanner.push(chunk),
+    maxSubmissionBytes: maxSubmissionBytes(answersBytes),
   });
   const markers = scanner.finish();
-  const submissionPath = execution.submissionPath ?? join(opts.outDir, "submission.csv");
-  const graded = gradeOn(opts.spec, opts.paths, submissionPath, opts.split ?? null);
-  const { grade, scores } = graded;
+  // Only the file this execution copied out is graded; without one there is no submission.
+  const missingPath = join(opts.outDir, "submission.csv");
+  const refused = (execution.notes ?? []).find((n) => n.startsWith("submission.csv refused: "));
+  const { grade, scores } = execution.submissionPath
+    ? await gradeOn(opts.spec, opts.paths, execution.submissionPath, opts.split ?? null, opts.gradeBounds)
+    : {
+        grade: buildReport(opts.spec, missingPath, {
+          // A refused file (a symlink, over the size bound ...) was a submission, and an invalid one.
+          exists: refused !== undefined,
+          rawScore: null,
+          error: refused ?? `no submission file at ${missingPath}`,
+        }),
+        scores: { reward: null, report: null, all: null },
+      };
   // The reward sees the reward split only (or, by the paper's rule, every answer); reports read the report split.
   const rewardScore = opts.split ? (opts.split.trainOn === "all" ? scores.all : scores.reward) : grade.score;
   const pythonSyntaxError = execution.exitCode === 1 && /^(SyntaxError|IndentationError|TabError)\b/m.test(execution.stderr.text);
@@ -141,23 +171,17 @@ export function executionSummary(e: ExecResult, worker: string | null): Executio
   };
 }
 
-/** A task's answers split, and whether the training reward scores the reward split or every answer. */
-export interface TaskSplit {
-  answers: AnswersSplit;
-  trainOn: "reward" | "all";
-}
-
-/** The report (on the report split when there is one) and the scores of each part. */
-function gradeOn(
+/** The report (on the report split when there is one) and the scores of each part, graded within bounds. */
+async function gradeOn(
   spec: TaskSpec,
   paths: TaskPaths,
   submissionPath: string,
-  split: TaskSplit | null,
-): { grade: GradeReport; scores: SplitScores } {
+  split: SplitConfig | null,
+  bounds: Partial<GradeBounds> | undefined,
+): Promise<{ grade: GradeReport; scores: SplitScores }> {
   if (!split) {
-    const grade = gradeSubmission(spec, paths, submissionPath);
+    const grade = await gradeBounded(spec, paths, submissionPath, bounds);
     return { grade, scores: { reward: null, report: null, all: grade.score } };
   }
-  const { reward_score, all_rows_score, split: _split, ...grade } = gradeSplit(spec, paths, submissionPath, split.answers);
-  return { grade, scores: { reward: reward_score, report: grade.score, all: all_rows_score } };
+  return gradeBoundedSplit(spec, paths, submissionPath, { reportFraction: split.reportFraction, salt: split.salt }, bounds);
 }

@@ -5,8 +5,7 @@ import type { PreparedTask } from "../core/task.js";
 import type { Instrumenter } from "../instrument/index.js";
 import { rewardConfigFor } from "../reward/index.js";
 import type { ExecLimits, Executor } from "../sandbox/executor.js";
-import { splitTask } from "../grading/index.js";
-import { runRollout, type RolloutRun, type TaskSplit } from "./run-rollout.js";
+import { runRollout, type RolloutRun } from "./run-rollout.js";
 
 /** A RolloutRunner over the real environment: sandbox, instrumentation, grader, reward rule. */
 export class EnvironmentRunner implements RolloutRunner {
@@ -22,20 +21,6 @@ export class EnvironmentRunner implements RolloutRunner {
       split: SplitConfig | null;
     },
   ) {}
-
-  private readonly splits = new Map<string, TaskSplit>();
-
-  /** The task's answers split, drawn once per task (it depends only on the task's answers and the settings). */
-  private splitOf(task: PreparedTask): TaskSplit | null {
-    const cfg = this.opts.split;
-    if (!cfg) return null;
-    let s = this.splits.get(task.spec.id);
-    if (!s) {
-      s = { answers: splitTask(task.spec, task.paths, { reportFraction: cfg.reportFraction, salt: cfg.salt }), trainOn: cfg.trainOn };
-      this.splits.set(task.spec.id, s);
-    }
-    return s;
-  }
 
   async run(req: RolloutRequest): Promise<RolloutRecord> {
     return (await this.execute(req)).record;
@@ -55,7 +40,7 @@ export class EnvironmentRunner implements RolloutRunner {
       outDir: req.outDir,
       limits: this.opts.limits,
       reward: rewardConfigFor(task.spec, this.opts.reward),
-      split: this.splitOf(task),
+      split: this.opts.split,
       signal: req.signal,
     });
   }

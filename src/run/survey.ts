@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { gradeSubmission } from "../grading/index.js";
+import { gradeBounded } from "../grading/index.js";
 import type { ExecLimits, Executor } from "../sandbox/executor.js";
 import type { TaskPaths, TaskSpec } from "../core/task.js";
 import { fragmentByName, type Stage } from "../policy/fragments.js";
@@ -101,7 +101,7 @@ export async function surveyPolicy(o: SurveyOptions): Promise<SurveyRecord[]> {
       else if (res.exitCode !== 0) outcome = { kind: "error", ...failureStage(job.text, res.stderr.text, o.programFile ?? "program.py") };
       else if (!res.submissionPath) outcome = { kind: "no_submission" };
       else {
-        const report = gradeSubmission(job.task.spec, job.task.paths, res.submissionPath);
+        const report = await gradeBounded(job.task.spec, job.task.paths, res.submissionPath);
         outcome =
           report.valid_submission && report.score !== null
             ? { kind: "valid", score: report.score }

@@ -24,12 +24,14 @@ export interface SandboxLayout {
   basePrefix: string;
   publicDir: string;
   submissionDir: string;
-  programFile: string;
-  /** Synthetic /etc/passwd and /etc/group so libraries that look up the current user find one. */
-  passwdFile: string;
-  groupFile: string;
-  /** /etc/hosts naming localhost and the sandbox's host name (there is no DNS). */
-  hostsFile: string;
+  /**
+   * Descriptors bwrap copies files from (`--file`), so no host path of the run shows in the sandbox's mount
+   * table: the program, and the synthetic /etc/passwd and /etc/group (libraries that look up the current user
+   * find one) and /etc/hosts (localhost and the sandbox's host name; there is no DNS).
+   */
+  fileFds: { program: number; passwd: number; group: number; hosts: number };
+  /** The compiled seccomp filter (seccomp-filter.ts) is read from this descriptor. */
+  seccompFd: number;
   /** Size cap for each writable tmpfs (/tmp, /dev/shm, /home/work). */
   tmpfsBytes: number;
   env: Record<string, string>;
@@ -40,6 +42,17 @@ export interface SandboxLayout {
   disableNestedUserns?: boolean;
   /** The command run inside (the launcher). */
   command: string[];
+}
+
+/** bwrap's options (passed on a descriptor with --args, so they never show in /proc/1/cmdline) and the command. */
+export interface BwrapInvocation {
+  options: string[];
+  command: string[];
+}
+
+/** The options as bwrap's --args reads them: NUL-terminated strings. */
+export function argsData(options: readonly string[]): Buffer {
+  return Buffer.from(options.map((o) => `${o}\0`).join(""), "utf8");
 }
 
 /** Top-level system directories: symlinks into /usr on merged-/usr systems, real directories elsewhere. */
@@ -84,8 +97,8 @@ function isUnder(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
 }
 
-/** The full bwrap argument list (without the leading "bwrap") for one run. Pure apart from reading the host's system-directory layout. */
-export function bwrapArgs(l: SandboxLayout): string[] {
+/** The bwrap options and command for one run. Pure apart from reading the host's system-directory layout. */
+export function bwrapArgs(l: SandboxLayout): BwrapInvocation {
   const args: string[] = [];
   if (l.mode === "userns") {
     args.push("--unshare-user", "--uid", "1000", "--gid", "1000");
@@ -104,12 +117,18 @@ export function bwrapArgs(l: SandboxLayout): string[] {
     "--cap-drop",
     "ALL",
   );
-  // setpriv needs these two to switch to the sandbox uid; it drops them (and everything else) before the
-  // program starts, and the uid change alone clears the permitted set.
-  if (l.mode === "root") args.push("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID");
+  // setpriv needs the first two to switch to the sandbox uid and CAP_SETPCAP to empty the bounding set; it
+  // drops them (and everything else) before the program starts, and the uid change alone clears the permitted set.
+  if (l.mode === "root") args.push("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP");
+  args.push("--seccomp", String(l.seccompFd));
 
   args.push(...systemMounts());
-  args.push("--ro-bind", l.passwdFile, "/etc/passwd", "--ro-bind", l.groupFile, "/etc/group", "--ro-bind", l.hostsFile, "/etc/hosts");
+  for (const [fd, dest] of [
+    [l.fileFds.passwd, "/etc/passwd"],
+    [l.fileFds.group, "/etc/group"],
+    [l.fileFds.hosts, "/etc/hosts"],
+  ] as const)
+    args.push("--perms", "0444", "--file", String(fd), dest);
   args.push("--proc", "/proc", "--dev", "/dev");
   args.push("--perms", "1777", "--size", String(l.tmpfsBytes), "--tmpfs", "/dev/shm");
   args.push("--perms", "1777", "--size", String(l.tmpfsBytes), "--tmpfs", SANDBOX_PATHS.tmp);
@@ -132,17 +151,17 @@ export function bwrapArgs(l: SandboxLayout): string[] {
   // to the run's memory cgroup, so what the program stores there counts against its memory limit instead of
   // filling the host's disk.
   args.push("--perms", "1777", "--size", String(l.tmpfsBytes), "--tmpfs", SANDBOX_PATHS.work);
-  args.push("--ro-bind", l.programFile, SANDBOX_PATHS.program);
+  args.push("--perms", "0444", "--file", String(l.fileFds.program), SANDBOX_PATHS.program);
   args.push("--remount-ro", "/");
   args.push("--chdir", SANDBOX_PATHS.work);
 
   args.push("--clearenv");
   for (const [k, v] of Object.entries(l.env)) args.push("--setenv", k, v);
 
-  args.push("--");
+  const command: string[] = [];
   if (l.mode === "root") {
     if (l.uid === undefined) throw new Error("bwrapArgs: root mode needs a sandbox uid");
-    args.push(
+    command.push(
       l.setpriv ?? "/usr/bin/setpriv",
       `--reuid=${l.uid}`,
       `--regid=${l.uid}`,
@@ -154,6 +173,6 @@ export function bwrapArgs(l: SandboxLayout): string[] {
       "--",
     );
   }
-  args.push(...l.command);
-  return args;
+  command.push(...l.command);
+  return { options: args, command };
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
  * callers fall back to rlimits.
  */
 
-export type Controller = "pids" | "memory" | "cpuacct";
+export type Controller = "pids" | "memory" | "cpuacct" | "cpu";
 
 interface Hierarchy {
   version: 1 | 2;
@@ -25,6 +25,8 @@ export interface CgroupSupport {
   pids: Hierarchy | null;
   memory: Hierarchy | null;
   cpuacct: Hierarchy | null;
+  /** The CFS bandwidth controller: a per-run CPU quota. */
+  cpu: Hierarchy | null;
   /** Human-readable notes on what is missing and why. */
   notes: string[];
 }
@@ -101,7 +103,10 @@ function probeWritable(dir: string): boolean {
   }
 }
 
-const V2_NAMES: Record<Controller, string> = { pids: "pids", memory: "memory", cpuacct: "cpu" };
+const V2_NAMES: Record<Controller, string> = { pids: "pids", memory: "memory", cpuacct: "cpu", cpu: "cpu" };
+const CONTROLLERS = ["pids", "memory", "cpuacct", "cpu"] as const;
+/** CFS period for the CPU quota: 100 ms, the kernel's default. */
+const CPU_PERIOD_US = 100_000;
 
 let cached: CgroupSupport | undefined;
 
@@ -109,11 +114,11 @@ let cached: CgroupSupport | undefined;
 export function detectCgroups(): CgroupSupport {
   if (cached) return cached;
   const notes: string[] = [];
-  const support: CgroupSupport = { pids: null, memory: null, cpuacct: null, notes };
+  const support: CgroupSupport = { pids: null, memory: null, cpuacct: null, cpu: null, notes };
   const mounts = readMounts();
   const self = readSelfCgroups();
   const v2mount = mounts.find((m) => m.fsType === "cgroup2");
-  for (const c of ["pids", "memory", "cpuacct"] as const) {
+  for (const c of CONTROLLERS) {
     const v1mount = mounts.find((m) => m.fsType === "cgroup" && m.superOptions.includes(c));
     const v1self = self.find((s) => s.controllers.includes(c));
     if (v1mount && v1self) {
@@ -175,13 +180,14 @@ export class RunCgroup {
   private constructor() {}
 
   /** Creates one group per available controller and applies the limits; controllers that fail are skipped. */
-  static create(support: CgroupSupport, limits: { maxProcesses: number; memoryMb: number }): RunCgroup {
+  static create(support: CgroupSupport, limits: { maxProcesses: number; memoryMb: number; cpus?: number }): RunCgroup {
     const g = new RunCgroup();
     const name = `mlerl-sandbox-${process.pid}-${++sequence}`;
     const byDir = new Map<string, string>();
-    for (const c of ["pids", "memory", "cpuacct"] as const) {
+    for (const c of CONTROLLERS) {
       const h = support[c];
-      if (!h) continue;
+      if (!h || (c === "cpu" && limits.cpus === undefined)) continue;
+      const quotaUs = Math.max(1000, Math.round((limits.cpus ?? 1) * CPU_PERIOD_US));
       const dir = join(h.parent, name);
       try {
         if (!byDir.has(dir)) {
@@ -191,6 +197,7 @@ export class RunCgroup {
         if (h.version === 2) {
           // v2: one group for every controller; the limits live in files of the same directory.
           if (c === "pids") writeFileSync(join(dir, "pids.max"), String(limits.maxProcesses));
+          if (c === "cpu") writeFileSync(join(dir, "cpu.max"), `${quotaUs} ${CPU_PERIOD_US}`);
           if (c === "memory") {
             writeFileSync(join(dir, "memory.max"), String(limits.memoryMb * 1024 * 1024));
             try {
@@ -201,6 +208,10 @@ export class RunCgroup {
           }
         } else {
           if (c === "pids") writeFileSync(join(dir, "pids.max"), String(limits.maxProcesses));
+          if (c === "cpu") {
+            writeFileSync(join(dir, "cpu.cfs_period_us"), String(CPU_PERIOD_US));
+            writeFileSync(join(dir, "cpu.cfs_quota_us"), String(quotaUs));
+          }
           if (c === "memory") {
             const bytes = String(limits.memoryMb * 1024 * 1024);
             writeFileSync(join(dir, "memory.limit_in_bytes"), bytes);
@@ -249,6 +260,23 @@ export class RunCgroup {
           /* already dead */
         }
       }
+    }
+  }
+
+  /** The CPU quota in cores, as the kernel holds it (null without a cpu group). */
+  cpuQuotaCores(): number | null {
+    const d = this.dirs.get("cpu");
+    if (!d) return null;
+    if (d.version === 1) {
+      const quota = readNumber(join(d.dir, "cpu.cfs_quota_us"));
+      const period = readNumber(join(d.dir, "cpu.cfs_period_us"));
+      return quota !== null && period && quota > 0 ? quota / period : null;
+    }
+    try {
+      const [quota, period] = readFileSync(join(d.dir, "cpu.max"), "utf8").trim().split(/\s+/).map(Number);
+      return quota && period ? quota / period : null;
+    } catch {
+      return null;
     }
   }
 
@@ -309,7 +337,7 @@ export class RunCgroup {
 
 /** Removes empty groups left behind by mlerl processes that died without cleaning up. */
 export function removeStaleRunCgroups(support: CgroupSupport): void {
-  const parents = new Set([support.pids?.parent, support.memory?.parent, support.cpuacct?.parent].filter((p): p is string => !!p));
+  const parents = new Set(CONTROLLERS.map((c) => support[c]?.parent).filter((p): p is string => !!p));
   for (const parent of parents) {
     let names: string[];
     try {

@@ -106,10 +106,14 @@ export function runDoctor(env: NodeJS.ProcessEnv = process.env): DoctorCheck[] {
     name: "sandbox",
     ok: p.works,
     required: true,
-    detail: p.works ? `a trial bubblewrap sandbox (${p.mode} mode) starts` : (p.problem?.message ?? "cannot start a sandbox"),
+    detail: p.works
+      ? `a trial bubblewrap sandbox (${p.mode} mode) starts; seccomp filter on${p.keyctl ? "" : "; no keyctl, so runs keep the caller's session keyring (unreachable under seccomp; apt-get install keyutils)"}`
+      : (p.problem?.message ?? "cannot start a sandbox"),
     fix: p.works ? null : (p.problem?.fix ?? null),
   });
-  const cg = (["pids", "memory", "cpuacct"] as const).map((c) => `${c}: ${p.cgroups[c] ? `v${p.cgroups[c]!.version}` : "no"}`).join(", ");
+  const cg = (["pids", "memory", "cpuacct", "cpu"] as const)
+    .map((c) => `${c}: ${p.cgroups[c] ? `v${p.cgroups[c]!.version}` : "no"}`)
+    .join(", ");
   const allCg = p.cgroups.pids !== null && p.cgroups.memory !== null;
   checks.push({
     name: "cgroups",

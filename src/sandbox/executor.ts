@@ -18,6 +18,12 @@ export const ExecLimits = z.object({
   maxOutputBytes: z.number().int().positive(),
   /** OMP/BLAS/MKL threads the program is told to use. */
   threads: z.number().int().positive(),
+  /**
+   * CPU cores the whole process tree may use at once: a CFS quota of its cgroup where the cpu controller is
+   * available, else CPU affinity (rounded up to whole cores). Defaults to `threads`. Bounds how much a
+   * many-threaded program can slow the programs running beside it.
+   */
+  cpus: z.number().positive(),
 });
 export type ExecLimits = z.infer<typeof ExecLimits>;
 
@@ -30,6 +36,7 @@ export const DEFAULT_LIMITS: ExecLimits = {
   maxFileSizeMb: 512,
   maxOutputBytes: 64 * 1024,
   threads: 1,
+  cpus: 1,
 };
 
 export interface ExecRequest {
@@ -52,6 +59,18 @@ export interface ExecRequest {
   launch?: { args: (programPath: string) => string[]; stdin: string };
   /** Sees every stdout chunk before head/tail truncation (markers in a dropped middle still count). */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * Largest submission.csv copied out of the sandbox, in bytes (default: maxFileSizeMb). A larger one is
+   * refused unread. The rollout sets it from the task's answers file (grading/submission-limits.ts).
+   */
+  maxSubmissionBytes?: number;
+}
+
+/** How the execution's CPU use was bounded. */
+export interface CpuLimit {
+  /** Cores granted (the quota, or the number of CPUs in the affinity mask). */
+  cores: number;
+  by: "cgroup-quota" | "affinity";
 }
 
 export interface CapturedOutput {
@@ -80,6 +99,8 @@ export interface ExecResult {
   stderr: CapturedOutput;
   /** Path of the copied submission.csv (in outDir) if the program wrote one. */
   submissionPath: string | null;
+  /** The CPU bound applied; null when none could be (no cpu cgroup and no affinity tool). */
+  cpuLimit?: CpuLimit | null;
   /** One line for humans: "exited 0 in 3.2 s", "killed at the 10 s deadline", ... */
   summary: string;
   /** What else happened that a reader should know (limits hit, a refused submission, no isolation). */

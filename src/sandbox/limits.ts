@@ -4,7 +4,10 @@ import { DEFAULT_LIMITS, ExecLimits } from "./executor.js";
 
 /** Defaults filled in and every field validated. */
 export function resolveLimits(partial: Partial<ExecLimits> | undefined): ExecLimits {
-  const parsed = ExecLimits.safeParse({ ...DEFAULT_LIMITS, ...(partial ?? {}) });
+  // cpus follows threads unless given: a program told to use 4 threads gets 4 cores.
+  const merged = { ...DEFAULT_LIMITS, ...(partial ?? {}) };
+  if (partial?.cpus === undefined) merged.cpus = merged.threads;
+  const parsed = ExecLimits.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UserError(

@@ -15,6 +15,15 @@ export interface IsolationProbe {
   setpriv: string | null;
   /** util-linux prlimit, to set limits without a launcher process. */
   prlimit: string | null;
+  /** bash runs the starter (starter.ts): it can close inherited descriptors above 9, which dash cannot. */
+  bash: string | null;
+  /** keyutils' keyctl: a fresh session keyring per run, and clearing a sandbox uid's keyrings. */
+  keyctl: string | null;
+  /** util-linux taskset: the CPU bound where no cpu cgroup is writable. */
+  taskset: string | null;
+  /** util-linux mount and umount: the capped tmpfs for /home/submission (root mode). */
+  mount: string | null;
+  umount: string | null;
   disableNestedUserns: boolean;
   cgroups: CgroupSupport;
   /** Why the sandbox cannot run, with the fix, when `works` is false. */
@@ -22,7 +31,7 @@ export interface IsolationProbe {
 }
 
 /** Only tools under the system directories exist inside the sandbox, which mounts /usr (and /bin, /sbin). */
-function systemTool(cmd: string): string | null {
+export function systemTool(cmd: string): string | null {
   for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
     const p = `${dir}/${cmd}`;
     if (existsSync(p)) return p;
@@ -93,7 +102,12 @@ export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationP
     const v = spawnSync(path, ["--version"], { encoding: "utf8" });
     version = v.stdout?.trim().replace(/^bubblewrap\s*/, "") || null;
     help = spawnSync(path, ["--help"], { encoding: "utf8" }).stdout ?? "";
-    if (isRoot && !setpriv) {
+    if (!systemTool("bash")) {
+      problem = {
+        message: "bash is missing; it starts every sandbox (it closes the descriptors the sandbox must not inherit)",
+        fix: "apt-get install bash",
+      };
+    } else if (isRoot && !setpriv) {
       problem = {
         message: "setpriv (util-linux) is missing; as root it is needed to run programs as an unprivileged uid",
         fix: "apt-get install util-linux",
@@ -124,6 +138,11 @@ export function probeIsolation(env: NodeJS.ProcessEnv = process.env): IsolationP
     userns,
     setpriv,
     prlimit: systemTool("prlimit"),
+    bash: systemTool("bash"),
+    keyctl: systemTool("keyctl"),
+    taskset: systemTool("taskset"),
+    mount: systemTool("mount"),
+    umount: systemTool("umount"),
     disableNestedUserns: help.includes("--disable-userns"),
     cgroups: detectCgroups(),
     problem,

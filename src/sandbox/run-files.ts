@@ -17,7 +17,8 @@ export interface RunDir {
 
 /** `withWork`: also a host working dir (the sandbox uses a tmpfs of its own instead). */
 export function makeRunDir(opts: { withWork: boolean }): RunDir {
-  const root = mkdtempSync(join(tmpdir(), "mlerl-run-"));
+  // The pid in the name tells a later mlerl whose leftovers (a submission mount) these are.
+  const root = mkdtempSync(join(tmpdir(), `mlerl-run-${process.pid}-`));
   const d = { root, submission: join(root, "submission"), work: join(root, "work") };
   mkdirSync(d.submission);
   if (opts.withWork) mkdirSync(d.work);
@@ -68,14 +69,15 @@ let removalHookInstalled = false;
  * Removes the run dir in the background: deleting files is slow on a busy disk and nothing waits for it, so it
  * stays off the path from exit to result. Whatever is still pending when mlerl exits is removed then.
  */
-export function removeRunDirLater(d: RunDir): void {
+export function removeRunDirLater(d: RunDir, after: Promise<void> = Promise.resolve()): void {
   if (!removalHookInstalled) {
     removalHookInstalled = true;
     process.on("exit", () => {
       for (const root of pendingRemovals.keys()) removeRunDir({ root, submission: "", work: "" });
     });
   }
-  const p = rm(d.root, { recursive: true, force: true })
+  const p = after
+    .then(() => rm(d.root, { recursive: true, force: true }))
     .catch(() => removeRunDir(d))
     .catch(() => {})
     .finally(() => pendingRemovals.delete(d.root));
@@ -87,9 +89,16 @@ export async function runDirsRemoved(): Promise<void> {
   await Promise.all([...pendingRemovals.values()]);
 }
 
-/** Writes the program into outDir (kept with the outputs, so every result can be reproduced). */
+/**
+ * Files a run leaves in its outDir. Removed before a run: in a reused outDir, a stale submission.csv or
+ * grade.json of an earlier run must never be taken for this run's.
+ */
+export const RUN_OUTPUTS = ["submission.csv", "stdout.txt", "stderr.txt", "result.json", "grade.json", "reward.json"] as const;
+
+/** Writes the program into outDir (kept with the outputs, so every result can be reproduced), after clearing old outputs. */
 export function writeProgram(outDir: string, code: string): string {
   mkdirSync(outDir, { recursive: true });
+  for (const f of RUN_OUTPUTS) rmSync(join(outDir, f), { force: true, recursive: true });
   const path = join(outDir, "program.py");
   writeFileSync(path, code);
   return path;
@@ -143,12 +152,15 @@ export function finishRun(opts: {
   submissionDir: string;
   cgroup?: RunCgroup;
   notes: string[];
+  /** Largest submission.csv copied out (default: the file-size limit). */
+  maxSubmissionBytes?: number;
+  cpuLimit?: ExecResult["cpuLimit"];
 }): ExecResult {
   const { raw, limits, cgroup } = opts;
   const memoryLimitHit = cgroup?.oomKilled() ?? false;
   const pidsLimitHit = cgroup?.pidsLimitHit() ?? false;
   const killed = raw.killed ?? (memoryLimitHit ? "memory" : null);
-  const submission = copySubmission(opts.submissionDir, opts.outDir, limits.maxFileSizeMb * 1024 * 1024);
+  const submission = copySubmission(opts.submissionDir, opts.outDir, opts.maxSubmissionBytes ?? limits.maxFileSizeMb * 1024 * 1024);
   const notes = [...opts.notes];
   if (submission.kind === "rejected") notes.push(`submission.csv refused: ${submission.reason}`);
   if (pidsLimitHit) notes.push(`the program tried to exceed ${limits.maxProcesses} processes`);
@@ -161,10 +173,10 @@ export function finishRun(opts: {
     killed,
     wallSec: raw.wallSec,
   };
-  // Prefer wait4 figures of the reaped tree; when the launcher was killed with the program, the group's
-  // counters are all there is.
-  const cpuSec = raw.report?.cpuSec ?? cgroup?.cpuSec() ?? null;
-  const peakMemoryMb = raw.report ? raw.report.maxRssKb / 1024 : (cgroup?.peakMemoryMb() ?? null);
+  // The cgroup's counters when there are groups (the program cannot touch them); otherwise the launcher's
+  // wait4 figures of the reaped tree.
+  const cpuSec = cgroup?.cpuSec() ?? raw.report?.cpuSec ?? null;
+  const peakMemoryMb = cgroup?.peakMemoryMb() ?? (raw.report ? raw.report.maxRssKb / 1024 : null);
   const result: ExecResult = {
     ...base,
     cpuSec,
@@ -172,6 +184,7 @@ export function finishRun(opts: {
     stdout: raw.stdout,
     stderr: raw.stderr,
     submissionPath: submission.kind === "copied" ? submission.path : null,
+    cpuLimit: opts.cpuLimit ?? null,
     summary: `${describeEnd(base, limits, { memoryLimitHit, pidsLimitHit })}; ${describeSubmission(submission)}`,
     notes,
   };

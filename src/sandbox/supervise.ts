@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { HeadTailCapture } from "./capture.js";
 import type { CapturedOutput, ExecLimits, KillReason } from "./executor.js";
 import { LauncherReport } from "./launcher.js";
@@ -27,6 +27,13 @@ export interface SupervisePlan {
   killTree: "process" | "group";
   /** Bytes written to the program's stdin, which is then closed (default: no stdin). */
   stdin?: string;
+  /**
+   * The in-sandbox launcher's report channel on fd 3. Only the launcher may hold it (it closes it for the
+   * program); without a launcher the child gets no fd 3 and the outcome comes from the exit status and cgroups.
+   */
+  reportChannel: boolean;
+  /** Bytes fed to the child on these descriptors (each a pipe, closed after the bytes): bwrap's --args, --file, --seccomp. */
+  dataFds?: { fd: number; data: Buffer | string }[];
   onStdout?: (chunk: Buffer) => void;
 }
 
@@ -46,15 +53,6 @@ const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).m
 
 export function signalName(n: number): string {
   return SIGNAL_NAMES.get(n) ?? `signal ${n}`;
-}
-
-/** The prefix the starter shell needs: join the given cgroups, then exec the rest of the argv. */
-export function withCgroupJoin(procsFiles: string[], argv: string[]): string[] {
-  if (procsFiles.length === 0) return argv;
-  // The shell moves itself into the groups before exec, so the sandbox and every descendant start inside
-  // them: no window in which a fast fork escapes the limits.
-  const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
-  return ["/bin/sh", "-c", script, "mlerl-start", String(procsFiles.length), ...procsFiles, ...argv];
 }
 
 /**
@@ -89,12 +87,17 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
   if (!cmd) throw new Error("supervise: empty argv");
 
   return new Promise<RawOutcome>((resolve) => {
-    const child = spawn(cmd, args, {
-      env: plan.env,
-      cwd: plan.cwd,
-      stdio: [plan.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe"],
-      detached: plan.killTree === "group",
-    });
+    const stdio: ("ignore" | "pipe")[] = [
+      plan.stdin === undefined ? "ignore" : "pipe",
+      "pipe",
+      "pipe",
+      plan.reportChannel ? "pipe" : "ignore",
+    ];
+    for (const d of plan.dataFds ?? []) {
+      while (stdio.length <= d.fd) stdio.push("ignore");
+      stdio[d.fd] = "pipe";
+    }
+    const child = spawn(cmd, args, { env: plan.env, cwd: plan.cwd, stdio, detached: plan.killTree === "group" });
     if (plan.killTree === "group" && child.pid !== undefined) trackGroup(child.pid);
     let killed: KillReason | null = null;
     let timedOut = false;
@@ -128,7 +131,7 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
       done = true;
       for (const t of timers) clearTimeout(t);
       plan.signal?.removeEventListener("abort", onAbort);
-      for (const s of [child.stdout, child.stderr, child.stdio[3]]) (s as Readable | null)?.destroy();
+      for (const s of child.stdio.slice(1)) (s as Readable | Writable | null)?.destroy();
       if (plan.killTree === "group") {
         killNow(); // daemonised leftovers of an unsandboxed program
         if (child.pid !== undefined) liveGroups.delete(child.pid);
@@ -162,6 +165,12 @@ export function supervise(plan: SupervisePlan): Promise<RawOutcome> {
       });
     };
 
+    for (const d of plan.dataFds ?? []) {
+      const w = child.stdio[d.fd] as Writable | null;
+      // bwrap reads each to its end during set-up; if it dies first, the write fails and nothing waits for it.
+      w?.on("error", () => {});
+      w?.end(d.data);
+    }
     if (plan.stdin !== undefined && child.stdin) {
       // A program that never reads its stdin must not turn into an EPIPE here.
       child.stdin.on("error", () => {});

@@ -8,7 +8,9 @@ import type { ExecRequest, ExecResult, Executor } from "./executor.js";
 import { launcherArgv, type RlimitTable } from "./launcher.js";
 import { cpuRlimit, currentTaskCount, fsizeRlimit, memoryBytes, resolveLimits } from "./limits.js";
 import { checkPublicDir, finishRun, makeRunDir, removeRunDirLater, writeProgram } from "./run-files.js";
-import { supervise, withCgroupJoin } from "./supervise.js";
+import { systemTool } from "./probe.js";
+import { starterArgv } from "./starter.js";
+import { supervise } from "./supervise.js";
 
 export const NO_ISOLATION_WARNING =
   "WARNING: --no-isolation: agent programs run directly on this machine with your user's rights. " +
@@ -49,7 +51,7 @@ export class UnsandboxedExecutor implements Executor {
     checkPublicDir(req.publicDir);
     writeProgram(req.outDir, req.code);
     const dir = makeRunDir({ withWork: true });
-    const cgroup = RunCgroup.create(detectCgroups(), { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb });
+    const cgroup = RunCgroup.create(detectCgroups(), { maxProcesses: limits.maxProcesses, memoryMb: limits.memoryMb, cpus: limits.cpus });
     try {
       const program = join(dir.root, "program.py");
       writeFileSync(program, rewriteContainerPaths(req.code, { data: req.publicDir, submission: dir.submission, work: dir.work }));
@@ -67,11 +69,17 @@ export class UnsandboxedExecutor implements Executor {
         path: [join(this.py.venv, "bin"), "/usr/local/bin", "/usr/bin", "/bin"],
         extra: req.env,
       });
+      const bash = systemTool("bash");
+      const launcher = launcherArgv(this.py.python, {
+        rlimits,
+        argv: [this.py.python, ...(req.launch ? req.launch.args(program) : [program])],
+      });
+      if (!bash && cgroup.procsFiles().length > 0) throw new Error("bash is needed to start a program in its cgroups");
       const raw = await supervise({
-        argv: withCgroupJoin(
-          cgroup.procsFiles(),
-          launcherArgv(this.py.python, { rlimits, argv: [this.py.python, ...(req.launch ? req.launch.args(program) : [program])] }),
-        ),
+        argv: bash
+          ? starterArgv({ bash, keepFds: [3], procsFiles: cgroup.procsFiles(), mount: null, keyctl: null, argv: launcher })
+          : launcher,
+        reportChannel: true,
         env,
         cwd: dir.work,
         limits,
@@ -82,12 +90,15 @@ export class UnsandboxedExecutor implements Executor {
         onStdout: req.onStdout,
       });
       cgroup.killAll();
+      const quota = cgroup.cpuQuotaCores();
       return finishRun({
         outDir: req.outDir,
         limits,
         raw,
         submissionDir: dir.submission,
         cgroup,
+        maxSubmissionBytes: req.maxSubmissionBytes,
+        cpuLimit: quota === null ? null : { cores: quota, by: "cgroup-quota" },
         notes: ["ran without isolation (--no-isolation)"],
       });
     } finally {

@@ -109,3 +109,23 @@ test("a program that does not parse is a syntax failure worth −10", async () =
     await instrumenter.close();
   }
 });
+
+test("a rollout grades only the file its execution copied out: an oversized or missing submission is −10 with the reason", async () => {
+  const { spec, paths, executor } = await setup();
+  const dir = outDir();
+  const copy = 'import shutil\nshutil.copy("/home/data/sample_submission.csv", "/home/submission/submission.csv")\n';
+  const first = await runRollout({ executor, instrumenter: null, spec, paths, code: copy, outDir: dir });
+  assert.equal(first.record.grade.valid_submission, true);
+
+  const none = await runRollout({ executor, instrumenter: null, spec, paths, code: "raise SystemExit(1)\n", outDir: dir });
+  assert.equal(none.record.grade.submission_exists, false);
+  assert.equal(none.record.reward.reward, -10, "not the previous run's score");
+
+  const sparse = "import os\nfd = os.open('/home/submission/submission.csv', os.O_CREAT | os.O_WRONLY)\nos.ftruncate(fd, 500 << 20)\n";
+  const big = await runRollout({ executor, instrumenter: null, spec, paths, code: sparse, outDir: dir });
+  assert.equal(big.execution.exitCode, 0);
+  assert.equal(big.record.grade.valid_submission, false);
+  assert.match(big.record.grade.error ?? "", /refused: .*524288000 bytes, over the \d+-byte limit/);
+  assert.equal(big.record.reward.failureKind, "invalid_submission");
+  assert.equal(big.record.reward.reward, -10);
+});

@@ -120,3 +120,42 @@ test("mlerl doctor reports every piece and fails with fixes when bubblewrap is m
   assert.match(text, /\[FAIL\] bubblewrap: not installed\n +fix: apt-get install bubblewrap/);
   assert.match(text, /missing: bubblewrap, sandbox\n$/);
 });
+
+test(
+  "mlerl exec in a reused --out grades only this run's file; a hostile submission is an invalid verdict with the reason, also for mlerl grade",
+  { skip: sandboxUnavailable },
+  () => {
+    const out = join(work, "out-reused");
+    const good = join(work, "copy-sample.py");
+    writeFileSync(good, 'import shutil\nshutil.copy("/home/data/sample_submission.csv", "/home/submission/submission.csv")\n');
+    const first = run(["exec", "--task", TASK, "--code", good, "--out", out, "--json", "--instrument", "none"]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(ExecJson.parse(JSON.parse(first.stdout)).grade.valid_submission, true);
+
+    const nothing = join(work, "nothing.py");
+    writeFileSync(nothing, "raise SystemExit(1)\n");
+    const second = run(["exec", "--task", TASK, "--code", nothing, "--out", out, "--json", "--instrument", "none"]);
+    assert.equal(second.status, 1);
+    const s = JSON.parse(second.stdout) as { grade: { submission_exists: boolean; score: number | null }; reward: { reward: number } };
+    assert.equal(s.grade.submission_exists, false, "the previous run's submission is not graded");
+    assert.equal(s.grade.score, null);
+    assert.equal(s.reward.reward, -10);
+    assert.ok(!existsSync(join(out, "submission.csv")));
+
+    const wide = join(work, "wide.py");
+    writeFileSync(
+      wide,
+      'with open("/home/submission/submission.csv", "w") as f:\n    f.write(",".join("c%d" % i for i in range(200000)) + "\\n1\\n")\n',
+    );
+    const third = run(["exec", "--task", TASK, "--code", wide, "--out", out, "--json", "--instrument", "none"]);
+    assert.equal(third.status, 1, third.stderr);
+    const t = ExecJson.parse(JSON.parse(third.stdout));
+    assert.equal(t.execution.exitCode, 0);
+    assert.equal(t.grade.valid_submission, false);
+    assert.match(t.grade.error ?? "", /header has 200000 columns/);
+
+    const graded = run(["grade", "--task", TASK, "--submission", join(out, "submission.csv"), "--json"]);
+    assert.equal(graded.status, 1, graded.stderr);
+    assert.match((JSON.parse(graded.stdout) as { error: string }).error, /header has 200000 columns/);
+  },
+);

@@ -17,6 +17,7 @@ interface ExecOptions {
   timeout?: string;
   memory?: string;
   threads?: string;
+  cpus?: string;
   isolation: boolean;
   out?: string;
   instrument: string;
@@ -63,6 +64,7 @@ export function defineExec(cmd: Command): void {
     .option("--timeout <seconds>", "wall-clock deadline; the whole process tree is killed then (default 120)")
     .option("--memory <MiB>", "memory limit (default 4096)")
     .option("--threads <n>", "BLAS/OpenMP threads the program is told to use (default 1)")
+    .option("--cpus <n>", "CPU cores the program may use at once, a cgroup quota (default: the thread count)")
     .option(
       "--no-isolation",
       "run WITHOUT the sandbox, directly with the venv Python (not a security boundary; for machines without bubblewrap)",
@@ -78,9 +80,11 @@ export function defineExec(cmd: Command): void {
       const timeout = opts.timeout === undefined ? undefined : readNumber("--timeout", opts.timeout, { positive: true });
       const memory = opts.memory === undefined ? undefined : readNumber("--memory", opts.memory, { min: 1 });
       const threads = opts.threads === undefined ? undefined : readNumber("--threads", opts.threads, { int: true, min: 1 });
+      const cpus = opts.cpus === undefined ? undefined : readNumber("--cpus", opts.cpus, { positive: true });
       if (timeout !== undefined) limits.timeoutSec = timeout;
       if (memory !== undefined) limits.memoryMb = memory;
       if (threads !== undefined) limits.threads = threads;
+      if (cpus !== undefined) limits.cpus = cpus;
       if (opts.instrument !== "ast" && opts.instrument !== "none")
         throw new UserError(
           `--instrument must be ast or none, got '${opts.instrument}'`,
@@ -130,7 +134,7 @@ export function defineExec(cmd: Command): void {
         out.push(`executor  ${env.describe()}`);
         out.push(`result    ${e.summary}`);
         out.push(
-          `cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}`,
+          `cpu       ${e.cpuSec === null ? "-" : `${e.cpuSec.toFixed(2)} s`}   peak memory ${e.peakMemoryMb === null ? "-" : `${e.peakMemoryMb.toFixed(0)} MiB`}   cores ${e.cpuLimit ? `${e.cpuLimit.cores} (${e.cpuLimit.by})` : "unbounded"}`,
         );
         for (const n of e.notes ?? []) out.push(`note      ${n}`);
         if (e.stdout.text) out.push(`stdout (last lines${e.stdout.truncated ? ", truncated" : ""}):\n${lastLines(e.stdout.text, 8)}`);

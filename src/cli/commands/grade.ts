@@ -7,7 +7,7 @@ import {
   batchReportName,
   formatGradeReport,
   gradeBatch,
-  gradeSubmission,
+  gradeBounded,
   parseBatchFile,
   type BatchGradingReport,
 } from "../../grading/index.js";
@@ -36,7 +36,7 @@ export function defineGrade(cmd: Command): void {
     .action((raw: unknown, cmd: Command) => run(raw, cmd));
 }
 
-function run(raw: unknown, cmd: Command): void {
+async function run(raw: unknown, cmd: Command): Promise<void> {
   const parsed = GradeOptions.safeParse(raw);
   if (!parsed.success) throw new UserError(`bad options for grade: ${parsed.error.message}`, "run `mlerl grade --help`");
   const opts = parsed.data;
@@ -47,7 +47,7 @@ function run(raw: unknown, cmd: Command): void {
         "--task cannot be combined with a .jsonl --submission: each line names its competition",
         "drop --task, or pass a single submission CSV",
       );
-    runBatch(opts, dataDir);
+    await runBatch(opts, dataDir);
     return;
   }
   if (opts.outputDir) throw new UserError("--output-dir is only for a .jsonl --submission", "drop --output-dir to grade one CSV");
@@ -57,14 +57,14 @@ function run(raw: unknown, cmd: Command): void {
       "e.g. `mlerl grade --task leaf-classification --submission submission.csv`",
     );
   const { spec, paths } = requirePrepared(opts.task, dataDir);
-  const report = gradeSubmission(spec, paths, opts.submission);
+  const report = await gradeBounded(spec, paths, opts.submission);
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatGradeReport(report));
   process.exitCode = report.valid_submission ? 0 : 1;
 }
 
-function runBatch(opts: GradeOptions, dataDir: string): void {
+async function runBatch(opts: GradeOptions, dataDir: string): Promise<void> {
   const lines = parseBatchFile(opts.submission);
-  const report = gradeBatch(lines, (id) => requirePrepared(id, dataDir), opts.submission);
+  const report = await gradeBatch(lines, (id) => requirePrepared(id, dataDir), opts.submission);
   const outDir = resolve(opts.outputDir ?? ".");
   try {
     mkdirSync(outDir, { recursive: true });
