@@ -1,5 +1,6 @@
 // Cost of instrumentation: (1) the AST instrumenter on a realistic 300-line program (median of N, worker warm;
-// target < 50 ms), (2) the launcher's start-up cost on a trivial program (launched vs plain `python p.py`),
+// target < 50 ms), and within one process side by side, how much of it is finding sites and how much the
+// plain-ML profile check, (2) the launcher's start-up cost on a trivial program (launched vs plain `python p.py`),
 // (3) the audit hook's cost on an import-heavy program (pandas + scikit-learn + lightgbm).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { AstInstrumenter } from "../src/instrument/ast.js";
 import { launchArgs, launchStdin } from "../src/instrument/launch.js";
 import { newNonce } from "../src/instrument/nonce.js";
+import { instrumentScript } from "../src/instrument/worker.js";
 import { requireAgentPython } from "../src/runtime/venv.js";
 
 const N = Number(process.env.N ?? 30);
@@ -133,6 +135,22 @@ after = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 print(json.dumps({"rc": r.returncode, "wall": wall * 1000, "cpu": cpu * 1000, "err": r.stderr.decode()[-500:]}))`;
 
+/** Median milliseconds of parsing, finding sites and the profile check on one source, in one Python process. */
+const SPLIT = `import ast, json, os, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import instrument, plain_profile
+code = sys.stdin.read()
+tree = ast.parse(code)
+def med(f, n=30):
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        f()
+        ts.append((time.perf_counter() - t) * 1000)
+    return sorted(ts)[n // 2]
+print(json.dumps({"parse": med(lambda: ast.parse(code)), "sites": med(lambda: instrument.find_sites(code, tree)),
+                  "profile": med(lambda: plain_profile.check(tree))}))`;
+
 function measure(python: string, args: string[], input: string, cwd: string): { wall: number; cpu: number } {
   const r = spawnSync(python, ["-c", MEASURE], { input: JSON.stringify({ argv: [python, ...args], input, cwd }) });
   const out = JSON.parse(r.stdout.toString()) as { rc: number; wall: number; cpu: number; err: string };
@@ -156,6 +174,12 @@ async function main() {
   await inst.close();
   console.log(
     `instrument: ${lines}-line program, ${first.sites.length} sites, median ${median(times).toFixed(1)} ms over ${N} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); target < 50 ms`,
+  );
+  const split = spawnSync(python, ["-I", "-S", "-c", SPLIT, instrumentScript()], { input: code });
+  const parts = JSON.parse(split.stdout.toString()) as { parse: number; sites: number; profile: number };
+  console.log(
+    `instrument, side by side in one process (medians): parse ${parts.parse.toFixed(1)} ms, find sites ${parts.sites.toFixed(1)} ms, ` +
+      `plain-ML profile check ${parts.profile.toFixed(1)} ms (${((100 * parts.profile) / (parts.parse + parts.sites)).toFixed(0)} % on top of parsing and finding sites)`,
   );
 
   const dir = mkdtempSync(join(tmpdir(), "mlerl-bench-instr-"));

@@ -2,7 +2,9 @@
 
 Reads JSON requests ({"id": ..., "code": "..."}), one per line on stdin, and answers one JSON line each
 (a request with "op": "check" and "sites" asks instead whether the launcher would accept those sites):
-{"id": ..., "parsed": bool, "note": str|null, "sites": [{"after": N, "indent": "    ", "kind": "...", "value": "name"|null}]}
+{"id": ..., "parsed": bool, "note": str|null, "sites": [{"after": N, "indent": "    ", "kind": "...", "value": "name"|null}],
+ "tampering": [reason, ...]|null}
+("tampering": why the program is outside the plain-ML profile, see plain_profile.py; null if it did not parse.)
 
 A site means: after original line N (1-based; 0 = before the first line), insert one marker line with that
 indentation. The caller renders the marker lines; this script only decides where they go, so that the text
@@ -15,8 +17,12 @@ Stdlib only, so it runs with any Python 3.9+.
 
 import ast
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's directory off sys.path
+import plain_profile  # noqa: E402
 
 DATA_READERS = {
     "read_csv", "read_parquet", "read_json", "read_feather", "read_table", "read_excel", "read_pickle",
@@ -336,8 +342,8 @@ class Analyzer:
 BODY_FIELDS = ("body", "orelse", "finalbody")
 
 
-def find_sites(source):
-    tree = ast.parse(source)
+def find_sites(source, tree=None):
+    tree = tree if tree is not None else ast.parse(source)
     lines = source.split("\n")  # the tokenizer's lines (splitlines would also split at form feeds)
     an = Analyzer(tree)
     sites = []
@@ -414,31 +420,51 @@ def find_sites(source):
     return sites
 
 
+def profile(tree):
+    """The plain-ML profile's reasons; a failure of the check itself counts against the program (fail closed)."""
+    try:
+        return plain_profile.check(tree)
+    except Exception as e:  # noqa: BLE001
+        return [f"the plain-ML profile check failed ({type(e).__name__}: {e})"]
+
+
 def check(req):
     """Would the launcher accept these sites? (They must be whole statements and change nothing else.)"""
-    import os
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import bootstrap
 
-    tree, why = bootstrap.build(req.get("code", ""), req.get("sites", []), "<program>")
-    return {"ok": tree is not None, "note": why}
+    code = req.get("code", "")
+    tree, why = bootstrap.build(code, req.get("sites", []), "<program>")
+    try:
+        tampering = profile(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tampering = None
+    return {"ok": tree is not None, "note": why, "tampering": tampering}
 
 
 def answer(req):
     if req.get("op") == "check":
         return check(req)
     code = req.get("code", "")
-    if re.search(r"\r(?!\n)", code):
-        return {"parsed": False, "note": "lone carriage-return line endings are not supported; returned unchanged", "sites": []}
+    lone_cr = re.search(r"\r(?!\n)", code)
     try:
-        sites = find_sites(code)
+        tree = ast.parse(code)
     except SyntaxError as e:
-        return {"parsed": False, "note": f"SyntaxError at line {e.lineno}: {e.msg}; returned unchanged", "sites": []}
+        note = "lone carriage-return line endings are not supported" if lone_cr else f"SyntaxError at line {e.lineno}: {e.msg}"
+        return {"parsed": False, "note": f"{note}; returned unchanged", "sites": [], "tampering": None}
     except (ValueError, RecursionError, MemoryError) as e:
-        return {"parsed": False, "note": f"{type(e).__name__}: {e}; returned unchanged", "sites": []}
+        return {"parsed": False, "note": f"{type(e).__name__}: {e}; returned unchanged", "sites": [], "tampering": None}
+    tampering = profile(tree)
+    if lone_cr:
+        return {"parsed": False, "note": "lone carriage-return line endings are not supported; returned unchanged", "sites": [],
+                "tampering": tampering}
+    try:
+        sites = find_sites(code, tree)
+    except (ValueError, RecursionError, MemoryError) as e:
+        return {"parsed": False, "note": f"{type(e).__name__}: {e}; returned unchanged", "sites": [], "tampering": tampering}
     except Exception as e:  # a bug here must not cost the program its run: no markers, program unchanged
-        return {"parsed": True, "note": f"instrumenter error {type(e).__name__}: {e}; returned unchanged", "sites": []}
-    return {"parsed": True, "note": None, "sites": sites}
+        return {"parsed": True, "note": f"instrumenter error {type(e).__name__}: {e}; returned unchanged", "sites": [],
+                "tampering": tampering}
+    return {"parsed": True, "note": None, "sites": sites, "tampering": tampering}
 
 
 def main():

@@ -86,9 +86,14 @@ export const InstrumentationSummary = z.object({
   note: z.string().nullable(),
   /** First genuine marker of each milestone, in the order reached. */
   credited: z.array(MilestoneHit),
-  /** Marker-shaped lines with a wrong tag (forged, guessed or replayed). */
+  /** Marker-shaped lines with a wrong tag (forged, guessed or from another run). */
   rejected: z.number().int().nonnegative(),
-  /** Why the program gets no partial credit although it may have printed markers (null: none refused). */
+  /** Genuine marker lines seen a second time: copies the program printed (the launcher writes each line once). */
+  replayed: z.number().int().nonnegative().default(0),
+  /**
+   * Why the rollout earns no partial credit (null: not flagged): the plain-ML profile's reasons, then forged or
+   * replayed markers (src/instrument/tampering.ts, docs/instrumentation.md).
+   */
   tampering: z.array(z.string()).nullable().default(null),
 });
 export type InstrumentationSummary = z.infer<typeof InstrumentationSummary>;
@@ -208,6 +213,7 @@ function fromLegacy(o: z.infer<typeof LegacyOutcome>): RolloutRecord {
       note: null,
       credited: milestones.map((m) => ({ milestone: m, kind: m, line: 0 })),
       rejected: 0,
+      replayed: 0,
       tampering: null,
     },
     reward: {

@@ -28,6 +28,7 @@ export class CheckedInstrumenter implements Instrumenter {
           milestones: milestonesOf(verdict.sites),
           parsed: true,
           ...(out.note ? { note: out.note } : {}),
+          tampering: verdict.tampering,
         };
       }
       reason = verdict.ok ? (out.note ?? "did not parse") : verdict.reason;

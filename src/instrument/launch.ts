@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../paths.js";
-import { markerTag } from "./nonce.js";
+import { markerTag, METRIC_REPORTS } from "./nonce.js";
 import { MARKER_KINDS, type MarkerKind, type Site } from "./types.js";
 
 let cached: string | undefined;
@@ -25,9 +25,30 @@ export function launchArgs(programPath: string): string[] {
   return ["-c", launcherSource(), programPath];
 }
 
-/** The plan on the launcher's stdin: the sites and this execution's per-kind tags (never the nonce). */
+/**
+ * The marker lines the launcher may write for these sites: one per kind that has a site, and for `metric` one
+ * one-time line per report (its value and newline are appended when it is written). Kinds without a site get
+ * nothing, so a program never holds a tag it could not earn.
+ */
+export function markerLines(sites: readonly Site[], nonce: string): Array<{ kind: MarkerKind; line: string }> {
+  const present = new Set(sites.map((s) => s.kind));
+  const lines: Array<{ kind: MarkerKind; line: string }> = [];
+  for (const kind of MARKER_KINDS) {
+    if (!present.has(kind)) continue;
+    if (kind === "metric")
+      for (let i = 0; i < METRIC_REPORTS; i++) lines.push({ kind, line: `@@mlerl ${markerTag(nonce, kind, i)} metric` });
+    else lines.push({ kind, line: `@@mlerl ${markerTag(nonce, kind)} ${kind}\n` });
+  }
+  return lines;
+}
+
+/**
+ * The plan on the launcher's stdin (never the nonce): `<header bytes>\n<header JSON><marker lines>`, where the
+ * header holds the sites and each marker line's kind and length, and the lines follow back to back. The launcher
+ * reads the header as text and the lines straight into memory the program cannot read (bootstrap.py).
+ */
 export function launchStdin(sites: readonly Site[], nonce: string): string {
-  const tags: Partial<Record<MarkerKind, string>> = {};
-  for (const kind of MARKER_KINDS) tags[kind] = markerTag(nonce, kind);
-  return JSON.stringify({ sites, tags });
+  const lines = markerLines(sites, nonce);
+  const header = JSON.stringify({ sites, slots: lines.map((l) => [l.kind, l.line.length]) });
+  return `${Buffer.byteLength(header)}\n${header}${lines.map((l) => l.line).join("")}`;
 }

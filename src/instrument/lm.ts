@@ -136,7 +136,8 @@ export class LmInstrumenter implements Instrumenter {
       if (!check.ok) continue;
       // A faithful copy without markers passes the check but would cost the rollout its partial credit.
       if (check.sites.length === 0) throw new Error("the model inserted no marker");
-      return { code: c, sites: check.sites, milestones: milestonesOf(check.sites), parsed: true };
+      // The profile is not this class's to judge: CheckedInstrumenter takes the AST instrumenter's verdict.
+      return { code: c, sites: check.sites, milestones: milestonesOf(check.sites), parsed: true, tampering: null };
     }
     const first = checkInstrumented(code, candidates[0]!, nonce);
     return {
@@ -145,6 +146,7 @@ export class LmInstrumenter implements Instrumenter {
       milestones: [],
       parsed: true,
       note: first.ok ? undefined : `answer rejected: ${first.reason}`,
+      tampering: null,
     };
   }
 }

@@ -3,8 +3,8 @@
  * count: a program that prints marker-shaped lines itself (copied from an earlier run, guessed, or rebuilt
  * from its own source) earns nothing, because it never sees the nonce or the tags derived from it.
  */
-import { markerTag } from "./nonce.js";
-import { MARKER_KINDS, MILESTONES, milestoneOf, type MarkerKind, type Milestone } from "./types.js";
+import { markerTags } from "./nonce.js";
+import { MILESTONES, milestoneOf, type MarkerKind, type Milestone } from "./types.js";
 
 export interface MilestoneHit {
   milestone: Milestone;
@@ -24,6 +24,11 @@ export interface MarkerReport {
   validationMetric: number | null;
   /** Marker-shaped lines whose tag is wrong for this execution (forged or from another run). */
   rejected: number;
+  /**
+   * Genuine tags seen again: the launcher writes every marker line once, so a repeat is a copy the program made
+   * (a captured line printed again, e.g. with another metric value).
+   */
+  replayed: number;
 }
 
 const MARKER = /@@mlerl ([0-9a-f]{32}) ([a-z_]+)(?: ([^\s]+))?\n?/g;
@@ -41,6 +46,8 @@ export class MarkerScanner {
   private readonly seen = new Set<Milestone>();
   private validationMetric: number | null = null;
   private rejected = 0;
+  private replayed = 0;
+  private readonly used = new Set<string>();
   /** Unfinished last line (a marker may still complete it). */
   private carry = "";
   /** Bytes and lines of the stream before `carry`. */
@@ -50,7 +57,7 @@ export class MarkerScanner {
   private out: OutputTail = { complete: "", open: "" };
 
   constructor(nonce: string) {
-    this.tags = new Map(MARKER_KINDS.map((k) => [markerTag(nonce, k), k]));
+    this.tags = markerTags(nonce);
   }
 
   push(chunk: string | Buffer): this {
@@ -75,6 +82,7 @@ export class MarkerScanner {
       milestones: MILESTONES.filter((m) => this.seen.has(m)),
       validationMetric: this.validationMetric,
       rejected: this.rejected,
+      replayed: this.replayed,
     };
   }
 
@@ -93,6 +101,11 @@ export class MarkerScanner {
         this.rejected++;
         continue;
       }
+      if (this.used.has(m[1]!)) {
+        this.replayed++;
+        continue;
+      }
+      this.used.add(m[1]!);
       const at = m.index;
       this.out = follow(this.out, text.slice(last, at));
       const offset = this.bytesBefore + Buffer.byteLength(text.slice(0, at));
@@ -143,7 +156,7 @@ export function parseMarkers(stdout: string, nonce: string): MarkerReport {
 
 /** stdout without this execution's genuine markers: exactly what the program itself printed. */
 export function stripMarkers(stdout: string, nonce: string): string {
-  const tags = new Map<string, MarkerKind>(MARKER_KINDS.map((k) => [markerTag(nonce, k), k]));
+  const tags = markerTags(nonce);
   return stdout.replace(MARKER, (whole, tag: string, kind: string) => (tags.get(tag) === kind ? "" : whole));
 }
 

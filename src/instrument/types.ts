@@ -48,6 +48,11 @@ export interface InstrumentResult {
   parsed: boolean;
   /** Why something was left out, e.g. "SyntaxError at line 12: ...; returned unchanged". */
   note?: string;
+  /**
+   * Why the program is outside the plain-ML profile (it is then started without markers and earns no partial
+   * credit), or null. Always the AST instrumenter's verdict on the original source, never another instrumenter's.
+   */
+  tampering: { reasons: string[] } | null;
 }
 
 /**

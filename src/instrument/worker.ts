@@ -16,8 +16,16 @@ export const SiteSchema = z.object({
   value: z.string().nullable(),
 });
 
-const SitesAnswer = z.object({ id: z.number(), parsed: z.boolean(), note: z.string().nullable(), sites: z.array(SiteSchema) });
-const CheckAnswer = z.object({ id: z.number(), ok: z.boolean(), note: z.string().nullable() });
+/** The plain-ML profile's reasons (python/instrument/plain_profile.py); null when the program did not parse. */
+const ProfileReasons = z.array(z.string()).nullable();
+const SitesAnswer = z.object({
+  id: z.number(),
+  parsed: z.boolean(),
+  note: z.string().nullable(),
+  sites: z.array(SiteSchema),
+  tampering: ProfileReasons,
+});
+const CheckAnswer = z.object({ id: z.number(), ok: z.boolean(), note: z.string().nullable(), tampering: ProfileReasons });
 export type SitesAnswer = z.infer<typeof SitesAnswer>;
 export type CheckAnswer = z.infer<typeof CheckAnswer>;
 

@@ -13,6 +13,10 @@
  *
  * k counts the distinct credited milestones whose genuine markers appeared, whatever happened afterwards:
  * the credit is for progress made, and a timeout or crash after training still reached training.
+ * A rollout flagged as tampering (outside the plain-ML profile, or forged markers on stdout; see
+ * docs/instrumentation.md) gets no partial credit: k counts as 0. Its valid submission still scores, because the
+ * grader works outside the sandbox on the file alone. (The record keeps the reasons, in
+ * `instrumentation.tampering`.)
  */
 import { z } from "zod";
 import { FAILURE_KINDS, MILESTONES, type FailureKind, type RewardBreakdown } from "../core/rollout.js";
@@ -42,6 +46,8 @@ export const RewardInput = z.object({
   milestones: z.array(z.enum(MILESTONES)),
   validationMetric: z.number().nullable().default(null),
   wallSec: z.number().nonnegative(),
+  /** The rollout was flagged as tampering (src/instrument/tampering.ts): no partial credit. */
+  tampering: z.boolean().default(false),
 });
 export type RewardInput = z.input<typeof RewardInput>;
 
@@ -83,7 +89,7 @@ export function computeReward(raw: RewardInput, configIn: RewardConfigInput = {}
     const floored = config.scoreFloor === null ? corrected : Math.max(corrected, config.scoreFloor);
     return { ...base, reward: floored + config.validBonus };
   }
-  const credited = milestonesReached.filter((m) => config.creditedMilestones.includes(m)).length;
+  const credited = input.tampering ? 0 : milestonesReached.filter((m) => config.creditedMilestones.includes(m)).length;
   if (failureKind === "syntax" || credited === 0) return { ...base, reward: config.failurePenalty };
   return { ...base, reward: round(credited * config.milestoneCredit) };
 }

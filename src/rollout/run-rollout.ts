@@ -17,8 +17,10 @@ import {
   MarkerScanner,
   newNonce,
   stripMarkers,
+  tamperingVerdict,
   type Instrumenter,
   type MarkerReport,
+  type Tampering,
 } from "../instrument/index.js";
 import { computeReward } from "../reward/index.js";
 import type { RewardConfigInput } from "../reward/config.js";
@@ -58,13 +60,16 @@ export async function runRollout(opts: {
   let syntaxError = false;
   let launch: { args: (p: string) => string[]; stdin: string } | undefined;
   let sites = 0;
+  let outsideProfile: Tampering | null = null;
   if (opts.instrumenter) {
     const inst = await opts.instrumenter.instrument(opts.code, nonce);
     instrumentNote = inst.note ?? null;
     syntaxError = !inst.parsed;
     sites = inst.sites.length;
-    // The file the program can read stays the original; the sites travel on stdin to the launcher.
-    if (inst.parsed && inst.sites.length > 0) launch = { args: launchArgs, stdin: launchStdin(inst.sites, nonce) };
+    outsideProfile = inst.tampering;
+    // The file the program can read stays the original; the sites travel on stdin to the launcher. A program
+    // outside the plain-ML profile runs plainly: no marker line ever enters its process.
+    if (inst.parsed && inst.sites.length > 0 && !outsideProfile) launch = { args: launchArgs, stdin: launchStdin(inst.sites, nonce) };
   }
   const scanner = new MarkerScanner(nonce);
   // This rollout's verdicts only: nothing of an earlier run in a reused outDir may be read back as this one's.
@@ -86,6 +91,7 @@ export async function runRollout(opts: {
     maxSubmissionBytes: maxSubmissionBytes(answersBytes),
   });
   const markers = scanner.finish();
+  const tampering = tamperingVerdict(outsideProfile, markers);
   // Only the file this execution copied out is graded; without one there is no submission.
   const missingPath = join(opts.outDir, "submission.csv");
   const refused = (execution.notes ?? []).find((n) => n.startsWith("submission.csv refused: "));
@@ -116,6 +122,7 @@ export async function runRollout(opts: {
       milestones: markers.milestones,
       validationMetric: markers.validationMetric,
       wallSec: execution.wallSec,
+      tampering: tampering !== null,
     },
     opts.reward,
   );
@@ -136,7 +143,8 @@ export async function runRollout(opts: {
       note: instrumentNote,
       credited: markers.reached.map((h) => ({ milestone: h.milestone, kind: h.kind, line: h.line })),
       rejected: markers.rejected,
-      tampering: null,
+      replayed: markers.replayed,
+      tampering: tampering?.reasons ?? null,
     },
     reward,
     feedback: {

@@ -50,7 +50,7 @@ export function simulatedRecord(o: { reward: number; wallSec: number; failed: bo
     },
     grade: null,
     scores: null,
-    instrumentation: { instrumenter: null, sites: 0, note: null, credited: [], rejected: 0, tampering: null },
+    instrumentation: { instrumenter: null, sites: 0, note: null, credited: [], rejected: 0, replayed: 0, tampering: null },
     reward: {
       reward: o.reward,
       score: metric,

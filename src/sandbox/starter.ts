@@ -53,6 +53,9 @@ export interface StarterPlan {
 export function starterArgv(plan: StarterPlan): string[] {
   return [
     plan.bash,
+    // A Node pipe is a socket, and bash run with a socket on stdin reads ~/.bashrc unless told not to: the host's.
+    "--norc",
+    "--noprofile",
     "-c",
     SCRIPT,
     "mlerl-start",

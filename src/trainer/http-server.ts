@@ -4,12 +4,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { mlerlHome } from "../paths.js";
+import { mlerlHome, repoRoot } from "../paths.js";
 import { requireTrainerPython, trainerPackageRoot } from "../runtime/trainer-venv.js";
 
 export interface TrainerServerOptions {
@@ -162,6 +162,30 @@ export interface TinyModelOptions {
 
 const TINY_STAMP = "mlerl-tiny-model.json";
 
+/**
+ * The text the tiny model's tokenizer learns from, as make_tiny_model.py's `corpus_files()` picks it (prompts/*.md,
+ * tasks/reference/**\/*.py, python/instrument/*.py): part of the cache key, so a cached model is never one built
+ * from other text than a fresh build would use.
+ */
+function tinyCorpusDigest(): string {
+  const root = repoRoot();
+  const files: string[] = [];
+  const list = (dir: string, ext: string, deep: boolean) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() && deep) list(p, ext, deep);
+      else if (e.isFile() && e.name.endsWith(ext)) files.push(p);
+    }
+  };
+  list(join(root, "prompts"), ".md", false);
+  list(join(root, "tasks", "reference"), ".py", true);
+  list(join(root, "python", "instrument"), ".py", false);
+  const h = createHash("sha256");
+  for (const f of files.sort()) h.update(f.slice(root.length)).update("\0").update(readFileSync(f)).update("\0");
+  return h.digest("hex");
+}
+
 /** The tiny randomly initialised Qwen2 model with its locally trained tokenizer (seconds to build, nothing downloaded). */
 export function ensureTinyModel(opts: TinyModelOptions = {}): TinyModelInfo {
   const args: string[] = [];
@@ -174,7 +198,12 @@ export function ensureTinyModel(opts: TinyModelOptions = {}): TinyModelInfo {
     if (v !== undefined) args.push(flag, String(v));
   }
   const script = join(trainerPackageRoot(), "trainer", "make_tiny_model.py");
-  const key = createHash("sha256").update(readFileSync(script)).update(args.join(" ")).digest("hex").slice(0, 12);
+  const key = createHash("sha256")
+    .update(readFileSync(script))
+    .update(args.join(" "))
+    .update(tinyCorpusDigest())
+    .digest("hex")
+    .slice(0, 12);
   const dir = opts.out ?? join(mlerlHome(opts.env ?? process.env), "tiny-model", key);
   const stamp = join(dir, TINY_STAMP);
   if (opts.out === undefined && existsSync(stamp)) return { ...TinyInfo.parse(JSON.parse(readFileSync(stamp, "utf8"))), dir };

@@ -16,7 +16,7 @@ function fake(name: string, rewrite: (code: string, nonce: string) => string): I
   return {
     name,
     async instrument(c: string, nonce: string): Promise<InstrumentResult> {
-      return { code: rewrite(c, nonce), sites: [], milestones: ["imports", "model_trained"], parsed: true };
+      return { code: rewrite(c, nonce), sites: [], milestones: ["imports", "model_trained"], parsed: true, tampering: null };
     },
   };
 }

@@ -5,7 +5,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { AstInstrumenter } from "../../src/instrument/ast.js";
-import { markerTag, newNonce } from "../../src/instrument/nonce.js";
+import { launchStdin } from "../../src/instrument/launch.js";
+import { markerTag, markerTags, METRIC_REPORTS, newNonce } from "../../src/instrument/nonce.js";
 import { parseMarkers, stripMarkers } from "../../src/instrument/markers.js";
 import { MARKER_KINDS } from "../../src/instrument/types.js";
 import { PROGRAMS } from "./programs.js";
@@ -21,7 +22,7 @@ async function launched(code: string, nonce = newNonce()): Promise<{ run: Run; n
 
 /** Nothing but genuine marker lines may contain the nonce or any of this execution's tags. */
 function assertNoSecretLeaked(run: Run, nonce: string): void {
-  const secrets = [nonce, ...MARKER_KINDS.map((k) => markerTag(nonce, k))];
+  const secrets = [nonce, ...markerTags(nonce).keys()];
   for (const text of [stripMarkers(run.stdout, nonce), run.stderr, ...Object.values(run.files)]) {
     for (const s of secrets) assert.ok(!text.includes(s), "a secret leaked into the program's output");
   }
@@ -156,6 +157,42 @@ print("trained")
     assert.ok(run.stdout.includes("trained\n"), "the program itself is unaffected");
     assert.deepEqual(parseMarkers(run.stdout, nonce).milestones, ["imports"]);
   } finally {
+    cleanup(run);
+  }
+});
+
+test("the plan holds a line only for kinds that have a site, and never the nonce", () => {
+  const nonce = newNonce();
+  const plan = launchStdin([{ after: 1, indent: "", kind: "imports", value: null }], nonce);
+  assert.ok(plan.includes(markerTag(nonce, "imports")));
+  assert.ok(!plan.includes(nonce));
+  for (const [tag, kind] of markerTags(nonce)) if (kind !== "imports") assert.ok(!plan.includes(tag), `no ${kind} tag`);
+  const withMetric = launchStdin([{ after: 1, indent: "", kind: "metric", value: "auc" }], nonce);
+  assert.equal(withMetric.split("@@mlerl ").length - 1, METRIC_REPORTS, "one one-time line per metric report");
+});
+
+test("a module the program writes next to itself is never imported by the launched program", async () => {
+  // Libraries import optional modules by name at run time; a file of that name in the program's (writable)
+  // directory would be code the profile never saw. Plainly run, the directory is on sys.path; launched, it is not.
+  const code = `import sys
+with open("mlerl_written_module.py", "w") as f:
+    f.write("print('unchecked code ran')\\n")
+try:
+    import mlerl_written_module
+except ImportError:
+    print("not importable")
+from sklearn.linear_model import LogisticRegression
+m = LogisticRegression().fit([[0], [1]], [0, 1])
+`;
+  const plain = await runProgram(code);
+  const { run, nonce } = await launched(code);
+  try {
+    assert.match(plain.stdout, /unchecked code ran/);
+    assert.match(run.stdout, /not importable/);
+    assert.doesNotMatch(run.stdout, /unchecked code ran/);
+    assert.deepEqual(parseMarkers(run.stdout, nonce).milestones, ["imports", "model_defined", "model_trained"]);
+  } finally {
+    cleanup(plain);
     cleanup(run);
   }
 });

@@ -2,11 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { MarkerScanner, metricFromPrintedLine, parseMarkers, stripMarkers } from "../../src/instrument/markers.js";
-import { markerTag, newNonce } from "../../src/instrument/nonce.js";
+import { markerTag, markerTags, METRIC_REPORTS, newNonce } from "../../src/instrument/nonce.js";
 import { MARKER_KINDS, type MarkerKind } from "../../src/instrument/types.js";
 
 const nonce = newNonce();
-const mark = (kind: MarkerKind, value?: number) => `@@mlerl ${markerTag(nonce, kind)} ${kind}${value === undefined ? "" : ` ${value}`}\n`;
+const mark = (kind: MarkerKind, value?: number, use = 0) =>
+  `@@mlerl ${markerTag(nonce, kind, use)} ${kind}${value === undefined ? "" : ` ${value}`}\n`;
 
 const stdout = [
   mark("imports"),
@@ -18,18 +19,18 @@ const stdout = [
   mark("model_trained"),
   "fold 0 AUC: 0.81234 (best iteration 12)\n",
   mark("metric_printed"),
-  mark("metric", 0.7),
+  mark("metric", 0.7, 0),
   "héllo wörld ✓\n",
-  mark("model_trained"),
+  mark("model_trained"), // a genuine line seen again: a replay
   "final CV AUC = 0.83\n",
-  mark("metric_printed"),
+  mark("metric", 0.83, 1), // the next one-time metric line
   "no number here\n",
-  mark("metric_printed"),
+  mark("metric_printed"), // a replay
   mark("submission_written"),
   "bye",
 ].join("");
 
-test("genuine markers are found in order with their offsets and lines; forged ones are counted and ignored", () => {
+test("genuine markers are found in order with their offsets and lines; forged and replayed ones are counted and ignored", () => {
   const r = parseMarkers(stdout, nonce);
   assert.deepEqual(r.milestones, ["imports", "data_loaded", "model_defined", "model_trained", "submission_written", "validation_metric"]);
   assert.deepEqual(
@@ -38,6 +39,7 @@ test("genuine markers are found in order with their offsets and lines; forged on
   );
   assert.equal(r.validationMetric, 0.83, "the last readable metric wins");
   assert.equal(r.rejected, 1);
+  assert.equal(r.replayed, 2, "each genuine line counts once");
   const buf = Buffer.from(stdout);
   for (const h of r.reached) {
     const text = `@@mlerl ${markerTag(nonce, h.kind)} ${h.kind}`;
@@ -89,6 +91,10 @@ test("tags are HMAC-SHA256 of the kind under the nonce, distinct per kind and pe
   const tags = new Set(MARKER_KINDS.map((k) => markerTag(nonce, k)));
   assert.equal(tags.size, MARKER_KINDS.length);
   assert.notEqual(markerTag(newNonce(), "imports"), markerTag(nonce, "imports"));
+  const all = markerTags(nonce);
+  assert.equal(all.size, MARKER_KINDS.length - 1 + METRIC_REPORTS, "one tag per kind, and one per metric report");
+  assert.equal(all.get(markerTag(nonce, "metric", METRIC_REPORTS - 1)), "metric");
+  assert.notEqual(markerTag(nonce, "metric", 0), markerTag(nonce, "metric", 1));
 });
 
 test("reading a metric from a printed line", () => {

@@ -37,6 +37,17 @@ test("without a valid submission: 0.1 per distinct milestone, −10 with none", 
   );
 });
 
+test("a rollout flagged as tampering earns no partial credit, but its valid submission still scores", () => {
+  const m = ["imports", "data_loaded", "model_trained"] as const;
+  const flagged = computeReward({ ...clean, exitCode: 1, milestones: [...m], tampering: true });
+  assert.equal(flagged.reward, -10, "milestones earn nothing");
+  assert.deepEqual(flagged.milestonesReached, [...m], "they are still reported");
+  assert.equal(computeReward({ ...clean, exitCode: 1, milestones: [...m] }).reward, 0.3, "the same run unflagged");
+  const scored = computeReward({ ...clean, grade: valid(0.87), milestones: [...m], tampering: true });
+  assert.equal(scored.reward, 0.87, "the grader works outside the sandbox on the file alone");
+  assert.equal(scored.failureKind, "none");
+});
+
 test("failure kinds, most fundamental first", () => {
   const kind = (over: Partial<RewardInput>) => computeReward({ ...clean, ...over }).failureKind;
   assert.equal(kind({ syntaxError: true, exitCode: 1, timedOut: true }), "syntax");

@@ -42,7 +42,7 @@ test("a reference solution, instrumented, reaches every milestone and earns its 
   }
 });
 
-test("forged markers and a program reading its own source earn nothing; genuine progress still counts", async () => {
+test("forged markers and a program reading its own source earn nothing, and forging forfeits the genuine progress too", async () => {
   const { spec, paths, executor } = await setup();
   const instrumenter = new AstInstrumenter();
   try {
@@ -59,10 +59,11 @@ test("forged markers and a program reading its own source earn nothing; genuine 
       "",
     ].join("\n");
     const run = await runRollout({ executor, instrumenter, spec, paths, code, outDir: outDir() });
-    assert.deepEqual(run.record.reward.milestonesReached, ["imports", "data_loaded"]);
+    assert.deepEqual(run.record.reward.milestonesReached, ["imports", "data_loaded"], "the genuine markers are recognised");
     assert.equal(run.record.instrumentation.rejected, 4);
     assert.equal(run.record.reward.failureKind, "runtime_error");
-    assert.equal(run.record.reward.reward, 0.2);
+    assert.match(run.record.instrumentation.tampering?.join("\n") ?? "", /4 marker-shaped lines with a wrong tag/);
+    assert.equal(run.record.reward.reward, -10, "a rollout that prints forged markers earns no partial credit");
     assert.match(run.record.feedback.output, /open\(__file__\)/, "the program saw its own, uninstrumented source");
     assert.doesNotMatch(run.record.feedback.output, /mlerl\.site|sys\.audit/);
   } finally {
