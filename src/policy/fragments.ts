@@ -4,8 +4,21 @@ import type { TaskContext } from "./context.js";
 export const STAGES = ["imports", "load", "prep", "features", "model", "valid", "fit", "predict", "write"] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** Stages a well-formed program may leave out. */
-export const OPTIONAL_STAGES: ReadonlySet<Stage> = new Set<Stage>(["prep", "valid"]);
+/**
+ * Stages a well-formed program may leave out. Validation is not among them: the printed metric is what every
+ * method selects by, so a well-formed program always prints one.
+ */
+export const OPTIONAL_STAGES: ReadonlySet<Stage> = new Set<Stage>(["prep"]);
+
+/**
+ * Once a program has validated, fitted or predicted, it may not go back to these stages: a later feature set or
+ * model would make the printed metric describe another model than the submitted one.
+ */
+export const SETTLED_AFTER: ReadonlySet<Stage> = new Set<Stage>(["valid", "fit", "predict"]);
+export const UNSETTLING: ReadonlySet<Stage> = new Set<Stage>(["imports", "load", "prep", "features", "model"]);
+
+/** The stage after which a program ends: nothing runs after its submission is written. */
+export const LAST_STAGE: Stage = "write";
 
 /** Stages that may have several fragments in a row. */
 export const REPEATABLE_STAGES: ReadonlySet<Stage> = new Set<Stage>(["prep"]);
