@@ -112,6 +112,29 @@ test("an interrupted study resumes: finished runs are not trained again, the cut
   s1.close();
   assert.equal(evaluated.filter((v) => v === "rl").length, 1, "a run whose eval.json was written is not evaluated again");
   for (const r of second) assert.ok(r.eval);
+
+  // The effect signals, recounted here from the stores by hand.
+  const { ablationTable } = await import("../../src/run/ablation-table.js");
+  const table = ablationTable(second);
+  const store = RunStore.openReadonly(plan[0]!.runDir);
+  const rows = store.rollouts().filter((r) => r.record);
+  store.close();
+  const improve = rows.filter((r) => r.kind === "improve" && r.parentId !== null);
+  assert.ok(improve.length > 10, `${improve.length} improve rollouts`);
+  const signal = table.effects["rl"]!.improveBeatsParent!;
+  const parentReward = (r: (typeof rows)[number]) => rows.find((p) => p.id === r.parentId)!.record!.reward.reward;
+  const paired = improve.filter((r) =>
+    rows.some(
+      (s) => s.kind === "scratch" && s.taskId === r.taskId && (s.startedAt > r.startedAt || (s.startedAt === r.startedAt && s.id > r.id)),
+    ),
+  );
+  assert.equal(signal.pairs, paired.length);
+  const wins = paired.filter((r) => r.record!.reward.reward > parentReward(r)).length;
+  assert.ok(Math.abs(signal.improve.mean! - wins / paired.length) < 1e-12);
+  assert.ok(signal.scratch.mean! >= 0 && signal.scratch.mean! <= 1);
+  assert.equal(table.effects["rl"]!.earlyValid.n, 1);
+  assert.ok(table.effects["rl-no-duration"]!.dtDrift.mean! > 0);
+  assert.match(table.markdown, /improve beats its parent/);
 });
 
 test("the ablation table averages each seed's mean over seeds, per task and variant", async () => {
@@ -146,9 +169,24 @@ test("the ablation table averages each seed's mean over seeds, per task and vari
   ]);
   const rl = t.cells["t"]!["rl"]!;
   assert.ok(Math.abs(rl.mean! - 0.85) < 1e-12);
-  // Sample std (n − 1) of {0.8, 0.9}: sqrt((0.05² + 0.05²) / 1).
-  assert.ok(Math.abs(rl.std! - Math.sqrt(2 * 0.05 ** 2)) < 1e-12, `std ${rl.std}`);
+  // Standard error of the mean: the sample std (n − 1) of {0.8, 0.9}, sqrt((0.05² + 0.05²) / 1), over √2.
+  assert.ok(Math.abs(rl.sem! - Math.sqrt(2 * 0.05 ** 2) / Math.SQRT2) < 1e-12, `sem ${rl.sem}`);
+  assert.deepEqual(rl.perSeed, [0.8, 0.9]);
   assert.equal(rl.validRate, 0.75);
   assert.equal(t.cells["t"]!["rl-no-duration"]!.mean, null, "a variant with no valid selection shows no score rather than a zero");
-  assert.match(t.markdown, /\| t \| 0\.8500 ± /);
+  assert.match(t.markdown, /\| t \| 0\.8500 ± 0\.0500 \(valid 75%\)/);
+  assert.deepEqual(t.direction["t"]!["rl-no-duration"], { holds: true, margin: null }, "a valid pick is ahead of none");
+  assert.match(t.markdown, /\*\*1 of 1\*\*/);
+  const lower = (variant: string, mean: number) => {
+    const e = ev(variant, 0, mean, 1);
+    return { ...e, tasks: e.tasks.map((x) => ({ ...x, lowerIsBetter: true })) };
+  };
+  const loss = tableOf([
+    { variant: "rl", eval: lower("rl", 0.3) },
+    { variant: "rl-no-improve", eval: lower("rl-no-improve", 0.5) },
+    { variant: "rl-no-duration", eval: lower("rl-no-duration", 0.2) },
+  ]);
+  assert.ok(loss.direction["t"]!["rl-no-improve"]!.holds, "lower loss is ahead");
+  assert.ok(Math.abs(loss.direction["t"]!["rl-no-improve"]!.margin! - 0.2) < 1e-12);
+  assert.equal(loss.direction["t"]!["rl-no-duration"]!.holds, false);
 });

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { BaselineConfig, methodOf } from "../../src/core/config.js";
 import { RolloutRecord } from "../../src/core/rollout.js";
 import { repoRoot } from "../../src/paths.js";
+import { buildReport } from "../../src/report/build.js";
 import { loadRun } from "../../src/report/load-runs.js";
 import { train } from "../../src/run/train.js";
 import { storedRunConfig } from "../../src/store/run-config.js";
@@ -309,6 +310,17 @@ test("reports read both 0.1 runs whole: no unreadable rows, the baseline's recor
     assert.equal(r.reward, r.record.reward.reward);
   }
   assert.equal(aide.evaluation?.method, "aide", "its eval.json reads too");
+});
+
+test("a report built from 0.1 runs (no split, rewarded on every answer) says they were trained with test feedback", async () => {
+  const dirs = [copyFixture("train-killed"), copyFixture("aide")];
+  assert.equal(loadRun(dirs[0]!).testFeedback, "all");
+  const out = join(tempDir("mlerl-v1-report-"), "report");
+  const { model } = await buildReport({ dirs, out, taskLookup: () => null });
+  assert.equal(model.resources.testFeedback, "all (trained with test feedback)");
+  const markdown = readFileSync(join(out, "report.md"), "utf8");
+  assert.match(markdown, /test feedback during training: all \(trained with test feedback\)/);
+  assert.match(markdown, /none \(scored on every answer\)/);
 });
 
 test("a corrupt record row is reported as that row's problem, not a crash", () => {

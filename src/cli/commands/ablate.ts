@@ -23,7 +23,12 @@ interface AblateOptions {
 export function defineAblate(cmd: Command): void {
   cmd
     .option("--task <id...>", "tasks (default: every built-in task)")
-    .option("--seeds <k>", "seeds per variant", numberArg({ int: true, min: 1 }), 2)
+    .option(
+      "--seeds <k>",
+      "seeds per variant (mean ± SEM needs at least 2; the paper's effects want 3)",
+      numberArg({ int: true, min: 1 }),
+      3,
+    )
     .option("--minutes <m>", "training wall-clock minutes per run (default 4 when --rollouts is not given)", numberArg({ positive: true }))
     .option("--rollouts <n>", "training budget per run in finished rollouts instead of minutes", numberArg({ int: true, min: 1 }))
     .option("--variant <name...>", `variants to run (default all: ${Object.keys(METHOD_VARIANTS).join(", ")})`)
