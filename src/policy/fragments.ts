@@ -64,7 +64,7 @@ warnings.filterwarnings("ignore")`,
   frag(
     "imports.basic",
     1,
-    "numpy, pandas and a hold-out splitter only (no k-fold splitters)",
+    "numpy, pandas and a hold-out splitter only",
     () =>
       `import numpy as np
 import pandas as pd
@@ -475,7 +475,8 @@ print(f"validation {METRIC}: {val_score:.6f}")`,
     2,
     "3-fold cross-validation (3 fits), mean metric",
     () =>
-      `folds = (StratifiedKFold if stratify_labels(y) is not None else KFold)(n_splits=3, shuffle=True, random_state=SEED)
+      `from sklearn.model_selection import KFold, StratifiedKFold
+folds = (StratifiedKFold if stratify_labels(y) is not None else KFold)(n_splits=3, shuffle=True, random_state=SEED)
 fold_scores = []
 for fold_train, fold_valid in folds.split(X, stratify_labels(y)):
     val_model = make_model()

@@ -97,9 +97,9 @@ test("misplaced or ill-fitting fragments fail at the stage they belong to", asyn
       [["imports.full", "load.full", "model.logreg", "fit.full", "predict.scores", "write.submission"], "fit"],
       // A classifier-only family on a regression task.
       [["imports.full", "load.full", "features.tabular", "model.naive_bayes", "fit.full", "predict.scores", "write.submission"], "fit"],
-      // k-fold validation without the k-fold import.
+      // Validation before any model is defined.
       [
-        ["imports.basic", "load.full", "features.tabular", "model.logreg", "valid.cv3", "fit.full", "predict.scores", "write.submission"],
+        ["imports.basic", "load.full", "features.tabular", "valid.cv3", "model.logreg", "fit.full", "predict.scores", "write.submission"],
         "valid",
       ],
     ];
