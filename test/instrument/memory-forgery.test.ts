@@ -60,27 +60,32 @@ async function flaggedByProfile(h: Hostile): Promise<void> {
   assert.deepEqual(record.instrumentation.tampering, instrumentation.tampering, "so does the stored record");
 }
 
+/** Runs an attack in the sandbox started with this execution's markers, as if the profile had let it through. */
+async function runWithMarkers(code: string) {
+  const nonce = newNonce();
+  const inst = await instrumenter.instrument(code, nonce);
+  const scanner = new MarkerScanner(nonce);
+  const res = await env.executor.run({
+    code,
+    publicDir: env.paths.publicDir,
+    outDir: outDir(),
+    limits: { timeoutSec: 120 },
+    launch: { args: launchArgs, stdin: launchStdin(inst.sites, nonce) },
+    onStdout: (chunk) => scanner.push(chunk),
+  });
+  return { nonce, inst, res, report: scanner.finish() };
+}
+
 for (const h of RUNTIME_ATTACKS) {
   test(`${h.name}: the profile flags it and the rollout earns nothing`, { skip: sandboxUnavailable }, () => flaggedByProfile(h));
 
   test(`${h.name}, started with markers as if the profile had missed it: no forged milestone`, { skip: sandboxUnavailable }, async () => {
-    const nonce = newNonce();
-    const inst = await instrumenter.instrument(h.code, nonce);
+    const { nonce, inst, res, report } = await runWithMarkers(h.code);
     assert.deepEqual(
       [...new Set(inst.sites.map((s) => s.kind))].sort(),
       [...MARKER_KINDS].sort(),
       "the launcher holds a line for every kind it could be asked to forge",
     );
-    const scanner = new MarkerScanner(nonce);
-    const res = await env.executor.run({
-      code: h.code,
-      publicDir: env.paths.publicDir,
-      outDir: outDir(),
-      limits: { timeoutSec: 120 },
-      launch: { args: launchArgs, stdin: launchStdin(inst.sites, nonce) },
-      onStdout: (chunk) => scanner.push(chunk),
-    });
-    const report = scanner.finish();
     const out = `${res.stdout.text}\n${res.stderr.text}`;
     assert.match(out, h.ran, `the attack ran: ${out.slice(-3000)}`);
     for (const m of report.milestones) assert.ok(HONEST.has(m), `forged milestone ${m}`);
@@ -93,32 +98,14 @@ for (const h of RUNTIME_ATTACKS) {
 }
 
 test("the numpy scanner dies on the marker pages and finds no tag in the rest", { skip: sandboxUnavailable }, async () => {
-  const h = RUNTIME_ATTACKS[0]!;
-  const nonce = newNonce();
-  const inst = await instrumenter.instrument(h.code, nonce);
-  const res = await env.executor.run({
-    code: h.code,
-    publicDir: env.paths.publicDir,
-    outDir: outDir(),
-    limits: { timeoutSec: 120 },
-    launch: { args: launchArgs, stdin: launchStdin(inst.sites, nonce) },
-  });
+  const { res } = await runWithMarkers(RUNTIME_ATTACKS[0]!.code);
   assert.match(res.stdout.text, /canary found True/);
   assert.match(res.stdout.text, /secretmem.*killed by signal 11/, "reading a marker page faults");
   assert.match(res.stdout.text, /forged 0 lines/, "no marker line anywhere in readable memory");
 });
 
 test("/proc/self/mem cannot be opened by any of the three paths", { skip: sandboxUnavailable }, async () => {
-  const h = RUNTIME_ATTACKS.find((a) => a.name.startsWith("/proc/self/mem"))!;
-  const nonce = newNonce();
-  const inst = await instrumenter.instrument(h.code, nonce);
-  const res = await env.executor.run({
-    code: h.code,
-    publicDir: env.paths.publicDir,
-    outDir: outDir(),
-    limits: { timeoutSec: 120 },
-    launch: { args: launchArgs, stdin: launchStdin(inst.sites, nonce) },
-  });
+  const { res } = await runWithMarkers(RUNTIME_ATTACKS.find((a) => a.name.startsWith("/proc/self/mem"))!.code);
   assert.doesNotMatch(res.stdout.text, /opened \/proc\/self\/mem/);
   assert.equal((res.stdout.text.match(/cannot open \/proc\/self\/mem by .* errno 13/g) ?? []).length, 3, res.stdout.text);
 });
@@ -127,21 +114,10 @@ test(
   "a capture of stdout gets nothing: markers go to a private copy, which is not readable through /proc",
   { skip: sandboxUnavailable },
   async () => {
-    const h = RUNTIME_ATTACKS.find((a) => a.name.startsWith("a format-agnostic"))!;
-    const nonce = newNonce();
-    const inst = await instrumenter.instrument(h.code, nonce);
-    const scanner = new MarkerScanner(nonce);
-    const res = await env.executor.run({
-      code: h.code,
-      publicDir: env.paths.publicDir,
-      outDir: outDir(),
-      limits: { timeoutSec: 120 },
-      launch: { args: launchArgs, stdin: launchStdin(inst.sites, nonce) },
-      onStdout: (chunk) => scanner.push(chunk),
-    });
+    const { res, report } = await runWithMarkers(RUNTIME_ATTACKS.find((a) => a.name.startsWith("a format-agnostic"))!.code);
     assert.match(res.stdout.text, /captured markers: 0\n/);
     assert.doesNotMatch(res.stdout.text, /opened \S+ for reading/, "stdout cannot be reopened for reading");
-    assert.deepEqual(scanner.finish().milestones, ["imports"], "after stdout was swapped the launcher writes nothing more");
+    assert.deepEqual(report.milestones, ["imports"], "after stdout was swapped the launcher writes nothing more");
   },
 );
 
