@@ -462,28 +462,25 @@ const VALID: Fragment[] = [
   frag(
     "valid.holdout",
     1,
-    "fit on 80%, score the metric on a 20% hold-out",
+    "fit on 80%, keep a 20% hold-out (the predict stage scores it)",
     () =>
       `X_tr, X_va, y_tr, y_va = train_test_split(X, y, test_size=0.2, random_state=SEED, stratify=stratify_labels(y))
 val_model = make_model()
 val_model.fit(X_tr, y_tr)
-val_score = score(y_va, predict_out(val_model, X_va))
-print(f"validation {METRIC}: {val_score:.6f}")`,
+val_checks = [(val_model, X_va, y_va)]`,
   ),
   frag(
     "valid.cv3",
     2,
-    "3-fold cross-validation (3 fits), mean metric",
+    "3-fold cross-validation (3 fits; the predict stage reports the mean metric)",
     () =>
       `from sklearn.model_selection import KFold, StratifiedKFold
 folds = (StratifiedKFold if stratify_labels(y) is not None else KFold)(n_splits=3, shuffle=True, random_state=SEED)
-fold_scores = []
+val_checks = []
 for fold_train, fold_valid in folds.split(X, stratify_labels(y)):
     val_model = make_model()
     val_model.fit(take(X, fold_train), y[fold_train])
-    fold_scores.append(score(y[fold_valid], predict_out(val_model, take(X, fold_valid))))
-val_score = float(np.mean(fold_scores))
-print(f"validation {METRIC}: {val_score:.6f} (3-fold mean)")`,
+    val_checks.append((val_model, take(X, fold_valid), y[fold_valid]))`,
   ),
 ];
 
@@ -514,24 +511,44 @@ model.fit(take(X, half), y[half])`,
   ),
 ];
 
-const PREDICT: Fragment[] = [
-  frag(
-    "predict.scores",
+/**
+ * A predict fragment: how predictions are made from a fitted model, used for the test rows and, when the program
+ * validated, on its validation rows. The metric is printed here, once, so it describes the predictions the
+ * program submits (hard labels on a log-loss task score very differently from probabilities).
+ */
+function predictFragment(name: string, about: string, body: string): Fragment {
+  return frag(
+    name,
     1,
-    "predictions shaped for the metric (probabilities, labels, values or spans)",
-    () => `out = predict_out(model, X_test)`,
-  ),
-  frag("predict.hard", 1, "hard decisions only (labels / one-hot rows / rounded values)", () => `out = predict_hard(model, X_test)`),
-  frag(
-    "predict.smoothed",
-    1,
-    "scores blended with a uniform prior (tempers over-confident probabilities)",
+    about,
     () =>
-      `out = predict_out(model, X_test)
-if OUTPUT == "class_proba":
-    out = 0.95 * out + 0.05 / out.shape[1]
-elif OUTPUT == "binary_proba":
-    out = 0.95 * out + 0.025`,
+      `def submitted(fitted, data):
+${body}
+
+
+out = submitted(model, X_test)
+if val_checks:
+    val_score = float(np.mean([score(truth, submitted(m, rows)) for m, rows, truth in val_checks]))
+    print(f"validation {METRIC}: {val_score:.6f}")`,
+  );
+}
+
+const PREDICT: Fragment[] = [
+  predictFragment(
+    "predict.scores",
+    "predictions shaped for the metric (probabilities, labels, values or spans)",
+    "    return predict_out(fitted, data)",
+  ),
+  predictFragment("predict.hard", "hard decisions only (labels / one-hot rows / rounded values)", "    return predict_hard(fitted, data)"),
+  predictFragment(
+    "predict.smoothed",
+    "scores blended with a uniform prior (tempers over-confident probabilities)",
+    `    values = predict_out(fitted, data)
+    if OUTPUT == "class_proba":
+        return 0.95 * values + 0.05 / values.shape[1]
+    if OUTPUT == "binary_proba":
+        return 0.95 * values + 0.025
+    return values`,
   ),
 ];
 

@@ -100,6 +100,9 @@ OUTPUT = ${py(ctx.output)}
 METRIC = ${py(ctx.metric)}
 SEED = 0
 CLASSIFICATION = OUTPUT in ("binary_proba", "labels", "class_proba")
+# (model, rows, truth) of every validation fit: the predict stage scores its own predictions on them, so the
+# metric a program prints is the one of the predictions it submits.
+val_checks = []
 
 
 def encode_target(frame):

@@ -83,6 +83,53 @@ test("a well-formed fast program per built-in task writes a valid submission and
   }
 });
 
+test("the printed validation metric is the one of the predictions the program submits", async () => {
+  // Hard labels on a log-loss task score far worse than probabilities: the metric must follow the submission.
+  const dataDir = mkdtempSync(join(tmpdir(), "mlerl-programs-data-"));
+  const outRoot = mkdtempSync(join(tmpdir(), "mlerl-programs-out-"));
+  try {
+    const id = "mini-leaf-classification";
+    await prepareTasks([id], dataDir, () => {});
+    const { spec, paths } = requirePrepared(id, dataDir);
+    const executor = new UnsandboxedExecutor();
+    const measured: Record<string, { printed: number; test: number }> = {};
+    const variants = ["predict.scores", "predict.hard"].flatMap((p) => ["valid.holdout", "valid.cv3"].map((v) => [v, p] as const));
+    await runAll(variants, async ([valid, predict]) => {
+      const names = [
+        "imports.full",
+        "load.full",
+        "features.tabular_scaled",
+        "model.logreg",
+        valid,
+        "fit.full",
+        predict,
+        "write.submission",
+      ];
+      const res = await executor.run({
+        code: renderProgram(spec, vocab, ids(names)),
+        publicDir: paths.publicDir,
+        outDir: join(outRoot, `${valid}-${predict}`),
+        limits: { timeoutSec: 120 },
+      });
+      assert.equal(res.exitCode, 0, res.stderr.text.slice(-800));
+      const printed = [...res.stdout.text.matchAll(/validation multiclass_log_loss: ([0-9.]+)/g)].map((m) => Number(m[1]));
+      assert.equal(printed.length, 1, `one metric line, after the predictions: ${res.stdout.text}`);
+      assert.ok(res.stdout.text.indexOf("validation") > res.stdout.text.indexOf("features"), "printed after the model was fitted");
+      const report = gradeSubmission(spec, paths, res.submissionPath!);
+      assert.equal(report.valid_submission, true, report.error ?? "");
+      measured[`${valid} ${predict}`] = { printed: printed[0]!, test: report.score! };
+    });
+    for (const [name, m] of Object.entries(measured)) {
+      // Validation and test rows differ, so the two scores differ; but they are the same kind of predictions.
+      assert.ok(Math.abs(Math.log(m.printed / m.test)) < Math.log(2), `${name}: printed ${m.printed}, submitted ${m.test}`);
+    }
+    assert.ok(measured["valid.holdout predict.hard"]!.printed > 3 * measured["valid.holdout predict.scores"]!.printed);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(outRoot, { recursive: true, force: true });
+  }
+});
+
 test("misplaced or ill-fitting fragments fail at the stage they belong to", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "mlerl-programs-data-"));
   const outRoot = mkdtempSync(join(tmpdir(), "mlerl-programs-out-"));
