@@ -29,6 +29,22 @@ function reportError(json: boolean, message: string, fix?: string): void {
   else process.stderr.write(`mlerl: error: ${message}\n${fix ? `  fix: ${fix}\n` : ""}`);
 }
 
+/**
+ * Commander checks required options before unknown ones, so `--submision F` would be reported as a missing
+ * `--submission`. Checking them just before the action instead reports the mistyped flag (and its nearest name).
+ */
+function requireAfterUnknownCheck(cmd: Command): void {
+  const required = cmd.options.filter((o) => o.mandatory);
+  for (const o of required) o.mandatory = false;
+  if (required.length)
+    cmd.hook("preAction", (_self, action) => {
+      if (action !== cmd) return;
+      const missing = required.find((o) => cmd.getOptionValue(o.attributeName()) === undefined);
+      if (missing) cmd.error(`error: required option '${missing.flags}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+    });
+  for (const sub of cmd.commands) requireAfterUnknownCheck(sub);
+}
+
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const json = argv.includes("--json");
   const program = new Command("mlerl")
@@ -46,6 +62,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .exitOverride();
   if (!json) program.showHelpAfterError("(run with --help for usage)");
   await registerCommands(program, commandNamed(argv));
+  requireAfterUnknownCheck(program);
   return program;
 }
 

@@ -83,6 +83,14 @@ test("a mistyped command or flag is an error that suggests the nearest name, nev
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /unknown option '--batchh'/);
   assert.match(flag.stderr, /--batch\b/);
+  // A mistyped required flag is reported as mistyped, not as the required one missing.
+  const required = spawnSync(bin, ["grade", "--task", "mini-leaf-classification", "--submision", "x.csv"], { encoding: "utf8" });
+  assert.equal(required.status, 2);
+  assert.match(required.stderr, /unknown option '--submision'/);
+  assert.match(required.stderr, /Did you mean --submission\?/);
+  const missing = spawnSync(bin, ["grade", "--task", "mini-leaf-classification"], { encoding: "utf8" });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /required option '--submission <file>' not specified/);
 });
 
 test("with --json, errors are JSON on stdout: the schema's, the task lookup's and commander's", () => {
