@@ -21,7 +21,12 @@ interface PipelineOptions {
 export function definePipeline(cmd: Command): void {
   cmd
     .option("--task <id...>", "tasks (default: every built-in task)")
-    .option("--train-minutes <m>", "RL's training budget per seed, wall-clock minutes", numberArg({ positive: true }), 2.5)
+    .option(
+      "--train-minutes <m>",
+      "RL's training budget per seed, wall-clock minutes (each baseline then gets what RL used for training and its test-time procedure)",
+      numberArg({ positive: true }),
+      1.5,
+    )
     .option("--eval-samples <n>", "test-time procedures (2 executions each) per task after training", numberArg({ int: true, min: 1 }), 1)
     .option("--seeds <k>", "seeds 0..k-1 of every method", numberArg({ int: true, min: 1 }), 2)
     .option("--executors <k>", "concurrent executions of every method (default: one per core)", numberArg({ int: true, min: 1 }))
