@@ -4,6 +4,7 @@ import { basename, isAbsolute, join, relative } from "node:path";
 import { z } from "zod";
 import { PromptKind, SampledAction, StoredRolloutRecord, type RolloutRecord } from "../core/rollout.js";
 import { UpdateStats } from "../core/update.js";
+import { rolloutFacets, rolloutPage, type RolloutFacets, type RolloutPage, type RolloutPageQuery } from "./rollout-page.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -211,6 +212,38 @@ export class RunStore {
   rollout(id: number): StoredRollout | undefined {
     const row = this.db.prepare("SELECT * FROM rollouts WHERE id = ?").get(id);
     return row === undefined ? undefined : this.toRollout(row);
+  }
+
+  /** One page of rollout ids, filtered and sorted in SQL (src/store/rollout-page.ts). */
+  rolloutPage(q: RolloutPageQuery): RolloutPage {
+    return rolloutPage(this.db, q);
+  }
+
+  /** Ids of the rollouts built on this one (improve prompts, a search's debug and improve steps). */
+  childrenOf(id: number): number[] {
+    return z
+      .array(z.object({ id: z.number().int() }))
+      .parse(this.db.prepare("SELECT id FROM rollouts WHERE parent_id = ? ORDER BY id").all(id))
+      .map((r) => r.id);
+  }
+
+  /** The tasks, workers and search steps the rollouts of this run have (for filters). */
+  rolloutFacets(): RolloutFacets {
+    return rolloutFacets(this.db);
+  }
+
+  /** A cheap fingerprint of the store's content: it changes whenever a rollout starts or finishes or an update lands. */
+  fingerprint(): string {
+    const row = z
+      .object({ n: z.number(), f: z.number(), m: z.number().nullable(), u: z.number(), k: z.number() })
+      .parse(
+        this.db
+          .prepare(
+            "SELECT COUNT(*) AS n, COUNT(finished_at) AS f, MAX(id) AS m, (SELECT COUNT(*) FROM updates) AS u, (SELECT COUNT(*) FROM meta) AS k FROM rollouts",
+          )
+          .get(),
+      );
+    return `${row.n}:${row.f}:${row.m ?? 0}:${row.u}:${row.k}:${this.getMeta("stopped_by") ?? ""}:${this.getMeta("writer") ?? ""}`;
   }
 
   /** Rollouts waiting for the learner, in the order they finished. */
