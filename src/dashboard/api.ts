@@ -2,6 +2,7 @@
  * The JSON the dashboard's server answers and its page reads: plain types only, so the browser bundle imports
  * nothing else of mlerl. Every string in here may come from an agent program and is shown as text.
  */
+import type { RolloutRecord } from "../core/rollout.js";
 
 export type RunStatus = "running" | "stopped" | "done" | "unreadable";
 
@@ -158,7 +159,7 @@ export interface RolloutResponse {
   stderr: TextFile;
   marks: OutputMark[];
   /** The record as stored (execution, grade, scores, instrumentation, reward breakdown, feedback, search step). */
-  record: unknown;
+  record: RolloutRecord | null;
   reportScore: number | null;
   update: { version: number; weight: number | null; advantage: number | null } | null;
   parent: { id: number; diff: DiffLine[] } | null;

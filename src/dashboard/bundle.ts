@@ -31,7 +31,8 @@ export async function bundleWeb(webDir: string, outDir: string | null): Promise<
     logLevel: "warning",
     legalComments: "none",
   });
-  if (outDir !== null) return { js: readFileSync(join(outDir, "app.bundle.js"), "utf8"), css: readFileSync(join(outDir, "app.bundle.css"), "utf8") };
+  if (outDir !== null)
+    return { js: readFileSync(join(outDir, "app.bundle.js"), "utf8"), css: readFileSync(join(outDir, "app.bundle.css"), "utf8") };
   const js = result.outputFiles?.find((f) => f.path.endsWith(".js"))?.text ?? "";
   const css = result.outputFiles?.find((f) => f.path.endsWith(".css"))?.text ?? "";
   return { js, css };

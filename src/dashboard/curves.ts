@@ -99,7 +99,9 @@ export function curvesOf(runs: readonly CurveRun[], lookup: TaskLookup): CurvesR
     if (ups.length === 0) continue;
     const name = r.data.loaded.name;
     const line = (f: (s: (typeof ups)[number]["stats"]) => number | undefined): SeriesSet => {
-      const pts = ups.map((u) => ({ x: u.version, y: f(u.stats) })).filter((p): p is { x: number; y: number } => p.y !== undefined && Number.isFinite(p.y));
+      const pts = ups
+        .map((u) => ({ x: u.version, y: f(u.stats) }))
+        .filter((p): p is { x: number; y: number } => p.y !== undefined && Number.isFinite(p.y));
       return { name, runId: r.id, points: xy(pts) };
     };
     const mean = (w: readonly number[]) => (w.length ? w.reduce((a, b) => a + b, 0) / w.length : undefined);

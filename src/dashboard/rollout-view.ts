@@ -45,10 +45,15 @@ export function outputMarks(r: StoredRollout, stdout: string): OutputMark[] {
   credited.forEach((h, k) => {
     // h.line counts the launcher's own marker lines, which the stored stdout no longer has.
     const line = h.line > 0 ? Math.max(1, h.line - k) : 1;
-    marks.push({ line, kind: "credited", label: `credited: ${h.milestone} (${h.kind})${h.line > 0 ? `, stdout line ${h.line} with markers` : ""}` });
+    marks.push({
+      line,
+      kind: "credited",
+      label: `credited: ${h.milestone} (${h.kind})${h.line > 0 ? `, stdout line ${h.line} with markers` : ""}`,
+    });
   });
   stdout.split("\n").forEach((text, i) => {
-    if (MARKER_SHAPED.test(text)) marks.push({ line: i + 1, kind: "rejected", label: "rejected: marker-shaped line without this execution's tag" });
+    if (MARKER_SHAPED.test(text))
+      marks.push({ line: i + 1, kind: "rejected", label: "rejected: marker-shaped line without this execution's tag" });
   });
   return marks.sort((a, b) => a.line - b.line || (a.kind === b.kind ? 0 : a.kind === "credited" ? -1 : 1));
 }
@@ -98,7 +103,11 @@ export function rolloutView(input: RolloutViewInput): RolloutResponse {
     record: r.record,
     reportScore: r.record ? reportScoreOf(r.record) : null,
     update: update
-      ? { version: update.version, weight: at >= 0 ? (update.stats.weights[at] ?? null) : null, advantage: at >= 0 ? (update.stats.advantages[at] ?? null) : null }
+      ? {
+          version: update.version,
+          weight: at >= 0 ? (update.stats.weights[at] ?? null) : null,
+          advantage: at >= 0 ? (update.stats.advantages[at] ?? null) : null,
+        }
       : null,
     parent: parent ? { id: parent.id, diff: lineDiff(parent.action.code, code) } : null,
   };

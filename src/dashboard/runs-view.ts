@@ -18,8 +18,14 @@ export function bestPerTask(data: RunData, lookup: TaskLookup): TaskBestView[] {
   const tasks = tasksOf(groups, (id) => lookup(id));
   return trainingTables(groups, tasks).map((t) => {
     const best = t.rows[0]?.bestOverall ?? null;
-    const thresholds = data.loaded?.evaluation?.tasks.find((e) => e.taskId === t.taskId)?.thresholds ?? lookup(t.taskId)?.thresholds ?? null;
-    return { taskId: t.taskId, best, medal: best === null ? null : medalOf(best, thresholds, t.lowerIsBetter), lowerIsBetter: t.lowerIsBetter };
+    const thresholds =
+      data.loaded?.evaluation?.tasks.find((e) => e.taskId === t.taskId)?.thresholds ?? lookup(t.taskId)?.thresholds ?? null;
+    return {
+      taskId: t.taskId,
+      best,
+      medal: best === null ? null : medalOf(best, thresholds, t.lowerIsBetter),
+      lowerIsBetter: t.lowerIsBetter,
+    };
   });
 }
 
@@ -27,7 +33,8 @@ export function runRow(entry: CatalogEntry, data: RunData, lookup: TaskLookup): 
   const run = data.loaded;
   const problems: string[] = [];
   if (data.error) problems.push(data.error);
-  const { status, note } = data.error && run === null ? { status: "unreadable" as const, note: data.error } : runStatus(entry.dir, data.meta, data.hasStore);
+  const { status, note } =
+    data.error && run === null ? { status: "unreadable" as const, note: data.error } : runStatus(entry.dir, data.meta, data.hasStore);
   const train = run?.rollouts.filter((r) => r.phase === "train") ?? [];
   const span = Math.max(0, ...train.map((r) => r.finishSec ?? r.startSec));
   return {

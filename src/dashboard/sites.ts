@@ -22,8 +22,9 @@ export class SitePlacer {
       const r = await this.instrumenter.instrument(code, newNonce());
       const placed = r.sites.map((s) => ({ after: s.after, kind: s.kind, value: s.value }));
       const source =
-        (instrumenter === "ast" ? "placed again by the AST instrumenter" : `placed by the AST instrumenter (this rollout used ${instrumenter})`) +
-        (r.note ? `; ${r.note}` : "");
+        (instrumenter === "ast"
+          ? "placed again by the AST instrumenter"
+          : `placed by the AST instrumenter (this rollout used ${instrumenter})`) + (r.note ? `; ${r.note}` : "");
       const out = { placed, source };
       if (this.memo.size > 2000) this.memo.clear();
       this.memo.set(code, out);

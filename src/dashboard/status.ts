@@ -35,6 +35,7 @@ export function runStatus(dir: string, meta: ReadonlyMap<string, string>, hasSto
   if (meta.has("elapsed_sec")) return { status: "done", note: "finished" };
   if (alive === false) return { status: "stopped", note: "its process ended without a clean stop (killed?)" };
   const ago = lastWriteSec(dir);
-  if (ago !== null && ago < RECENT_SEC) return { status: "running", note: `written ${Math.round(ago)} s ago (no process to ask on this host)` };
+  if (ago !== null && ago < RECENT_SEC)
+    return { status: "running", note: `written ${Math.round(ago)} s ago (no process to ask on this host)` };
   return { status: "stopped", note: "no process writes it and it did not record a stop" };
 }

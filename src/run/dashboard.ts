@@ -23,11 +23,21 @@ export function newToken(): string {
 
 export async function openDashboard(opts: DashboardRunOptions): Promise<Dashboard & { token: string | null }> {
   if (opts.token !== null && !/^[A-Za-z0-9._~-]{16,200}$/.test(opts.token))
-    throw new UserError("--token must be 16 to 200 characters of letters, digits, . _ ~ -", "pass a longer random token, or leave --token out to get one");
+    throw new UserError(
+      "--token must be 16 to 200 characters of letters, digits, . _ ~ -",
+      "pass a longer random token, or leave --token out to get one",
+    );
   const token = opts.token ?? (isLoopback(opts.host) ? null : newToken());
   const assets = await loadAssets();
   try {
-    const d = await startDashboard({ dirs: opts.dirs, host: opts.host, port: opts.port, token, assets, lookup: registryLookup(opts.dataDir) });
+    const d = await startDashboard({
+      dirs: opts.dirs,
+      host: opts.host,
+      port: opts.port,
+      token,
+      assets,
+      lookup: registryLookup(opts.dataDir),
+    });
     return { ...d, token };
   } catch (e) {
     if (e instanceof Error && "code" in e && (e.code === "EADDRINUSE" || e.code === "EADDRNOTAVAIL" || e.code === "EACCES"))

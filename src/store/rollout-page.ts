@@ -91,7 +91,9 @@ export function rolloutPage(db: Database.Database, q: RolloutPageQuery): Rollout
   const w = where(q);
   // Ties break by id, so paging never shows a row twice or skips one.
   const order = `${SORT_SQL[q.sort]} ${q.dir.toUpperCase()}, id ${q.dir.toUpperCase()}`;
-  const ids = Ids.parse(db.prepare(`SELECT id FROM rollouts ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...w.params, q.limit, q.offset));
+  const ids = Ids.parse(
+    db.prepare(`SELECT id FROM rollouts ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...w.params, q.limit, q.offset),
+  );
   const total = Count.parse(db.prepare(`SELECT COUNT(*) AS n FROM rollouts ${w.sql}`).get(...w.params)).n;
   return { ids: ids.map((r) => r.id), total };
 }
@@ -99,6 +101,8 @@ export function rolloutPage(db: Database.Database, q: RolloutPageQuery): Rollout
 /** The values the filters can take in this run. */
 export function rolloutFacets(db: Database.Database): RolloutFacets {
   const distinct = (expr: string) =>
-    Values.parse(db.prepare(`SELECT DISTINCT ${expr} AS v FROM rollouts WHERE ${expr} IS NOT NULL ORDER BY v`).all()).map((r) => String(r.v));
+    Values.parse(db.prepare(`SELECT DISTINCT ${expr} AS v FROM rollouts WHERE ${expr} IS NOT NULL ORDER BY v`).all()).map((r) =>
+      String(r.v),
+    );
   return { tasks: distinct("task_id"), workers: distinct(WORKER), steps: distinct(STEP) };
 }

@@ -12,7 +12,10 @@ interface DashboardFlags {
 
 export function defineDashboard(cmd: Command): void {
   cmd
-    .argument("[run-dir...]", "run directories to show (of `mlerl train`, `mlerl baseline`, `mlerl ablate`, `mlerl eval --out`, a pipeline's --out)")
+    .argument(
+      "[run-dir...]",
+      "run directories to show (of `mlerl train`, `mlerl baseline`, `mlerl ablate`, `mlerl eval --out`, a pipeline's --out)",
+    )
     .option("--runs <dir>", "show every run below this folder, including runs started while the dashboard is open")
     .option("--port <p>", "port to listen on (0: any free port)", "8765")
     .option(
@@ -23,7 +26,8 @@ export function defineDashboard(cmd: Command): void {
     .option("--token <t>", "the token every request must carry (default on a non-loopback --host: a fresh random one)")
     .action(async (dirs: string[], flags: DashboardFlags, command: Command) => {
       const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${flags.port} is not a port number`, "pass 0..65535");
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UserError(`--port ${flags.port} is not a port number`, "pass 0..65535");
       const all = [...dirs, ...(flags.runs !== undefined ? [flags.runs] : [])];
       if (all.length === 0) throw new UserError("no runs to show", "pass run directories, or --runs DIR for a folder of runs");
       const d = await openDashboard({ dirs: all, host: flags.host, port, token: flags.token ?? null, dataDir: dataDirOf(command) });
