@@ -236,6 +236,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (path === "/") return send(res, 200, "text/html; charset=utf-8", PAGE, extra);
     if (path === "/app.js") return send(res, 200, "text/javascript; charset=utf-8", opts.assets.js, extra);
     if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", opts.assets.css, extra);
+    if (path === "/favicon.ico") return send(res, 204, "image/x-icon", "", extra);
     if (path.startsWith("/api/")) return api(path, url, res);
     throw new HttpError(404, `no page ${path}`);
   }
