@@ -34,7 +34,7 @@ export function runRow(entry: CatalogEntry, data: RunData, lookup: TaskLookup): 
   const problems: string[] = [];
   if (data.error) problems.push(data.error);
   const { status, note } =
-    data.error && run === null ? { status: "unreadable" as const, note: data.error } : runStatus(entry.dir, data.meta, data.hasStore);
+    data.error !== null ? { status: "unreadable" as const, note: data.error } : runStatus(entry.dir, data.meta, data.hasStore);
   const train = run?.rollouts.filter((r) => r.phase === "train") ?? [];
   const span = Math.max(0, ...train.map((r) => r.finishSec ?? r.startSec));
   return {
