@@ -178,10 +178,11 @@ describe("the dashboard server", () => {
       assert.equal(bad.status, "unreadable");
       assert.match(bad.problems.join(" "), /cannot be opened/);
       const v1 = body.runs.find((r) => r.dir === old)!;
-      assert.equal(v1.rollouts, 4, "an mlerl 0.1 run is read (its records migrated)");
+      assert.equal(v1.rollouts, 6, "an mlerl 0.1 run is read (its records migrated)");
+      assert.equal(v1.running, 2, "killed after 4 of 6: two were running");
       assert.equal(v1.status, "stopped", "killed with kill -9: stopped");
       const rows = JSON.parse((await get(`${d.url}api/rollouts?run=${v1.id}`)).body) as RolloutsResponse;
-      assert.equal(rows.total, 4);
+      assert.equal(rows.total, 6);
     } finally {
       await d.close();
     }
