@@ -15,7 +15,10 @@ function lastWriteSec(dir: string): number | null {
   let latest: number | null = null;
   for (const f of ["run.sqlite", "run.sqlite-wal"]) {
     try {
-      const t = statSync(join(dir, f)).mtimeMs;
+      const st = statSync(join(dir, f));
+      // A reader (this dashboard) may leave an empty write-ahead log behind; only a writer fills it.
+      if (f.endsWith("-wal") && st.size === 0) continue;
+      const t = st.mtimeMs;
       latest = latest === null ? t : Math.max(latest, t);
     } catch {
       /* absent */
