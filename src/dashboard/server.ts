@@ -233,6 +233,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       if (fromQuery) extra["Set-Cookie"] = `${TOKEN_COOKIE}=${opts.token}; HttpOnly; SameSite=Strict; Path=/`;
     }
     const path = url.pathname;
+    // The page is opened once with the token in its URL; it goes on with the cookie, and the token leaves the
+    // address bar (and the history).
+    if (path === "/" && extra["Set-Cookie"] !== undefined)
+      return send(res, 303, "text/plain; charset=utf-8", "", { ...extra, Location: "/" });
     if (path === "/") return send(res, 200, "text/html; charset=utf-8", PAGE, extra);
     if (path === "/app.js") return send(res, 200, "text/javascript; charset=utf-8", opts.assets.js, extra);
     if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", opts.assets.css, extra);

@@ -198,10 +198,13 @@ describe("the dashboard server", () => {
         assert.equal((await get(`${base}${path}`)).status, 401, `${path} without the token`);
       assert.equal((await get(`${base}/api/runs?token=wrong-${d.token}`)).status, 401);
       const first = await get(`${base}/?token=${d.token}`);
-      assert.equal(first.status, 200);
+      assert.equal(first.status, 303, "the token leaves the address bar");
+      assert.equal(first.headers.location, "/");
       const cookie = String(first.headers["set-cookie"]).split(";")[0]!;
       assert.match(String(first.headers["set-cookie"]), /HttpOnly; SameSite=Strict/);
       assert.equal((await get(`${base}/api/runs`, { Cookie: cookie })).status, 200, "the cookie carries it");
+      assert.equal((await get(`${base}/`, { Cookie: cookie })).status, 200);
+      assert.equal((await get(`${base}/api/runs`, { Cookie: `mlerl_dashboard_token=${d.token}x` })).status, 401);
       assert.equal((await get(`${base}/api/runs`, { Authorization: `Bearer ${d.token}` })).status, 200);
     } finally {
       await d.close();

@@ -3,7 +3,7 @@
  * lines), stdout and stderr (credited markers where they were, rejected marker lines flagged, control characters
  * shown as symbols so no terminal escape acts), its prompt, and for an improve rollout the diff to its parent.
  */
-import type { OutputMark, RolloutResponse, RunRow, SiteView, TextFile } from "../api.js";
+import type { DiffLine, OutputMark, RolloutResponse, RunRow, SiteView, TextFile } from "../api.js";
 import { getJson } from "./client.js";
 import { clear, facts, fmt, fmtSec, h, link, message } from "./dom.js";
 import { highlightPython } from "./highlight.js";
@@ -60,6 +60,45 @@ function outputBlock(id: string, file: TextFile, marks: readonly OutputMark[]): 
   box.appendChild(pre);
   if (file.truncated) box.appendChild(message("note", `showing the first ${file.text.length} characters of ${file.bytes} bytes`));
   return box;
+}
+
+/** Lines further than this from a change are folded into one "unchanged" line. */
+const CONTEXT = 3;
+
+function diffBlock(lines: readonly DiffLine[]): HTMLElement {
+  const pre = h("pre", { class: "diff", id: "diff" });
+  const near = lines.map(() => false);
+  lines.forEach((d, i) => {
+    if (d.op === "same") return;
+    for (let k = Math.max(0, i - CONTEXT); k <= Math.min(lines.length - 1, i + CONTEXT); k++) near[k] = true;
+  });
+  let folded = 0;
+  const flush = () => {
+    if (folded > 0)
+      pre.appendChild(h("div", { class: "d-fold" }, h("span", { class: "ln" }, "⋯"), `${folded} unchanged line${folded === 1 ? "" : "s"}`));
+    folded = 0;
+  };
+  lines.forEach((d, i) => {
+    if (!near[i]) {
+      folded++;
+      return;
+    }
+    flush();
+    const sign = d.op === "add" ? "+" : d.op === "del" ? "-" : " ";
+    pre.appendChild(
+      h(
+        "div",
+        { class: `d-${d.op}` },
+        h("span", { class: "ln" }, `${d.a ?? ""}`),
+        h("span", { class: "ln" }, `${d.b ?? ""}`),
+        `${sign} `,
+        visible(d.text),
+      ),
+    );
+  });
+  flush();
+  if (!lines.some((d) => d.op !== "same")) pre.appendChild(h("div", { class: "d-fold" }, "the program is the same as its parent's"));
+  return pre;
 }
 
 function section(title: string, ...body: (Node | null)[]): HTMLElement {
@@ -169,16 +208,7 @@ export function rolloutView(root: HTMLElement, runId: string, id: number): View 
         section("Program", h("p", { class: "sub" }, `instrumenter sites: ${r.sites.source}`), programBlock(r.program.text, r.sites.placed)),
       );
       if (r.parent) {
-        const diff = h("pre", { class: "diff", id: "diff" });
-        for (const d of r.parent.diff)
-          diff.appendChild(
-            h(
-              "div",
-              { class: `d-${d.op}` },
-              h("span", { class: "ln" }, d.op === "add" ? "+" : d.op === "del" ? "-" : " "),
-              visible(d.text),
-            ),
-          );
+        const diff = diffBlock(r.parent.diff);
         root.appendChild(
           section("Diff to the parent", h("p", {}, "parent ", link(`#/run/${runId}/rollout/${r.parent.id}`, `#${r.parent.id}`)), diff),
         );
