@@ -18,6 +18,14 @@ export interface RunData {
   updates: StoredUpdate[];
   hasStore: boolean;
   error: string | null;
+  /** Values computed from this reading of the run (kept until the run changes). */
+  memo: Map<string, unknown>;
+}
+
+/** A value computed once per reading of a run: polls of an unchanged run cost nothing. */
+export function memoOf<T>(data: RunData, key: string, compute: () => T): T {
+  if (!data.memo.has(key)) data.memo.set(key, compute());
+  return data.memo.get(key) as T;
 }
 
 function message(e: unknown): string {
@@ -37,6 +45,7 @@ export class RunCache {
       const s = RunStore.openReadonly(dir);
       s.meta();
       this.stores.set(dir, s);
+      this.runs.delete(dir);
       return s;
     } catch {
       return null;
@@ -51,7 +60,8 @@ export class RunCache {
     const store = this.store(dir);
     if (store === null) return `nostore:${RunStore.exists(dir)}:${evalStamp}:${testTime}`;
     try {
-      return `${store.fingerprint()}:${evalStamp}:${testTime}`;
+      // The counter is per connection: a reopened store starts a new series (see dropStore).
+      return `${store.changeCounter()}:${evalStamp}:${testTime}`;
     } catch (e) {
       this.dropStore(dir);
       return `error:${message(e)}`;
@@ -61,6 +71,7 @@ export class RunCache {
   private dropStore(dir: string): void {
     this.stores.get(dir)?.close();
     this.stores.delete(dir);
+    this.runs.delete(dir);
   }
 
   /** The run as it is now (read again only if its fingerprint changed). */
@@ -94,7 +105,7 @@ export class RunCache {
     } catch (e) {
       error = error ?? message(e);
     }
-    return { dir, fingerprint, loaded, meta, updates, hasStore, error };
+    return { dir, fingerprint, loaded, meta, updates, hasStore, error, memo: new Map() };
   }
 
   close(): void {

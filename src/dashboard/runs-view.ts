@@ -7,7 +7,7 @@ import { groupRuns, splitSeeds, tasksOf } from "../report/groups.js";
 import { trainingTables } from "../report/tables.js";
 import type { RunRow, TaskBestView } from "./api.js";
 import type { CatalogEntry } from "./catalog.js";
-import type { RunData } from "./run-cache.js";
+import { memoOf, type RunData } from "./run-cache.js";
 import { runStatus } from "./status.js";
 import type { TaskLookup } from "./tasks.js";
 
@@ -51,7 +51,7 @@ export function runRow(entry: CatalogEntry, data: RunData, lookup: TaskLookup): 
     updates: run?.updates.length ?? 0,
     // A live run's clock runs past the time its earlier sessions recorded; a finished search's seeds add up past any one clock.
     minutes: run === null || (run.elapsedSec === null && train.length === 0) ? null : Math.max(run.elapsedSec ?? 0, span) / 60,
-    best: bestPerTask(data, lookup),
+    best: memoOf(data, "best", () => bestPerTask(data, lookup)),
     search: train.some((r) => r.record?.search !== undefined),
     evaluated: run?.evaluation != null,
     problems,

@@ -17,7 +17,7 @@ import { type Assets } from "./bundle.js";
 import { reportsOfRun, scanCatalog, type Catalog, type CatalogEntry } from "./catalog.js";
 import { curvesOf } from "./curves.js";
 import { reportImages, reportView } from "./report-view.js";
-import { RunCache } from "./run-cache.js";
+import { memoOf, RunCache } from "./run-cache.js";
 import { rolloutsPage } from "./rollouts-view.js";
 import { rolloutView } from "./rollout-view.js";
 import { runRow } from "./runs-view.js";
@@ -162,13 +162,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       }
       case "/api/curves": {
         const ids = param(url, "runs", RunsParam);
-        return sendJson(
-          res,
-          curvesOf(
-            ids.map((id) => ({ id, data: cache.get(runEntry(id).dir) })),
-            opts.lookup,
-          ),
-        );
+        const runs = ids.map((id) => ({ id, data: cache.get(runEntry(id).dir) }));
+        const only = runs.length === 1 ? runs[0] : undefined;
+        return sendJson(res, only ? memoOf(only.data, "curves", () => curvesOf(runs, opts.lookup)) : curvesOf(runs, opts.lookup));
       }
       case "/api/run": {
         const entry = runEntry(param(url, "run", RunId));
