@@ -192,7 +192,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       }
       case "/api/report": {
         const entry = runEntry(param(url, "run", RunId));
-        return sendJson(res, reportView(cache.get(entry.dir), reportsOfRun(entry.dir, catalog.reports)));
+        // Reports are written after runs: look for them again.
+        return sendJson(res, reportView(cache.get(entry.dir), reportsOfRun(entry.dir, rescan().reports)));
       }
       case "/api/report-image": {
         const id = param(url, "report", RunId);

@@ -4,14 +4,15 @@
  * to test-artifacts/dashboard/ (gitignored) for a look.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { reportScoreOf } from "../../src/core/rollout.js";
 import { loadAssets } from "../../src/dashboard/bundle.js";
 import { idOf } from "../../src/dashboard/catalog.js";
+import { EvalResult } from "../../src/eval/result.js";
 import { startDashboard, type Dashboard } from "../../src/dashboard/server.js";
 import { registryLookup } from "../../src/dashboard/tasks.js";
 import { AstInstrumenter } from "../../src/instrument/index.js";
@@ -216,6 +217,19 @@ describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
     await page.waitForSelector("#program");
   });
 
+  it("shows the report beside the runs and the baseline's evaluation attempts", async () => {
+    const out = join(runs, "report");
+    const r = spawnSync(bin, ["--data-dir", dataDir, "report", trainDir, aideDir, "--out", out], { encoding: "utf8", timeout: 600_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const evaluation = EvalResult.parse(JSON.parse(readFileSync(join(aideDir, "eval.json"), "utf8")));
+    await page.goto(`${dashboard.url}#/run/${idOf(aideDir)}/report`);
+    await page.waitForSelector("img.plot-img");
+    const attempts = evaluation.tasks.reduce((n, t) => n + t.attempts.length, 0);
+    assert.equal((await page.$$("table.attempts tbody tr")).length, attempts, "every eval attempt is listed");
+    assert.ok(await page.$eval("img.plot-img", (img) => (img as HTMLImageElement).naturalWidth > 0), "the report's plot loads");
+    await shot(page, "report");
+  });
+
   it("shows a hostile program's output as inert text", async () => {
     const rolloutId = await hostileRun(hostileDir);
     const id = idOf(hostileDir);
@@ -244,6 +258,9 @@ describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
     await page.hover("#stdout");
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null), null);
     await shot(page, "hostile-output");
+    await page.goto(`${dashboard.url}#/`);
+    await page.waitForSelector(`tr[data-id="${id}"]`);
+    await shot(page, "runs");
     assert.deepEqual(errors, [], "no page errors");
   });
 });
