@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { reportScoreOf } from "../../src/core/rollout.js";
 import { loadAssets } from "../../src/dashboard/bundle.js";
+import type { RunsResponse } from "../../src/dashboard/api.js";
 import { idOf } from "../../src/dashboard/catalog.js";
 import { EvalResult } from "../../src/eval/result.js";
 import { startDashboard, type Dashboard } from "../../src/dashboard/server.js";
@@ -82,7 +83,13 @@ async function hostileRun(dir: string): Promise<number> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  // The whole page, cut at a height a reader takes in at once.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.screenshot({
+    path: join(SHOTS, `${name}.png`),
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1400, height: Math.min(height, 1300) },
+  });
 }
 
 describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
@@ -144,6 +151,8 @@ describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
     await page.waitForSelector("#rollouts tbody tr[data-id]", { timeout: 300_000 });
     assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, "no reload happened");
     await shot(page, "rollouts-live");
+    await page.waitForFunction(() => document.querySelectorAll("#rollouts tbody tr[data-id]").length >= 4, null, { timeout: 300_000 });
+    await shot(page, "rollouts");
     // The run finishes; its status turns to done on the open page.
     assert.equal(await exited(train), 0, "the training run succeeds");
     await page.click(`a[href="#/run/${id}"]`);
@@ -191,7 +200,7 @@ describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
     const id = idOf(dir);
     await page.goto(`${dashboard.url}#/run/${id}/rollout/${rollout.id}`);
     await page.waitForSelector("#diff");
-    await shot(page, "rollout-diff");
+    await page.locator("section:has(#diff)").screenshot({ path: join(SHOTS, "rollout-diff.png") });
     await page.click(`section:has(#diff) a[href="#/run/${id}/rollout/${rollout.parentId}"]`);
     await page.waitForFunction((pid) => document.querySelector("h1")?.textContent?.startsWith(`Rollout #${pid}`), rollout.parentId);
     const parentProgram = await page.$$eval("#program .line", (lines) =>
@@ -228,6 +237,18 @@ describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
     assert.equal((await page.$$("table.attempts tbody tr")).length, attempts, "every eval attempt is listed");
     assert.ok(await page.$eval("img.plot-img", (img) => (img as HTMLImageElement).naturalWidth > 0), "the report's plot loads");
     await shot(page, "report");
+    // The runs list shows the report's own numbers: its best score per task and method.
+    const json = spawnSync(bin, ["--data-dir", dataDir, "report", aideDir, "--out", join(root, "aide-report"), "--json"], {
+      encoding: "utf8",
+    });
+    assert.equal(json.status, 0, json.stderr);
+    const model = JSON.parse(json.stdout.slice(json.stdout.indexOf("{"))) as {
+      training: { taskId: string; rows: { bestOverall: number | null }[] }[];
+    };
+    const listed = (JSON.parse(await (await fetch(`${dashboard.url}api/runs`)).text()) as RunsResponse).runs.find(
+      (x) => x.dir === aideDir,
+    )!;
+    for (const t of model.training) assert.equal(listed.best.find((b) => b.taskId === t.taskId)?.best, t.rows[0]!.bestOverall, t.taskId);
   });
 
   it("shows a hostile program's output as inert text", async () => {

@@ -133,30 +133,36 @@ export function rolloutView(root: HTMLElement, runId: string, id: number): View 
         ),
       );
       if (r.problem) root.appendChild(message("error", r.problem));
-      root.appendChild(
-        facts([
-          ["task", r.taskId],
-          ["prompt kind", r.kind],
-          ["policy version", String(r.policyVersion)],
-          ["status", r.status],
-          ["parent", r.parentId === null ? "–" : link(`#/run/${runId}/rollout/${r.parentId}`, `#${r.parentId}`)],
-          [
-            "children",
-            r.childIds.length
-              ? h("span", { id: "children" }, ...r.childIds.flatMap((c) => [link(`#/run/${runId}/rollout/${c}`, `#${c}`), " "]))
-              : "–",
-          ],
-          ["Δt", fmtSec(rec?.reward.wallSec)],
-          ["duration weight", r.update ? fmt(r.update.weight) : "not trained yet"],
-          ["advantage", r.update ? fmt(r.update.advantage) : "–"],
-          ["trained in update", r.update ? String(r.update.version) : "–"],
-          ["worker", rec?.execution.worker ?? "–"],
-          ["search step", rec?.search ? `${rec.search.step} (seed ${rec.search.seed}, node ${rec.search.node ?? "–"})` : "–"],
-        ]),
+      // The rollout's facts, reward breakdown and execution side by side, so the program is on the first screen.
+      const summary = h("div", { class: "summary" });
+      root.appendChild(summary);
+      summary.appendChild(
+        section(
+          "Rollout",
+          facts([
+            ["task", r.taskId],
+            ["prompt kind", r.kind],
+            ["policy version", String(r.policyVersion)],
+            ["status", r.status],
+            ["parent", r.parentId === null ? "–" : link(`#/run/${runId}/rollout/${r.parentId}`, `#${r.parentId}`)],
+            [
+              "children",
+              r.childIds.length
+                ? h("span", { id: "children" }, ...r.childIds.flatMap((c) => [link(`#/run/${runId}/rollout/${c}`, `#${c}`), " "]))
+                : "–",
+            ],
+            ["Δt", fmtSec(rec?.reward.wallSec)],
+            ["duration weight", r.update ? fmt(r.update.weight) : "not trained yet"],
+            ["advantage", r.update ? fmt(r.update.advantage) : "–"],
+            ["trained in update", r.update ? String(r.update.version) : "–"],
+            ["worker", rec?.execution.worker ?? "–"],
+            ["search step", rec?.search ? `${rec.search.step} (seed ${rec.search.seed}, node ${rec.search.node ?? "–"})` : "–"],
+          ]),
+        ),
       );
       if (rec) {
         const b = rec.reward;
-        root.append(
+        summary.append(
           section(
             "Reward breakdown",
             h(

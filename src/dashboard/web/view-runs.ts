@@ -26,7 +26,7 @@ export function runsView(root: HTMLElement): View {
       last = text;
       clear(root);
       root.appendChild(h("h1", {}, "Runs"));
-      for (const m of data.missing) root.appendChild(message("error", `${m.dir}: ${m.message}`));
+      for (const m of data.missing) root.appendChild(message("error", m.message));
       if (data.runs.length === 0) root.appendChild(message("note", "No runs found yet."));
       const compare = h("a", { href: "#/", class: "button", id: "compare" }, "compare selected");
       const updateCompare = () => compare.setAttribute("href", selected.size ? `#/compare?runs=${[...selected].join(",")}` : "#/");
