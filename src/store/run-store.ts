@@ -4,7 +4,14 @@ import { basename, isAbsolute, join, relative } from "node:path";
 import { z } from "zod";
 import { PromptKind, SampledAction, StoredRolloutRecord, type RolloutRecord } from "../core/rollout.js";
 import { UpdateStats } from "../core/update.js";
-import { ROLLOUT_PAGE_INDEXES, rolloutFacets, rolloutPage, type RolloutFacets, type RolloutPage, type RolloutPageQuery } from "./rollout-page.js";
+import {
+  ROLLOUT_PAGE_INDEXES,
+  rolloutFacets,
+  rolloutPage,
+  type RolloutFacets,
+  type RolloutPage,
+  type RolloutPageQuery,
+} from "./rollout-page.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
