@@ -17,7 +17,7 @@ import { lineDiff } from "../../src/dashboard/diff.js";
 import { startDashboard, type Dashboard } from "../../src/dashboard/server.js";
 import { repoRoot } from "../../src/paths.js";
 import { simulatedRecord } from "../../src/rollout/simulated.js";
-import { openDashboard } from "../../src/run/dashboard.js";
+import { openDashboard } from "../../src/dashboard/open-dashboard.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { tempDir } from "../agent/tmp.js";
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { openDashboard } from "../../run/dashboard.js";
+import { openDashboard } from "../../dashboard/open-dashboard.js";
 import { dataDirOf, interruptOnSigint } from "../options.js";
 
 interface DashboardFlags {

@@ -1,11 +1,11 @@
 /**
- * `mlerl dashboard` as a library: bundle (or load) the page, open the server on the given address with a token
- * when it is not a loopback one, and keep it until the signal aborts.
+ * `mlerl dashboard` as a library, its composition root (the dashboard stands on run/'s floor, so it lives here):
+ * load or bundle the page, pick the token (none on loopback unless given, a fresh one elsewhere), open the server.
  */
 import { randomBytes } from "node:crypto";
-import { loadAssets } from "../dashboard/bundle.js";
-import { isLoopback, startDashboard, type Dashboard } from "../dashboard/server.js";
-import { registryLookup } from "../dashboard/tasks.js";
+import { loadAssets } from "./bundle.js";
+import { isLoopback, startDashboard, type Dashboard } from "./server.js";
+import { registryLookup } from "./tasks.js";
 import { UserError } from "../errors.js";
 
 export interface DashboardRunOptions {
