@@ -78,7 +78,8 @@ export class RunCache {
   get(dir: string): RunData {
     const fingerprint = this.fingerprintOf(dir);
     const cached = this.runs.get(dir);
-    if (cached && cached.fingerprint === fingerprint) return cached;
+    // A run that could not be read is tried again every time: it may be one whose store is being created.
+    if (cached && cached.fingerprint === fingerprint && cached.error === null) return cached;
     const data = this.read(dir, fingerprint);
     this.runs.set(dir, data);
     return data;
