@@ -22,7 +22,8 @@ function filesUnder(dir: string, ext: string): string[] {
 const staging = `${dist}.tmp-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 await build({
-  entryPoints: filesUnder(src, ".ts"),
+  // Declaration files (.d.ts) hold types only: nothing to transpile.
+  entryPoints: filesUnder(src, ".ts").filter((f) => !f.endsWith(".d.ts")),
   outdir: staging,
   outbase: src,
   format: "esm",
