@@ -7,6 +7,7 @@
 import { build } from "esbuild";
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { bundleWeb } from "../src/dashboard/bundle.js";
 
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const src = join(root, "src");
@@ -21,7 +22,8 @@ function filesUnder(dir: string, ext: string): string[] {
 const staging = `${dist}.tmp-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 await build({
-  entryPoints: filesUnder(src, ".ts"),
+  // Declaration files (.d.ts) hold types only: nothing to transpile.
+  entryPoints: filesUnder(src, ".ts").filter((f) => !f.endsWith(".d.ts")),
   outdir: staging,
   outbase: src,
   format: "esm",
@@ -39,6 +41,8 @@ for (const json of [...filesUnder(src, ".json"), ...filesUnder(src, ".mjs")]) {
   mkdirSync(dirname(to), { recursive: true });
   cpSync(json, to);
 }
+// The dashboard's page: one script and one style sheet for the browser.
+await bundleWeb(join(src, "dashboard", "web"), join(staging, "dashboard", "web"));
 writeFileSync(join(staging, ".built"), `${new Date().toISOString()}\n`);
 const old = `${dist}.old-${process.pid}`;
 if (existsSync(dist)) renameSync(dist, old);

@@ -40,6 +40,10 @@ if ! command -v keyctl >/dev/null; then
   say "installing keyutils (a fresh session keyring per sandboxed run)"
   apt_install keyutils || say "keyutils is missing; sandboxed programs still cannot reach keyrings (seccomp), but runs share the caller's session keyring"
 fi
+if ! command -v chromium >/dev/null; then
+  say "installing chromium (the headless browser of the dashboard's end-to-end tests)"
+  apt_install chromium || say "chromium is missing; the dashboard's browser tests need it (apt-get install chromium), or point MLERL_CHROMIUM at a Chromium binary"
+fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   say "installing python3-venv"
   apt_install python3-venv || { say "python3 with the venv module is required"; exit 2; }

@@ -31,6 +31,7 @@ import type { Sampler } from "../policy/types.js";
 import { reportScoreOf, type RolloutRecord } from "../core/rollout.js";
 import { storeMachine } from "../store/run-config.js";
 import { RunStore } from "../store/run-store.js";
+import { markWriter } from "../store/run-writer.js";
 import { AideSearch, DEFAULT_AIDE, type AideConfig } from "./aide.js";
 import { RandomSearch } from "./random-search.js";
 import { bestNode, visibleOf, type ProposedStep, type Search } from "./search.js";
@@ -139,6 +140,7 @@ export async function runBaseline(opts: BaselineOptions): Promise<EvalResult> {
     store.setMeta("label", label);
     store.setMeta("config", JSON.stringify(config));
     store.setMeta("clock", "per-seed");
+    markWriter(store);
     storeMachine(store);
     log(
       `${label}: ${opts.taskIds.length} task(s) × ${seeds.length} seed(s), budget ${executions !== undefined ? `${executions} executions` : ""}${executions !== undefined && minutes !== undefined ? " or " : ""}${minutes !== undefined ? `${minutes} min` : ""} per task and seed, ${executors} executor(s), run dir ${runDir}`,

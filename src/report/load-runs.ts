@@ -134,7 +134,8 @@ function readDatabase(dir: string, notes: string[], phase: ReportRollout["phase"
   const store = RunStore.openReadonly(dir);
   try {
     const meta = store.meta();
-    const rows = store.rollouts();
+    // Reports read outcomes only; the actions (programs and tokens) are most of a row and stay unread.
+    const rows = store.rolloutOutcomes();
     // Stored times may be on any clock (the host's epoch seconds, or the run's own): shift so the run starts at 0.
     const t0 = origin ?? (rows.length ? Math.min(...rows.map((r) => r.startedAt)) : 0);
     const bad = rows.filter((r) => r.problem !== null).length;

@@ -46,7 +46,8 @@ export function windowFor(n: number, steps = 20, min = 3): number {
   return Math.max(1, Math.min(n, Math.max(min, Math.round(n / steps))));
 }
 
-function finishedInOrder(
+/** A run's finished rollouts in finishing order (ties by id): the order the reward and valid-share series follow. */
+export function finishedInOrder(
   run: LoadedRun,
   phase?: ReportRollout["phase"],
 ): (ReportRollout & { record: NonNullable<ReportRollout["record"]> })[] {

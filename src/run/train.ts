@@ -13,6 +13,7 @@ import { summarizeRun, type RunSummary } from "../rl/summary.js";
 import { openEnvironment, type Environment } from "../rollout/environment.js";
 import { storedRunConfig, storeMachine, storeRunConfig } from "../store/run-config.js";
 import { RunStore } from "../store/run-store.js";
+import { markWriter } from "../store/run-writer.js";
 
 export interface TrainResult {
   runDir: string;
@@ -65,6 +66,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       log,
     });
     const spent = elapsedBefore(store);
+    // Readers (the dashboard) tell a live run from a stopped one by this process.
+    markWriter(store);
     let loop: LoopSummary;
     try {
       loop = await trainIn(env, clock, store, config, existing !== undefined, opts, spent);

@@ -4,6 +4,14 @@ import { basename, isAbsolute, join, relative } from "node:path";
 import { z } from "zod";
 import { PromptKind, SampledAction, StoredRolloutRecord, type RolloutRecord } from "../core/rollout.js";
 import { UpdateStats } from "../core/update.js";
+import {
+  ROLLOUT_PAGE_INDEXES,
+  rolloutFacets,
+  rolloutPage,
+  type RolloutFacets,
+  type RolloutPage,
+  type RolloutPageQuery,
+} from "./rollout-page.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -119,6 +127,7 @@ export class RunStore {
       // NORMAL is durable across a process crash (kill -9), which is what resume needs; FULL only adds power-loss safety.
       this.db.pragma("synchronous = NORMAL");
       this.db.exec(SCHEMA);
+      this.db.exec(ROLLOUT_PAGE_INDEXES);
     }
   }
 
@@ -207,10 +216,53 @@ export class RunStore {
     return rows.map((r) => this.toRollout(r));
   }
 
+  /**
+   * Every rollout without its action (the program and the sampler's tokens, most of a row's bytes): what readers
+   * of outcomes (reports, the dashboard's curves) need, read in a fraction of the time.
+   */
+  rolloutOutcomes(): Omit<StoredRollout, "action">[] {
+    return this.db
+      .prepare(
+        "SELECT id, task_id, kind, parent_id, policy_version, status, '{}' AS action_json, reward, outcome_json, wall_sec, started_at, finished_at, trained_in FROM rollouts ORDER BY id",
+      )
+      .all()
+      .map((r) => {
+        const { action: _action, ...rest } = this.toRollout(r, false);
+        return rest;
+      });
+  }
+
   /** One rollout, or undefined. */
   rollout(id: number): StoredRollout | undefined {
     const row = this.db.prepare("SELECT * FROM rollouts WHERE id = ?").get(id);
     return row === undefined ? undefined : this.toRollout(row);
+  }
+
+  /** One page of rollout ids, filtered and sorted in SQL (src/store/rollout-page.ts). */
+  rolloutPage(q: RolloutPageQuery): RolloutPage {
+    return rolloutPage(this.db, q);
+  }
+
+  /** Ids of the rollouts built on this one (improve prompts, a search's debug and improve steps). */
+  childrenOf(id: number): number[] {
+    return z
+      .array(z.object({ id: z.number().int() }))
+      .parse(this.db.prepare("SELECT id FROM rollouts WHERE parent_id = ? ORDER BY id").all(id))
+      .map((r) => r.id);
+  }
+
+  /** The tasks, workers and search steps the rollouts of this run have (for filters). */
+  rolloutFacets(): RolloutFacets {
+    return rolloutFacets(this.db);
+  }
+
+  /**
+   * A number that changes whenever another connection commits to the store (SQLite's data_version): a reader
+   * that keeps this store open knows without reading a row whether anything moved. Comparable only between
+   * calls on the same RunStore.
+   */
+  changeCounter(): number {
+    return z.number().parse(this.db.pragma("data_version", { simple: true }));
   }
 
   /** Rollouts waiting for the learner, in the order they finished. */
@@ -253,10 +305,12 @@ export class RunStore {
     return join(this.runDir, "rollouts", String(id));
   }
 
-  private toRollout(raw: unknown): StoredRollout {
+  private toRollout(raw: unknown, withAction = true): StoredRollout {
     const r = RawRollout.parse(raw);
     const where = `${this.runDir}/run.sqlite: rollout ${r.id}`;
-    const action = parseJson(SampledAction, r.action_json);
+    const action: { ok: true; value: SampledAction } | { ok: false; error: string } = withAction
+      ? parseJson(SampledAction, r.action_json)
+      : { ok: true, value: { code: "", policyVersion: r.policy_version, payload: null } };
     if (!action.ok) throw new StoreReadError(`${where}: action: ${action.error}`);
     let record: RolloutRecord | null = null;
     let problem: string | null = null;

@@ -94,6 +94,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./report.js")).defineReport,
   },
   {
+    name: "dashboard",
+    description:
+      "a live web dashboard of runs: curves, rollouts (program, output, markers, reward breakdown, diff to the parent), search trees, reports; read-only, on 127.0.0.1 unless --host (then with a token)",
+    load: async () => (await import("./dashboard.js")).defineDashboard,
+  },
+  {
     name: "eval",
     description:
       "evaluate a policy with the test-time procedure (a solution from scratch, one improvement, keep the better by the program's own validation metric; the hidden test score never selects) N times per task and seed; writes eval.json and prints a table",
