@@ -26,6 +26,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: "--minutes <m>", path: "budget.minutes" },
   { flags: "--executor <kind>", path: "env.executor" },
   { flags: "--redis <url>", path: "env.redisUrl" },
+  { flags: "--worker-sandbox <mode>", path: "env.workerSandbox" },
   {
     flags: "--sim-model <file>",
     path: "env.simModel",
