@@ -142,7 +142,18 @@ export function defineTrain(cmd: Command): void {
       const ticker = setInterval(() => log(progress.line()), 30_000);
       let result;
       try {
-        result = await train({ runDir, ...(config ? { config } : {}), dataDir, resume, signal: stop.signal, events, log });
+        result = await train({
+          runDir,
+          ...(config ? { config } : {}),
+          dataDir,
+          resume,
+          signal: stop.signal,
+          events,
+          log,
+          onEnvironment: (env) => {
+            if (env.status) progress.status = () => env.status?.() ?? "";
+          },
+        });
       } finally {
         clearInterval(ticker);
         stop.dispose();

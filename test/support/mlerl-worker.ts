@@ -1,0 +1,66 @@
+/**
+ * Real `bin/mlerl worker` processes for tests: each one's stderr is collected line by line, so a test can wait
+ * for "job … started" and count how many times each job ran.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { repoRoot } from "../../src/paths.js";
+
+export const bin = join(repoRoot(), "bin", "mlerl");
+
+export interface TestWorker {
+  name: string;
+  proc: ChildProcess;
+  lines: string[];
+  /** Resolves with the first line matching `re` (already printed or to come). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Jobs this worker started, by job id, in order. */
+  started(): string[];
+  finished(): string[];
+  kill(sig?: NodeJS.Signals): Promise<void>;
+}
+
+export function startWorker(opts: { url: string; name: string; dataDir: string; slots?: number; stallSec?: number }): TestWorker {
+  const args = ["--data-dir", opts.dataDir, "worker", "--redis", opts.url, "--name", opts.name, "--slots", String(opts.slots ?? 1)];
+  args.push("--stall-sec", String(opts.stallSec ?? 2));
+  const proc = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const lines: string[] = [];
+  const listeners = new Set<() => void>();
+  let carry = "";
+  proc.stderr!.on("data", (b: Buffer) => {
+    const text = carry + b.toString("utf8");
+    const parts = text.split("\n");
+    carry = parts.pop() ?? "";
+    lines.push(...parts);
+    for (const l of [...listeners]) l();
+  });
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const jobs = (re: RegExp) => lines.map((l) => re.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+  return {
+    name: opts.name,
+    proc,
+    lines,
+    waitFor: (re, timeoutMs = 120_000) =>
+      new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const hit = lines.find((l) => re.test(l));
+          if (hit === undefined) return;
+          listeners.delete(check);
+          clearTimeout(t);
+          resolve(hit);
+        };
+        const t = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`worker ${opts.name}: no line matching ${re} within ${timeoutMs / 1000} s:\n${lines.join("\n")}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    started: () => jobs(/job (\S+) started/),
+    finished: () => jobs(/job (\S+) finished/),
+    kill: async (sig = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * A real redis-server for a test: 127.0.0.1, a free port, its own temp dir, append-only file with fsync on every
+ * write (so even a kill -9 of the server loses nothing acknowledged). `restart` kills it with SIGKILL and starts it
+ * again on the same port and files; `stop` ends it and removes the dir.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  dir: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function haveRedisServer(): boolean {
+  return spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), "mlerl-redis-"));
+  const port = await freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always"];
+  args.push("--save", "", "--daemonize", "no", "--maxmemory-policy", "noeviction", "--loglevel", "warning");
+  if (opts.password) args.push("--requirepass", opts.password);
+  let proc: ChildProcess | null = null;
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
+  const url = `redis://${auth}127.0.0.1:${port}`;
+  const launch = async () => {
+    proc = spawn("redis-server", args, { stdio: ["ignore", "ignore", "inherit"] });
+    await waitForPing(url);
+  };
+  const kill = async (sig: NodeJS.Signals) => {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once("exit", () => resolve());
+      p.kill(sig);
+    });
+  };
+  await launch();
+  return {
+    url,
+    port,
+    dir,
+    restart: async () => {
+      await kill("SIGKILL");
+      await launch();
+    },
+    stop: async () => {
+      await kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPing(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on("error", () => {});
+    try {
+      await c.connect();
+      await c.ping();
+      c.disconnect();
+      return;
+    } catch {
+      c.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server on ${url} did not answer`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
