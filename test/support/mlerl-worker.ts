@@ -64,3 +64,23 @@ export function startWorker(opts: { url: string; name: string; dataDir: string; 
     },
   };
 }
+
+/** Runs `bin/mlerl` without blocking the event loop (workers' output keeps flowing meanwhile). */
+export function mlerl(
+  args: string[],
+  opts: { timeoutMs?: number; onSpawn?: (p: ChildProcess) => void } = {},
+): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout!.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
+    p.stderr!.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+    const t = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 900_000);
+    opts.onSpawn?.(p);
+    p.once("exit", (status, signal) => {
+      clearTimeout(t);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
