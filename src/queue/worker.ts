@@ -78,7 +78,13 @@ export class QueueWorker {
       maxStalledCount: 5,
       name: o.name,
     });
-    this.worker.on("error", (e: Error) => o.log(`queue error: ${e.message.split("\n")[0]}`));
+    this.worker.on("error", (e: Error) => {
+      if (!/could not renew lock/.test(e.message)) o.log(`queue error: ${e.message.split("\n")[0]}`);
+    });
+    // A job whose lock lapsed (this worker was frozen or cut off) belongs to another worker now: stop running it.
+    this.worker.on("lockRenewalFailed", (ids: string[]) => {
+      for (const id of ids) if (this.worker?.cancelJob(id, "its lock lapsed")) o.log(`job ${id} lost its lock to another worker; stopped here`);
+    });
     await this.worker.waitUntilReady();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => {}), HEARTBEAT_MS);
