@@ -84,3 +84,12 @@ export function mlerl(
     });
   });
 }
+
+/** Polls `cond` until it holds; a hang guard, not a timing assertion. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
