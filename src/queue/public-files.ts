@@ -111,7 +111,8 @@ export class PublicFilesIn {
           throw new Error(
             `public file ${f.path} (${f.sha256.slice(0, 12)}) is neither in this worker's data dir nor in Redis; give the worker the task's data (--data-dir)`,
           );
-        if (sha256(bytes) !== f.sha256 || bytes.length !== f.size) throw new Error(`public file ${f.path} from Redis does not match its hash`);
+        if (sha256(bytes) !== f.sha256 || bytes.length !== f.size)
+          throw new Error(`public file ${f.path} from Redis does not match its hash`);
         const to = join(tmp, "files", ...f.path.split("/"));
         mkdirSync(dirname(to), { recursive: true });
         writeFileSync(to, bytes, { mode: 0o444 });

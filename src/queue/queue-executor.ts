@@ -76,7 +76,12 @@ export class QueueExecutor implements Executor {
   ) {}
 
   /** Connects (a one-line error naming the URL if Redis cannot be reached) and announces this coordinator. */
-  static async open(opts: { target: RedisTarget; identity: Identity; log?: (line: string) => void; name?: string }): Promise<QueueExecutor> {
+  static async open(opts: {
+    target: RedisTarget;
+    identity: Identity;
+    log?: (line: string) => void;
+    name?: string;
+  }): Promise<QueueExecutor> {
     const redis = await connectRedis(opts.target, "mlerl-coordinator");
     const name = opts.name ?? `${hostname()}-${process.pid}`;
     const qn = queueName(opts.identity);
@@ -107,7 +112,9 @@ export class QueueExecutor implements Executor {
   /** One line for a progress display: "queue 3 waiting · w1 2/2 96% · w2 1/2 71%". */
   statusLine(): string {
     const s = this.lastStatus;
-    const ws = s.workers.map((w) => `${w.name} ${w.busy}/${w.slots}${w.utilisation === null ? "" : ` ${Math.round(100 * w.utilisation)}%`}`);
+    const ws = s.workers.map(
+      (w) => `${w.name} ${w.busy}/${w.slots}${w.utilisation === null ? "" : ` ${Math.round(100 * w.utilisation)}%`}`,
+    );
     return [`queue ${s.waiting} waiting`, ...(ws.length ? ws : ["no worker"])].join(" · ");
   }
 
@@ -118,7 +125,8 @@ export class QueueExecutor implements Executor {
     const data = await this.files.describe(req.publicDir);
     const limits = resolveLimits(req.limits);
     const tags: Array<[string, MarkerKind]> = [];
-    for (const [tag, kind] of req.markerTags ?? []) if ((MARKER_KINDS as readonly string[]).includes(kind)) tags.push([tag, kind as MarkerKind]);
+    for (const [tag, kind] of req.markerTags ?? [])
+      if ((MARKER_KINDS as readonly string[]).includes(kind)) tags.push([tag, kind as MarkerKind]);
     const key = rolloutKey(req.outDir, req.code, data.hash, JSON.stringify(limits));
     const base: Omit<ExecJob, "attempt"> = {
       protocol: this.identity.protocol,
@@ -188,7 +196,8 @@ export class QueueExecutor implements Executor {
         const fresh = await this.queue.getJob(id);
         if (fresh && state === "completed") {
           const parsed = ExecJobResult.safeParse(fresh.returnvalue);
-          if (!parsed.success) return { kind: "failed", reason: `the worker's result is malformed (${parsed.error.issues[0]?.message ?? "invalid"})` };
+          if (!parsed.success)
+            return { kind: "failed", reason: `the worker's result is malformed (${parsed.error.issues[0]?.message ?? "invalid"})` };
           if (cancelledAt !== null) await fresh.remove().catch(() => {});
           return { kind: "done", result: parsed.data };
         }
@@ -245,7 +254,8 @@ export class QueueExecutor implements Executor {
     const notes = [...r.notes];
     if (r.submission !== null) {
       const bytes = Buffer.from(r.submission, "base64");
-      if (req.maxSubmissionBytes !== undefined && bytes.length > req.maxSubmissionBytes) notes.push(`submission.csv refused: ${bytes.length} bytes over the bound`);
+      if (req.maxSubmissionBytes !== undefined && bytes.length > req.maxSubmissionBytes)
+        notes.push(`submission.csv refused: ${bytes.length} bytes over the bound`);
       else {
         submissionPath = join(req.outDir, "submission.csv");
         writeFileSync(submissionPath, bytes);
@@ -295,14 +305,22 @@ export class QueueExecutor implements Executor {
       const first = this.firstSeen.get(w.name) ?? { busyMs: w.busyMs, seen: w.seen };
       this.firstSeen.set(w.name, first);
       const span = (w.seen - first.seen) * w.slots;
-      workers.push({ name: w.name, slots: w.slots, busy: w.busy, utilisation: span > 0 ? (w.busyMs - first.busyMs) / span : null, jobs: w.jobs });
+      workers.push({
+        name: w.name,
+        slots: w.slots,
+        busy: w.busy,
+        utilisation: span > 0 ? (w.busyMs - first.busyMs) / span : null,
+        jobs: w.jobs,
+      });
     }
     workers.sort((a, b) => a.name.localeCompare(b.name));
     const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
     this.lastStatus = { waiting, active: counts.active ?? 0, workers };
     if (workers.length === 0 && waiting > 0 && !this.warnedIdle) {
       this.warnedIdle = true;
-      this.log(`no worker takes ${queueName(this.identity)} yet; start one on each executor machine: mlerl worker --redis ${this.target.shown}`);
+      this.log(
+        `no worker takes ${queueName(this.identity)} yet; start one on each executor machine: mlerl worker --redis ${this.target.shown}`,
+      );
     }
     if (workers.length > 0) this.warnedIdle = false;
   }
@@ -311,7 +329,9 @@ export class QueueExecutor implements Executor {
   private async warnIfVolatile(): Promise<void> {
     const aof = (await this.redis.config("GET", "appendonly").catch(() => null)) as unknown;
     if (Array.isArray(aof) && aof[1] === "no")
-      this.log(`Redis at ${this.target.shown} runs without appendonly: a restart may lose queued jobs (set appendonly yes, docs/distributed.md)`);
+      this.log(
+        `Redis at ${this.target.shown} runs without appendonly: a restart may lose queued jobs (set appendonly yes, docs/distributed.md)`,
+      );
   }
 }
 

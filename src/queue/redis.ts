@@ -28,7 +28,8 @@ export function redisTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
   if (u.protocol !== "redis:" && u.protocol !== "rediss:")
     throw new UserError(`--redis ${redact(u)}: the scheme must be redis:// or rediss:// (TLS)`, "e.g. --redis redis://127.0.0.1:6379");
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new UserError(`--redis ${redact(u)}: the path must be a database number`, "e.g. redis://host:6379/0");
+  if (!Number.isInteger(db) || db < 0)
+    throw new UserError(`--redis ${redact(u)}: the path must be a database number`, "e.g. redis://host:6379/0");
   const host = u.hostname.replace(/^\[|\]$/g, "");
   const tls = u.protocol === "rediss:";
   const ca = env.MLERL_REDIS_CA;
@@ -37,7 +38,8 @@ export function redisTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
     port: u.port ? Number(u.port) : 6379,
     db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    // MLERL_REDIS_PASSWORD keeps the password out of the URL, and so out of the run's stored config.
+    ...(u.password ? { password: decodeURIComponent(u.password) } : env.MLERL_REDIS_PASSWORD ? { password: env.MLERL_REDIS_PASSWORD } : {}),
     ...(tls ? { tls: { servername: host, ...(ca ? { ca: readFileSync(ca) } : {}) } } : {}),
     // BullMQ's blocking commands must wait out a Redis restart rather than fail after a few retries.
     maxRetriesPerRequest: null,
@@ -59,13 +61,28 @@ function redact(u: URL): string {
  * is a mistake to fix, not something to wait for. Once connected, the client reconnects by itself.
  */
 export async function connectRedis(target: RedisTarget, name: string): Promise<Redis> {
-  const probe = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectionName: name });
-  probe.on("error", () => {});
+  const probe = new Redis({
+    ...target.options,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectionName: name,
+  });
+  let first: unknown = null;
+  probe.on("error", (e: unknown) => (first ??= e));
   try {
-    await withTimeout(probe.connect().then(() => probe.ping()), 10_000);
+    await withTimeout(
+      probe.connect().then(() => probe.ping()),
+      10_000,
+    );
   } catch (e) {
     probe.disconnect();
-    throw new UserError(`cannot reach the job queue's Redis at ${target.shown}: ${reason(e)}`, FIX);
+    // The socket's own error ("connect ECONNREFUSED …", "WRONGPASS …") says more than "Connection is closed".
+    const why = reason(first ?? e);
+    const fix = /WRONGPASS|NOAUTH|AUTH/.test(why)
+      ? "give the server's password: --redis redis://:PASSWORD@host:port, or MLERL_REDIS_PASSWORD"
+      : FIX;
+    throw new UserError(`cannot reach the job queue's Redis at ${target.shown}: ${why}`, fix);
   }
   probe.disconnect();
   const client = new Redis({ ...target.options, connectionName: name });

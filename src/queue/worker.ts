@@ -83,7 +83,8 @@ export class QueueWorker {
     });
     // A job whose lock lapsed (this worker was frozen or cut off) belongs to another worker now: stop running it.
     this.worker.on("lockRenewalFailed", (ids: string[]) => {
-      for (const id of ids) if (this.worker?.cancelJob(id, "its lock lapsed")) o.log(`job ${id} lost its lock to another worker; stopped here`);
+      for (const id of ids)
+        if (this.worker?.cancelJob(id, "its lock lapsed")) o.log(`job ${id} lost its lock to another worker; stopped here`);
     });
     await this.worker.waitUntilReady();
     await this.beat();
@@ -109,10 +110,13 @@ export class QueueWorker {
     const parsed = ExecJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     const j = parsed.data;
-    if (j.protocol !== this.opts.identity.protocol) throw new UnrecoverableError(`job of protocol ${j.protocol}, worker speaks ${this.opts.identity.protocol}`);
+    if (j.protocol !== this.opts.identity.protocol)
+      throw new UnrecoverableError(`job of protocol ${j.protocol}, worker speaks ${this.opts.identity.protocol}`);
     const outDir = join(this.opts.workDir, "jobs", `${job.id ?? j.key}-${randomBytes(4).toString("hex")}`);
     this.account(+1);
-    this.opts.log(`job ${job.id} started (${j.coordinator}, attempt ${j.attempt}${job.attemptsStarted > 1 ? `, delivery ${job.attemptsStarted}` : ""})`);
+    this.opts.log(
+      `job ${job.id} started (${j.coordinator}, attempt ${j.attempt}${job.attemptsStarted > 1 ? `, delivery ${job.attemptsStarted}` : ""})`,
+    );
     try {
       const publicDir = await files.resolve(j.data);
       mkdirSync(outDir, { recursive: true });

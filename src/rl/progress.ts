@@ -112,9 +112,7 @@ export class TrainProgress {
     const s = Math.round((this.now() - this.t0) / 1000);
     const u = this.lastUpdate;
     const stale = u ? `${u.stalenessMean.toFixed(2)} (max ${u.stalenessMax})` : "-";
-    const remote = this.status
-      ? `  ${this.status()}  ran by ${[...this.byWorker].map(([w, n]) => `${w} ${n}`).join(", ") || "-"}`
-      : "";
+    const remote = this.status ? `  ${this.status()}  ran by ${[...this.byWorker].map(([w, n]) => `${w} ${n}`).join(", ") || "-"}` : "";
     return `[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] rollouts ${this.rollouts}  reward(avg ${this.window}) ${avg(this.rewards).toFixed(3)}  ${this.bestText()}  mean Δt ${avg(this.dts).toFixed(1)} s  executors ${(this.utilisation() * 100).toFixed(0)}% busy (${this.inFlight}/${this.executors} now)  version ${this.version}  staleness ${stale}${remote}`;
   }
 

@@ -56,8 +56,12 @@ export interface EnvironmentOptions {
 export async function openEnvironment(opts: EnvironmentOptions): Promise<Environment> {
   const log = opts.log ?? (() => {});
   if (opts.env.executor === "simulate") return simulatedEnvironment(opts);
-  const tasks = await prepareAll(opts.taskIds, opts.dataDir, log);
+  // The executor first: an unreachable queue is reported before any task is generated.
   const executor = await openExecutor(opts.env, log);
+  const tasks = await prepareAll(opts.taskIds, opts.dataDir, log).catch(async (e: unknown) => {
+    await executor.close?.();
+    throw e;
+  });
   const ast = opts.env.instrumentation ? new AstInstrumenter() : null;
   const instrumenter = ast && opts.env.instrumenter === "lm" ? await lmInstrumenter(opts.env, opts.policy, ast) : ast;
   const limits = { ...opts.limits, timeoutSec: opts.env.timeoutSec };

@@ -30,7 +30,8 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const total = async () => Object.values(await queue.getJobCounts("waiting", "active", "delayed", "completed", "failed")).reduce((a, b) => a + b, 0);
+const total = async () =>
+  Object.values(await queue.getJobCounts("waiting", "active", "delayed", "completed", "failed")).reduce((a, b) => a + b, 0);
 
 test("stopping a rollout whose job is still queued removes the job", async () => {
   const ac = new AbortController();
@@ -46,7 +47,13 @@ test("stopping a rollout whose job is running kills the program on its worker, a
   worker = startWorker({ url: redis.url, name: "x1", dataDir: join(root, "data-x1"), slots: 1 });
   await worker.waitFor(/slot\(s\) on/);
   const ac = new AbortController();
-  const r = ex.run({ code: "import time\ntime.sleep(120)\n", publicDir, outDir: join(root, "a"), signal: ac.signal, limits: { timeoutSec: 300 } });
+  const r = ex.run({
+    code: "import time\ntime.sleep(120)\n",
+    publicDir,
+    outDir: join(root, "a"),
+    signal: ac.signal,
+    limits: { timeoutSec: 300 },
+  });
   await until(() => worker!.started().length === 1, "the job running");
   ac.abort();
   const res = await r;

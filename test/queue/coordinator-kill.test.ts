@@ -26,7 +26,19 @@ test("a coordinator killed with kill -9: --resume takes the results that finishe
   worker = startWorker({ url: redis.url, name: "c1", dataDir: join(root, "data-c1"), slots: 2 });
   await worker.waitFor(/slot\(s\) on/);
   const runDir = join(root, "run");
-  const args = ["--data-dir", dataDir, "train", "--task", "mini-leaf-classification", "--rollouts", "6", "--batch", "3", "--executors", "2"];
+  const args = [
+    "--data-dir",
+    dataDir,
+    "train",
+    "--task",
+    "mini-leaf-classification",
+    "--rollouts",
+    "6",
+    "--batch",
+    "3",
+    "--executors",
+    "2",
+  ];
   args.push("--executor", "queue", "--redis", redis.url, "--timeout", "90", "--seed", "4");
   let coordinator: ChildProcess | null = null;
   const first = mlerl([...args, "--run-dir", runDir], { onSpawn: (p) => (coordinator = p) });

@@ -27,7 +27,20 @@ after(async () => {
 const run = (runDir: string, extra: string[]) =>
   mlerl(
     ["--data-dir", dataDir, "train", "--task", "mini-nomad2018-predict-transparent-conductors", "--rollouts", "6", "--batch", "6"]
-      .concat(["--executors", "2", "--improve-prob", "0", "--no-duration-aware", "--seed", "11", "--timeout", "90", "--run-dir", runDir, "--json"])
+      .concat([
+        "--executors",
+        "2",
+        "--improve-prob",
+        "0",
+        "--no-duration-aware",
+        "--seed",
+        "11",
+        "--timeout",
+        "90",
+        "--run-dir",
+        runDir,
+        "--json",
+      ])
       .concat(extra),
   );
 
@@ -61,7 +74,10 @@ test("a train run through the queue with 2 workers gives the local pool's rollou
     a.map(({ id, program, reward, milestones }) => ({ id, program, reward, milestones })),
   );
   assert.ok(a.every((r) => r.worker === "bwrap"));
-  assert.ok(b.every((r) => r.worker === "w1" || r.worker === "w2"), JSON.stringify(b));
+  assert.ok(
+    b.every((r) => r.worker === "w1" || r.worker === "w2"),
+    JSON.stringify(b),
+  );
   // Each job ran exactly once across the two workers, and the queue kept nothing once the run consumed it.
   const started = workers.flatMap((w) => w.started());
   assert.equal(started.length, 6);

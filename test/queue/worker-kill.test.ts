@@ -66,7 +66,11 @@ test("a worker killed with kill -9 mid-job: the job runs again on another worker
   assert.deepEqual(w1.started(), w2.started(), "the same job, once on each worker");
   assert.equal(w2.finished().length, 1);
   assert.equal(w1.finished().length, 0);
-  assert.deepEqual(Object.values(await jobCounts()).reduce((a, b) => a + b, 0), 0, "the consumed job is gone from Redis");
+  assert.deepEqual(
+    Object.values(await jobCounts()).reduce((a, b) => a + b, 0),
+    0,
+    "the consumed job is gone from Redis",
+  );
   await w2.kill();
 });
 
@@ -87,7 +91,10 @@ test("a stalled worker that finishes late: its completion is refused, the result
   await w3.waitFor(/job \S+ finished/);
   await new Promise((res) => setTimeout(res, 1000));
   assert.deepEqual(w3.started(), w4.started());
-  assert.deepEqual(Object.values(await jobCounts()).reduce((a, b) => a + b, 0), 0);
+  assert.deepEqual(
+    Object.values(await jobCounts()).reduce((a, b) => a + b, 0),
+    0,
+  );
   assert.equal(JSON.parse(readFileSync(join(outDir, "result.json"), "utf8")).worker, "s4");
   await w4.kill();
   await w3.kill();
