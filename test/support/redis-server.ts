@@ -35,6 +35,8 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+  if (!haveRedisServer())
+    throw new Error("redis-server is not installed: run scripts/setup.sh as root, or apt-get install redis-server (test/queue/ needs it)");
   const dir = mkdtempSync(join(tmpdir(), "mlerl-redis-"));
   const port = await freePort();
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always"];
