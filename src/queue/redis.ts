@@ -3,6 +3,7 @@
  * TLS (MLERL_REDIS_CA names a CA file for a private certificate authority). Messages never show the password.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import type { RedisOptions as BullRedisOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { UserError } from "../errors.js";
@@ -40,7 +41,8 @@ export function redisTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     // MLERL_REDIS_PASSWORD keeps the password out of the URL, and so out of the run's stored config.
     ...(u.password ? { password: decodeURIComponent(u.password) } : env.MLERL_REDIS_PASSWORD ? { password: env.MLERL_REDIS_PASSWORD } : {}),
-    ...(tls ? { tls: { servername: host, ...(ca ? { ca: readFileSync(ca) } : {}) } } : {}),
+    // SNI takes a host name only; a certificate for an IP address is checked against its IP SAN all the same.
+    ...(tls ? { tls: { ...(isIP(host) ? {} : { servername: host }), ...(ca ? { ca: readFileSync(ca) } : {}) } } : {}),
     // BullMQ's blocking commands must wait out a Redis restart rather than fail after a few retries.
     maxRetriesPerRequest: null,
     connectTimeout: 10_000,

@@ -20,10 +20,17 @@ export interface TestWorker {
   kill(sig?: NodeJS.Signals): Promise<void>;
 }
 
-export function startWorker(opts: { url: string; name: string; dataDir: string; slots?: number; stallSec?: number }): TestWorker {
+export function startWorker(opts: {
+  url: string;
+  name: string;
+  dataDir: string;
+  slots?: number;
+  stallSec?: number;
+  env?: Record<string, string>;
+}): TestWorker {
   const args = ["--data-dir", opts.dataDir, "worker", "--redis", opts.url, "--name", opts.name, "--slots", String(opts.slots ?? 1)];
   args.push("--stall-sec", String(opts.stallSec ?? 2));
-  const proc = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...opts.env } });
   const lines: string[] = [];
   const listeners = new Set<() => void>();
   let carry = "";

@@ -4,7 +4,7 @@
  * again on the same port and files; `stop` ends it and removes the dir.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,7 +34,51 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+/** A private CA and a certificate for 127.0.0.1 it signed, made with openssl in `dir`. */
+export function makeTlsFiles(dir: string): { ca: string; cert: string; key: string } {
+  const f = (n: string) => join(dir, n);
+  const run = (args: string[]) => {
+    const r = spawnSync("openssl", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+  };
+  run([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.crt"),
+    "-days",
+    "1",
+    "-subj",
+    "/CN=mlerl test CA",
+  ]);
+  run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("redis.key"), "-out", f("redis.csr"), "-subj", "/CN=127.0.0.1"]);
+  writeFileSync(f("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+  run(
+    [
+      "x509",
+      "-req",
+      "-in",
+      f("redis.csr"),
+      "-CA",
+      f("ca.crt"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      f("redis.crt"),
+      "-days",
+      "1",
+    ].concat(["-extfile", f("san.ext")]),
+  );
+  return { ca: f("ca.crt"), cert: f("redis.crt"), key: f("redis.key") };
+}
+
+export async function startRedis(opts: { password?: string; tls?: boolean } = {}): Promise<TestRedis & { ca?: string }> {
   if (!haveRedisServer())
     throw new Error("redis-server is not installed: run scripts/setup.sh as root, or apt-get install redis-server (test/queue/ needs it)");
   const dir = mkdtempSync(join(tmpdir(), "mlerl-redis-"));
@@ -42,12 +86,19 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always"];
   args.push("--save", "", "--daemonize", "no", "--maxmemory-policy", "noeviction", "--loglevel", "warning");
   if (opts.password) args.push("--requirepass", opts.password);
+  let ca: string | undefined;
+  if (opts.tls) {
+    const files = makeTlsFiles(dir);
+    ca = files.ca;
+    args.splice(0, 2, "--port", "0", "--tls-port", String(port), "--tls-cert-file", files.cert, "--tls-key-file", files.key);
+    args.push("--tls-ca-cert-file", files.ca, "--tls-auth-clients", "no");
+  }
   let proc: ChildProcess | null = null;
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  const url = `${opts.tls ? "rediss" : "redis"}://${auth}127.0.0.1:${port}`;
   const launch = async () => {
     proc = spawn("redis-server", args, { stdio: ["ignore", "ignore", "inherit"] });
-    await waitForPing(url);
+    await waitForPing(url, ca);
   };
   const kill = async (sig: NodeJS.Signals) => {
     const p = proc;
@@ -63,6 +114,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
     url,
     port,
     dir,
+    ...(ca ? { ca } : {}),
     restart: async () => {
       await kill("SIGKILL");
       await launch();
@@ -74,10 +126,11 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   };
 }
 
-async function waitForPing(url: string): Promise<void> {
+async function waitForPing(url: string, ca?: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const tls = ca ? { tls: { ca: readFileSync(ca) } } : {};
+    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...tls });
     c.on("error", () => {});
     try {
       await c.connect();
