@@ -53,6 +53,8 @@ interface Waiter {
   settle: () => void;
 }
 
+type Outcome = { kind: "done"; result: ExecJobResult } | { kind: "failed"; reason: string } | { kind: "aborted"; reason: string };
+
 export class QueueExecutor implements Executor {
   readonly name = "queue";
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -184,47 +186,56 @@ export class QueueExecutor implements Executor {
   }
 
   /** Waits for the job to finish, fail, or be stopped by `signal` (then it is removed or cancelled on its worker). */
-  private async await(
-    job: Job,
-    signal: AbortSignal | undefined,
-  ): Promise<{ kind: "done"; result: ExecJobResult } | { kind: "failed"; reason: string } | { kind: "aborted"; reason: string }> {
+  private async await(job: Job, signal: AbortSignal | undefined): Promise<Outcome> {
     const id = job.id!;
     let cancelledAt: number | null = null;
     for (;;) {
-      const state = await this.queue.getJobState(id);
-      if (state === "completed" || state === "failed") {
-        const fresh = await this.queue.getJob(id);
-        if (fresh && state === "completed") {
-          const parsed = ExecJobResult.safeParse(fresh.returnvalue);
-          if (!parsed.success)
-            return { kind: "failed", reason: `the worker's result is malformed (${parsed.error.issues[0]?.message ?? "invalid"})` };
-          if (cancelledAt !== null) await fresh.remove().catch(() => {});
-          return { kind: "done", result: parsed.data };
-        }
-        if (fresh) return { kind: "failed", reason: fresh.failedReason || "unknown" };
+      // Listening before looking: a completion between the look and the wait still wakes this execution.
+      const wake = this.wake(id, signal, cancelledAt !== null ? 500 : POLL_MS);
+      const outcome = await this.look(id, job, signal, cancelledAt);
+      if (typeof outcome === "number") cancelledAt = outcome;
+      else if (outcome !== null) {
+        wake.cancel();
+        return outcome;
       }
-      if (state === "unknown" && cancelledAt !== null) return { kind: "aborted", reason: "stopped while queued" };
-      if (signal?.aborted || this.closed) {
-        if (cancelledAt === null) {
-          cancelledAt = Date.now();
-          // A job still waiting is simply removed; a running one is cancelled on its worker, which reports back.
-          const removed = await job
-            .remove()
-            .then(() => true)
-            .catch(() => false);
-          if (removed) return { kind: "aborted", reason: "stopped while queued" };
-          await this.redis.publish(CANCEL_CHANNEL, id);
-        } else if (Date.now() - cancelledAt > CANCEL_WAIT_MS) {
-          return { kind: "aborted", reason: "stopped; its worker did not confirm within 30 s" };
-        }
-      }
-      await this.sleep(id, signal, cancelledAt !== null ? 500 : POLL_MS);
+      await wake.promise;
     }
   }
 
-  /** Sleeps until the job's completion event, the signal, or `ms`. */
-  private sleep(id: string, signal: AbortSignal | undefined, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
+  /** One look at the job: its outcome, or null (still pending), or the time a stop was first acted on. */
+  private async look(id: string, job: Job, signal: AbortSignal | undefined, cancelledAt: number | null): Promise<Outcome | number | null> {
+    const state = await this.queue.getJobState(id);
+    if (state === "completed" || state === "failed") {
+      const fresh = await this.queue.getJob(id);
+      if (fresh && state === "completed") {
+        const parsed = ExecJobResult.safeParse(fresh.returnvalue);
+        if (!parsed.success)
+          return { kind: "failed", reason: `the worker's result is malformed (${parsed.error.issues[0]?.message ?? "invalid"})` };
+        if (cancelledAt !== null) await fresh.remove().catch(() => {});
+        return { kind: "done", result: parsed.data };
+      }
+      if (fresh) return { kind: "failed", reason: fresh.failedReason || "unknown" };
+    }
+    if (state === "unknown" && cancelledAt !== null) return { kind: "aborted", reason: "stopped while queued" };
+    if (!signal?.aborted && !this.closed) return null;
+    if (cancelledAt === null) {
+      // A job still waiting is simply removed; a running one is cancelled on its worker, which reports back.
+      const removed = await job
+        .remove()
+        .then(() => true)
+        .catch(() => false);
+      if (removed) return { kind: "aborted", reason: "stopped while queued" };
+      await this.redis.publish(CANCEL_CHANNEL, id);
+      return Date.now();
+    }
+    if (Date.now() - cancelledAt > CANCEL_WAIT_MS) return { kind: "aborted", reason: "stopped; its worker did not confirm within 30 s" };
+    return null;
+  }
+
+  /** Resolves on the job's completion event, the signal, or after `ms`. */
+  private wake(id: string, signal: AbortSignal | undefined, ms: number): { promise: Promise<void>; cancel: () => void } {
+    let settle = () => {};
+    const promise = new Promise<void>((resolve) => {
       let set = this.waiters.get(id);
       if (!set) this.waiters.set(id, (set = new Set()));
       const waiter: Waiter = {
@@ -236,10 +247,12 @@ export class QueueExecutor implements Executor {
           resolve();
         },
       };
+      settle = waiter.settle;
       const t = setTimeout(waiter.settle, ms);
       set.add(waiter);
       signal?.addEventListener("abort", waiter.settle, { once: true });
     });
+    return { promise, cancel: settle };
   }
 
   private poke(id: string): void {
