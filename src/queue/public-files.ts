@@ -72,7 +72,8 @@ export class PublicFilesOut {
 
 /** The worker's side: public dirs by hash, in `<cacheDir>/<hash>/`, made read-only once verified. */
 export class PublicFilesIn {
-  private readonly known = new Map<string, string>();
+  /** Public dirs by hash, resolved or being resolved (concurrent jobs of one task share one fetch). */
+  private readonly known = new Map<string, Promise<string>>();
 
   constructor(
     private readonly redis: Redis,
@@ -83,21 +84,23 @@ export class PublicFilesIn {
 
   async resolve(data: PublicData): Promise<string> {
     const parsed = PublicData.parse(data);
-    const known = this.known.get(parsed.hash);
-    if (known) return known;
     if (manifestHash(parsed.files) !== parsed.hash) throw new Error("the job's file list does not match its hash");
-    const own = parsed.builtin ? await this.localCopy(parsed.builtin).catch(() => null) : null;
-    if (own && manifestOf(own).hash === parsed.hash) {
-      this.known.set(parsed.hash, own);
-      return own;
+    let known = this.known.get(parsed.hash);
+    if (!known) {
+      known = this.find(parsed);
+      this.known.set(parsed.hash, known);
+      // A failed look is not remembered: the next job of the task tries again.
+      known.catch(() => this.known.delete(parsed.hash));
     }
-    const dir = join(this.cacheDir, parsed.hash);
-    if (existsSync(join(dir, ".complete")) && manifestOf(join(dir, "files")).hash === parsed.hash) {
-      this.known.set(parsed.hash, join(dir, "files"));
-      return join(dir, "files");
-    }
-    await this.fetch(parsed, dir);
-    this.known.set(parsed.hash, join(dir, "files"));
+    return known;
+  }
+
+  private async find(data: PublicData): Promise<string> {
+    const own = data.builtin ? await this.localCopy(data.builtin).catch(() => null) : null;
+    if (own && manifestOf(own).hash === data.hash) return own;
+    const dir = join(this.cacheDir, data.hash);
+    if (existsSync(join(dir, ".complete")) && manifestOf(join(dir, "files")).hash === data.hash) return join(dir, "files");
+    await this.fetch(data, dir);
     return join(dir, "files");
   }
 
