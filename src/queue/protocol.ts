@@ -159,3 +159,13 @@ export const HEARTBEAT_MS = 2_000;
 export function jobId(key: string, attempt: number): string {
   return `${key}-${attempt}`;
 }
+
+/** A registry entry from Redis, or null when it is not JSON of that shape (another version's, or damaged). */
+export function parseJson<T>(raw: string, schema: z.ZodType<T>): T | null {
+  try {
+    const r = schema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -22,6 +22,7 @@ import {
   ExecJobResult,
   HEARTBEAT_MS,
   jobId,
+  parseJson,
   PREFIX,
   queueName,
   refusal,
@@ -33,7 +34,6 @@ import {
   type Identity,
 } from "./protocol.js";
 import { connectRedis, type RedisTarget } from "./redis.js";
-import { parseJson } from "./worker.js";
 
 /** A BullMQ-level failure (a worker error, not the program's) is retried this many times before the run stops. */
 const DELIVERIES = 3;

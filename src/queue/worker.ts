@@ -23,6 +23,7 @@ import {
   refusal,
   REGISTRY_TTL_MS,
   WORKERS_KEY,
+  parseJson,
   type ExecJobResult,
   type Identity,
   type WorkerInfo,
@@ -203,14 +204,5 @@ export class QueueWorker {
       this.refused.add(c.name);
       this.opts.log(`refusing the jobs of coordinator ${c.name}: ${why.difference}; fix: ${why.fix}`);
     }
-  }
-}
-
-export function parseJson<T>(raw: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T | null {
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
   }
 }
