@@ -99,3 +99,23 @@ test("a stalled worker that finishes late: its completion is refused, the result
   await w4.kill();
   await w3.kill();
 });
+
+test("a worker stopped with SIGTERM mid-job: its program is killed and the job runs again on another worker", async () => {
+  const w5 = worker("t5");
+  await w5.waitFor(/slot\(s\) on/);
+  const result = ex.run({ code: PROGRAM, publicDir, outDir: join(root, "out-term"), limits: { timeoutSec: 60 } });
+  await w5.waitFor(/job \S+ started/);
+  await w5.kill("SIGTERM");
+  assert.ok(w5.lines.some((l) => /stopping: cancelling running programs/.test(l)));
+  const w6 = worker("t6");
+  const r = await result;
+  assert.equal(r.worker, "t6");
+  assert.equal(r.exitCode, 0);
+  assert.equal(r.stdout.text, "1,2\ndone\n");
+  assert.equal(w6.started().length, 1);
+  assert.equal(
+    Object.values(await jobCounts()).reduce((a, b) => a + b, 0),
+    0,
+  );
+  await w6.kill();
+});
