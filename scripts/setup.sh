@@ -44,6 +44,10 @@ if ! command -v chromium >/dev/null; then
   say "installing chromium (the headless browser of the dashboard's end-to-end tests)"
   apt_install chromium || say "chromium is missing; the dashboard's browser tests need it (apt-get install chromium), or point MLERL_CHROMIUM at a Chromium binary"
 fi
+if ! command -v redis-server >/dev/null; then
+  say "installing redis-server (the job queue of --executor queue; the tests start their own on 127.0.0.1)"
+  apt_install redis-server || say "redis-server is missing and cannot be installed here (not root); install it (apt-get install redis-server) to use --executor queue and to run test/queue/"
+fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   say "installing python3-venv"
   apt_install python3-venv || { say "python3 with the venv module is required"; exit 2; }

@@ -41,6 +41,7 @@ export function interruptOnSigint(onFirst: () => void): { signal: AbortSignal; d
 export const ENV_FLAGS: readonly FlagSpec[] = [
   { flags: "--executor <kind>", path: "executor" },
   { flags: "--redis <url>", path: "redisUrl" },
+  { flags: "--worker-sandbox <mode>", path: "workerSandbox" },
   { flags: "--timeout <seconds>", path: "timeoutSec" },
 ];
 

@@ -48,6 +48,11 @@ export const EnvConfig = z.object({
     .describe("where programs run: sandbox (bubblewrap), unsandboxed (trusted code only), simulate (virtual time), queue (remote workers)"),
   /** For `executor: "queue"`: the Redis server the workers take jobs from. */
   redisUrl: z.string().optional().describe("Redis URL of the job queue for --executor queue (redis:// or rediss://)"),
+  /** For `executor: "queue"`: the sandbox mode every worker must run programs in. */
+  workerSandbox: z
+    .enum(["root", "userns"])
+    .optional()
+    .describe("with --executor queue: the sandbox mode workers must use, root (a dedicated uid) or userns (default root)"),
   timeoutSec: z.number().positive().default(45).describe("per-program deadline in seconds"),
   instrumentation: z.boolean().default(true).describe("insert progress markers for partial credit"),
   instrumenter: z

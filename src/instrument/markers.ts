@@ -3,8 +3,9 @@
  * count: a program that prints marker-shaped lines itself (copied from an earlier run, guessed, or rebuilt
  * from its own source) earns nothing, because it never sees the nonce or the tags derived from it.
  */
+import { z } from "zod";
 import { markerTags } from "./nonce.js";
-import { MILESTONES, milestoneOf, type MarkerKind, type Milestone } from "./types.js";
+import { MARKER_KINDS, MILESTONES, milestoneOf, type MarkerKind, type Milestone } from "./types.js";
 
 export interface MilestoneHit {
   milestone: Milestone;
@@ -31,6 +32,22 @@ export interface MarkerReport {
   replayed: number;
 }
 
+/** A marker report read from outside (a queue worker's scan), checked before use. */
+export const MarkerReportSchema = z.object({
+  reached: z.array(
+    z.object({
+      milestone: z.enum(MILESTONES),
+      kind: z.enum(MARKER_KINDS),
+      offset: z.number().int().nonnegative(),
+      line: z.number().int().positive(),
+    }),
+  ),
+  milestones: z.array(z.enum(MILESTONES)),
+  validationMetric: z.number().nullable(),
+  rejected: z.number().int().nonnegative(),
+  replayed: z.number().int().nonnegative(),
+});
+
 const MARKER = /@@mlerl ([0-9a-f]{32}) ([a-z_]+)(?: ([^\s]+))?\n?/g;
 /** Longest unfinished line kept between chunks: a marker is < 100 bytes; the rest only feeds metric_printed. */
 const MAX_CARRY = 4096;
@@ -56,8 +73,9 @@ export class MarkerScanner {
   /** The program's own output (markers removed): its last finished line and the unfinished one, for metric_printed. */
   private out: OutputTail = { complete: "", open: "" };
 
-  constructor(nonce: string) {
-    this.tags = markerTags(nonce);
+  /** From the nonce, or from its tags alone (where the program runs elsewhere, the nonce never goes there). */
+  constructor(nonce: string | ReadonlyMap<string, MarkerKind>) {
+    this.tags = new Map(typeof nonce === "string" ? markerTags(nonce) : nonce);
   }
 
   push(chunk: string | Buffer): this {
@@ -155,8 +173,8 @@ export function parseMarkers(stdout: string, nonce: string): MarkerReport {
 }
 
 /** stdout without this execution's genuine markers: exactly what the program itself printed. */
-export function stripMarkers(stdout: string, nonce: string): string {
-  const tags = markerTags(nonce);
+export function stripMarkers(stdout: string, nonce: string | ReadonlyMap<string, MarkerKind>): string {
+  const tags = typeof nonce === "string" ? markerTags(nonce) : nonce;
   return stdout.replace(MARKER, (whole, tag: string, kind: string) => (tags.get(tag) === kind ? "" : whole));
 }
 

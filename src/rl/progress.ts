@@ -27,6 +27,10 @@ export class TrainProgress {
   private dts: number[] = [];
   private best = new Map<string, number>();
   private lastUpdate: UpdateStats | null = null;
+  /** Rollouts per machine that ran them, for runs whose executions go to queue workers. */
+  private readonly byWorker = new Map<string, number>();
+  /** A remote executor's live state (queue depth, per-worker utilisation), appended to the line when set. */
+  status: (() => string) | null = null;
   private readonly t0: number;
   // Executor-milliseconds busy up to `tBusy`, integrated from start and finish events.
   private busyMs = 0;
@@ -89,6 +93,8 @@ export class TrainProgress {
   private rollout(taskId: string, record: RolloutRecord): void {
     const o = record.reward;
     this.rollouts += 1;
+    const w = record.execution.worker;
+    if (w !== null) this.byWorker.set(w, (this.byWorker.get(w) ?? 0) + 1);
     this.inFlight = Math.max(0, this.inFlight - 1);
     this.rewards.push(o.reward);
     this.dts.push(o.wallSec);
@@ -106,7 +112,8 @@ export class TrainProgress {
     const s = Math.round((this.now() - this.t0) / 1000);
     const u = this.lastUpdate;
     const stale = u ? `${u.stalenessMean.toFixed(2)} (max ${u.stalenessMax})` : "-";
-    return `[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] rollouts ${this.rollouts}  reward(avg ${this.window}) ${avg(this.rewards).toFixed(3)}  ${this.bestText()}  mean Δt ${avg(this.dts).toFixed(1)} s  executors ${(this.utilisation() * 100).toFixed(0)}% busy (${this.inFlight}/${this.executors} now)  version ${this.version}  staleness ${stale}`;
+    const remote = this.status ? `  ${this.status()}  ran by ${[...this.byWorker].map(([w, n]) => `${w} ${n}`).join(", ") || "-"}` : "";
+    return `[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] rollouts ${this.rollouts}  reward(avg ${this.window}) ${avg(this.rewards).toFixed(3)}  ${this.bestText()}  mean Δt ${avg(this.dts).toFixed(1)} s  executors ${(this.utilisation() * 100).toFixed(0)}% busy (${this.inFlight}/${this.executors} now)  version ${this.version}  staleness ${stale}${remote}`;
   }
 
   bestLines(): string[] {

@@ -29,6 +29,8 @@ export interface Environment {
   /** Like `run`, with the raw execution (its output streams) beside the record. */
   execute(taskId: string, code: string, outDir: string, signal?: AbortSignal): Promise<RolloutRun>;
   describe(): string;
+  /** A remote executor's live state for progress lines (queue depth, per-worker utilisation). */
+  status?(): string;
   close(): Promise<void>;
 }
 
@@ -54,8 +56,12 @@ export interface EnvironmentOptions {
 export async function openEnvironment(opts: EnvironmentOptions): Promise<Environment> {
   const log = opts.log ?? (() => {});
   if (opts.env.executor === "simulate") return simulatedEnvironment(opts);
-  const tasks = await prepareAll(opts.taskIds, opts.dataDir, log);
-  const executor = openExecutor(opts.env, log);
+  // The executor first: an unreachable queue is reported before any task is generated.
+  const executor = await openExecutor(opts.env, log);
+  const tasks = await prepareAll(opts.taskIds, opts.dataDir, log).catch(async (e: unknown) => {
+    await executor.close?.();
+    throw e;
+  });
   const ast = opts.env.instrumentation ? new AstInstrumenter() : null;
   const instrumenter = ast && opts.env.instrumenter === "lm" ? await lmInstrumenter(opts.env, opts.policy, ast) : ast;
   const limits = { ...opts.limits, timeoutSec: opts.env.timeoutSec };
@@ -73,7 +79,11 @@ export async function openEnvironment(opts: EnvironmentOptions): Promise<Environ
     run: (taskId, code, outDir, signal) => runner.run(request(taskId, code, outDir, signal)),
     execute: (taskId, code, outDir, signal) => runner.execute(request(taskId, code, outDir, signal)),
     describe: () => executor.describe(),
-    close: async () => instrumenter?.close?.(),
+    ...(executor.statusLine ? { status: () => executor.statusLine?.() ?? "" } : {}),
+    close: async () => {
+      await instrumenter?.close?.();
+      await executor.close?.();
+    },
   };
 }
 
@@ -91,13 +101,18 @@ export async function prepareAll(
   return tasks;
 }
 
-function openExecutor(env: EnvConfig, log: (line: string) => void): Executor & { describe(): string } {
+type OpenedExecutor = Executor & { describe(): string; statusLine?(): string; close?(): Promise<void> };
+
+async function openExecutor(env: EnvConfig, log: (line: string) => void): Promise<OpenedExecutor> {
   switch (env.executor) {
     case "sandbox":
     case "unsandboxed":
       return createExecutor({ isolation: env.executor === "sandbox", warn: log });
-    case "queue":
-      throw new UserError("--executor queue is not available in this build", "run with --executor sandbox");
+    case "queue": {
+      if (!env.redisUrl) throw new UserError("--executor queue needs --redis URL", "e.g. --executor queue --redis redis://127.0.0.1:6379");
+      const { QueueExecutor, localIdentity, redisTarget } = await import("../queue/index.js");
+      return QueueExecutor.open({ target: redisTarget(env.redisUrl), identity: localIdentity(env.workerSandbox ?? "root"), log });
+    }
     case "simulate":
       throw new Error("a simulated environment has no executor");
   }

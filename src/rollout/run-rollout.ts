@@ -14,7 +14,9 @@ import {
 import {
   launchArgs,
   launchStdin,
+  MarkerReportSchema,
   MarkerScanner,
+  markerTags,
   newNonce,
   stripMarkers,
   tamperingVerdict,
@@ -88,9 +90,11 @@ export async function runRollout(opts: {
     signal: opts.signal,
     launch,
     onStdout: (chunk) => scanner.push(chunk),
+    markerTags: markerTags(nonce),
     maxSubmissionBytes: maxSubmissionBytes(answersBytes),
   });
-  const markers = scanner.finish();
+  // An executor on another machine scanned there, with this execution's tags (never the nonce).
+  const markers = execution.markers ? MarkerReportSchema.parse(execution.markers) : scanner.finish();
   const tampering = tamperingVerdict(outsideProfile, markers);
   // Only the file this execution copied out is graded; without one there is no submission.
   const missingPath = join(opts.outDir, "submission.csv");
@@ -134,7 +138,7 @@ export async function runRollout(opts: {
   writeFileSync(join(opts.outDir, "grade.json"), `${JSON.stringify(grade, null, 2)}\n`);
   const record: RolloutRecord & { grade: GradeReport } = {
     v: ROLLOUT_RECORD_VERSION,
-    execution: executionSummary(execution, opts.executor.name),
+    execution: executionSummary(execution, execution.worker ?? opts.executor.name),
     grade,
     scores: opts.split ? scores : null,
     instrumentation: {

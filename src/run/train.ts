@@ -31,6 +31,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   events?: LoopEvents;
   log?: (line: string) => void;
+  /** Called once the environment is open (a progress display reads a queue's status from it). */
+  onEnvironment?: (env: Environment) => void;
 }
 
 /** Starts or resumes a training run in `runDir`. */
@@ -65,6 +67,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seed: config.seed + store.rollouts().length,
       log,
     });
+    opts.onEnvironment?.(env);
     const spent = elapsedBefore(store);
     // Readers (the dashboard) tell a live run from a stopped one by this process.
     markWriter(store);
@@ -75,6 +78,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await env.close();
     }
     store.setMeta("elapsed_sec", String(spent + loop.elapsedSec));
+    if (env.status) store.setMeta("executor_status", env.status());
     // A run stopped by its budget is complete; one stopped by a signal is resumable (experiments read this).
     store.setMeta("stopped_by", loop.stoppedBy);
     const summary = summarizeRun(store, (id) => env.tasks.get(id)?.spec.lowerIsBetter ?? false);
@@ -123,7 +127,7 @@ async function trainIn(
       ...(config.budget.minutes !== undefined ? { maxSeconds: Math.max(0, config.budget.minutes * 60 - spent) } : {}),
     },
     opts.signal,
-    opts.events,
+    withExecutorStatus(opts.events, env, store),
   );
   let loop: LoopSummary;
   try {
@@ -132,6 +136,18 @@ async function trainIn(
     close();
   }
   return loop;
+}
+
+/** A queue's depth and per-worker utilisation go into the run store at every update, beside the records' workers. */
+function withExecutorStatus(events: LoopEvents | undefined, env: Environment, store: RunStore): LoopEvents | undefined {
+  if (!env.status) return events;
+  return {
+    ...events,
+    onUpdate: (u) => {
+      events?.onUpdate?.(u);
+      store.setMeta("executor_status", env.status?.() ?? "");
+    },
+  };
 }
 
 /**

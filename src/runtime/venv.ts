@@ -10,6 +10,11 @@ export function requirementsPath(): string {
   return join(repoRoot(), "python", "requirements-agent.txt");
 }
 
+/** What names the agent venv: a hash of its pinned requirements (a queue worker must have the coordinator's). */
+export function agentVenvHash(): string {
+  return requirementsHash();
+}
+
 function requirementsHash(): string {
   return createHash("sha256").update(readFileSync(requirementsPath())).digest("hex").slice(0, 12);
 }

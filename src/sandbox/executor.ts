@@ -60,6 +60,12 @@ export interface ExecRequest {
   /** Sees every stdout chunk before head/tail truncation (markers in a dropped middle still count). */
   onStdout?: (chunk: Buffer) => void;
   /**
+   * The tags (tag → marker kind) the caller's marker scanner accepts; tags only, never the nonce. An executor that
+   * runs the program on another machine (a queue worker) cannot call onStdout with every chunk: it scans there
+   * with these tags, strips the genuine markers from both streams, and returns what it found in `markers`.
+   */
+  markerTags?: ReadonlyMap<string, string>;
+  /**
    * Largest submission.csv copied out of the sandbox, in bytes (default: maxFileSizeMb). A larger one is
    * refused unread. The rollout sets it from the task's answers file (grading/submission-limits.ts).
    */
@@ -105,6 +111,21 @@ export interface ExecResult {
   summary: string;
   /** What else happened that a reader should know (limits hit, a refused submission, no isolation). */
   notes?: string[];
+  /** Which machine ran it, when that is not the executor itself (a queue worker's name). */
+  worker?: string;
+  /**
+   * The marker scan done where the program ran (see ExecRequest.markerTags); the streams then already have their
+   * genuine markers removed. Shaped like instrument/markers.ts's MarkerReport, which checks it before use.
+   */
+  markers?: ScannedMarkers;
+}
+
+export interface ScannedMarkers {
+  reached: Array<{ milestone: string; kind: string; offset: number; line: number }>;
+  milestones: string[];
+  validationMetric: number | null;
+  rejected: number;
+  replayed: number;
 }
 
 /** Runs one agent program. Implementations: bubblewrap sandbox (default), unsandboxed (opt-in), simulated. */

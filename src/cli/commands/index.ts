@@ -65,6 +65,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./train.js")).defineTrain,
   },
   {
+    name: "worker",
+    description:
+      "an executor machine for --executor queue: take execution jobs from Redis (BullMQ), run each program in this machine's sandbox and send the execution back; grading stays with the coordinator",
+    load: async () => (await import("./worker.js")).defineWorker,
+  },
+  {
     name: "trainer",
     description: "the reference trainer server (Hugging Face causal LM + LoRA; trainer protocol 1, see docs/trainer-protocol.md)",
     load: async () => (await import("./trainer.js")).defineTrainer,

@@ -26,6 +26,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: "--minutes <m>", path: "budget.minutes" },
   { flags: "--executor <kind>", path: "env.executor" },
   { flags: "--redis <url>", path: "env.redisUrl" },
+  { flags: "--worker-sandbox <mode>", path: "env.workerSandbox" },
   {
     flags: "--sim-model <file>",
     path: "env.simModel",
@@ -141,7 +142,18 @@ export function defineTrain(cmd: Command): void {
       const ticker = setInterval(() => log(progress.line()), 30_000);
       let result;
       try {
-        result = await train({ runDir, ...(config ? { config } : {}), dataDir, resume, signal: stop.signal, events, log });
+        result = await train({
+          runDir,
+          ...(config ? { config } : {}),
+          dataDir,
+          resume,
+          signal: stop.signal,
+          events,
+          log,
+          onEnvironment: (env) => {
+            if (env.status) progress.status = () => env.status?.() ?? "";
+          },
+        });
       } finally {
         clearInterval(ticker);
         stop.dispose();
