@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# Everything mlerl needs on a fresh machine: npm packages, bubblewrap (when we may install it), the agent venv.
+# Everything mlerl needs on a fresh machine: npm packages, bubblewrap, keyutils and redis-server (when we may
+# install them), the agent venv. With --tests also what only the test suite needs: Chromium for the dashboard's
+# browser tests (a large package the main job has no use for).
 set -euo pipefail
+for_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) for_tests=1 ;;
+    *) printf '[setup] unknown argument %s (the only one is --tests)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -40,7 +49,7 @@ if ! command -v keyctl >/dev/null; then
   say "installing keyutils (a fresh session keyring per sandboxed run)"
   apt_install keyutils || say "keyutils is missing; sandboxed programs still cannot reach keyrings (seccomp), but runs share the caller's session keyring"
 fi
-if ! command -v chromium >/dev/null; then
+if [ "$for_tests" -eq 1 ] && ! command -v chromium >/dev/null; then
   say "installing chromium (the headless browser of the dashboard's end-to-end tests)"
   apt_install chromium || say "chromium is missing; the dashboard's browser tests need it (apt-get install chromium), or point MLERL_CHROMIUM at a Chromium binary"
 fi

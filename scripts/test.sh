@@ -3,7 +3,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 bin/mlerl setup --trainer  # the reference trainer's torch venv, cached by hash (its tests start the real server)
 echo "[test] format check (npm run format fixes it)" >&2
 node_modules/.bin/prettier --check --log-level warn "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" "scripts/**/*.ts"
