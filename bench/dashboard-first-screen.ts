@@ -5,7 +5,7 @@
  * first screen drawn (header, curves, best-so-far), and the same for its rollouts table. The target: under 1 s
  * for 10,000 rollouts. Prints the times side by side and their ratios.
  *
- * Usage: scripts/bench.sh dashboard-first-screen   (needs Chromium: bash scripts/setup.sh installs it)
+ * Usage: scripts/bench.sh dashboard-first-screen   (needs Chromium: bash scripts/setup.sh --tests installs it)
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";

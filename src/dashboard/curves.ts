@@ -15,8 +15,21 @@ export interface CurveRun {
   data: RunData;
 }
 
+/** Points sent per line at most: a chart is about 1,400 pixels wide, and these lines are already moving averages. */
+export const MAX_POINTS = 2000;
+
+/** Every k-th point (and the last), so a line never carries more than MAX_POINTS; the points kept are unchanged. */
+export function thin<P>(points: readonly P[], max = MAX_POINTS): P[] {
+  if (points.length <= max) return [...points];
+  const step = Math.ceil(points.length / max);
+  const kept = points.filter((_, i) => i % step === 0);
+  if ((points.length - 1) % step !== 0) kept.push(points[points.length - 1]!);
+  return kept;
+}
+
 function xy(points: readonly { x: number; y: number }[]): XY {
-  return { x: points.map((p) => p.x), y: points.map((p) => p.y) };
+  const kept = thin(points);
+  return { x: kept.map((p) => p.x), y: kept.map((p) => p.y) };
 }
 
 /** The report's points of one run as a line over rollouts and, through `minuteOf`, over minutes. */
