@@ -3,6 +3,7 @@
  * and summarise. A new run stores its config; a resumed one reads it back, so the same run continues whatever
  * the caller passes.
  */
+import { existsSync, rmSync } from "node:fs";
 import { RealClock, VirtualClock, type Clock } from "../core/clock.js";
 import { methodOf, RunConfig, type RunConfigInput } from "../core/config.js";
 import { UserError } from "../errors.js";
@@ -38,7 +39,11 @@ export interface TrainOptions {
 /** Starts or resumes a training run in `runDir`. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? (() => {});
+  // A directory this call creates is removed again if the environment cannot be opened (an unreachable Redis, a
+  // missing task), so a failed start leaves nothing behind.
+  const created = !existsSync(opts.runDir);
   const store = RunStore.open(opts.runDir);
+  let opened = false;
   try {
     const existing = storedRunConfig(store);
     if (opts.resume && !existing)
@@ -67,6 +72,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seed: config.seed + store.rollouts().length,
       log,
     });
+    opened = true;
     opts.onEnvironment?.(env);
     const spent = elapsedBefore(store);
     // Readers (the dashboard) tell a live run from a stopped one by this process.
@@ -85,6 +91,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     return { runDir: opts.runDir, loop, summary, config };
   } finally {
     store.close();
+    if (created && !opened) rmSync(opts.runDir, { recursive: true, force: true });
   }
 }
 
