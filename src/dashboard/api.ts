@@ -32,6 +32,8 @@ export interface RunRow {
   best: TaskBestView[];
   /** Whether the run has search trees (an AIDE-style or random-search baseline). */
   search: boolean;
+  /** The executors as the run last recorded them (a job queue's depth and workers), or null. */
+  executors: string | null;
   evaluated: boolean;
   /** Missing, corrupt or old data: shown as a message, never a crash. */
   problems: string[];

@@ -53,6 +53,7 @@ export function runRow(entry: CatalogEntry, data: RunData, lookup: TaskLookup): 
     minutes: run === null || (run.elapsedSec === null && train.length === 0) ? null : Math.max(run.elapsedSec ?? 0, span) / 60,
     best: memoOf(data, "best", () => bestPerTask(data, lookup)),
     search: train.some((r) => r.record?.search !== undefined),
+    executors: data.meta.get("executor_status") || null,
     evaluated: run?.evaluation != null,
     problems,
     notes: run?.notes ?? [],

@@ -149,6 +149,10 @@ describe("the dashboard server", () => {
       assert.equal(await status(), "stopped");
       store.setMeta("stopped_by", "rollouts");
       assert.equal(await status(), "done");
+      const executors = async () => (JSON.parse((await get(`${open.url}api/run?run=${idOf(dir)}`)).body) as RunRow).executors;
+      assert.equal(await executors(), null, "a local pool records no executor status");
+      store.setMeta("executor_status", "queue 3 waiting · w1 2/2 91%");
+      assert.equal(await executors(), "queue 3 waiting · w1 2/2 91%", "a job queue's depth and workers, as the run recorded them");
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
       store.close();

@@ -30,6 +30,7 @@ export function runHeader(row: RunRow): HTMLElement {
       ["tasks", row.tasks.join(", ") || "–"],
       ["rollouts", `${row.rollouts}${row.running ? ` (${row.running} running)` : ""}`],
       ["updates", String(row.updates)],
+      ["executors", row.executors ?? "–"],
       ["minutes", row.minutes === null ? "–" : row.minutes.toFixed(1)],
       ["best (report split)", row.best.map((b) => `${b.taskId} ${fmt(b.best)}${b.medal ? ` ${b.medal}` : ""}`).join("; ") || "–"],
     ]),
