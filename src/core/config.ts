@@ -74,7 +74,7 @@ export const RewardSettings = z.object({
     .nonnegative()
     .default(4)
     .describe("weight of the per-task quality scale between the median (0) and gold (1) thresholds; 0 scores the raw metric"),
-  qualityFloor: z.number().max(0).default(-1).describe("lowest point of the quality scale, in median-to-gold spans below the median"),
+  qualityFloor: z.number().max(0).default(-1).describe("the point the quality scale bends toward below the median, in median-to-gold spans (never reached)"),
 });
 export type RewardSettings = z.infer<typeof RewardSettings>;
 
@@ -122,6 +122,10 @@ export const PolicyConfig = z.object({
     .optional()
     .describe("in-process (built-in policy) or a trainer server speaking docs/trainer-protocol.md (http)"),
   trainerUrl: z.string().optional().describe("address of the trainer server for --trainer http"),
+  prior: z
+    .enum(["mask", "soft"])
+    .default("mask")
+    .describe("how a fresh built-in policy samples: well-formed programs only (mask) or unconstrained under a stage-order prior (soft)"),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfig>;
 

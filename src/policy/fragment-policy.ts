@@ -15,7 +15,7 @@ export interface FragmentPolicyOptions {
   nLayers?: number;
   nHeads?: number;
   dFF?: number;
-  /** "soft" (default): unconstrained sampling with a stage-order prior; "mask": grammar-constrained; "none". */
+  /** "mask" (default): only well-formed programs; "soft": unconstrained under a stage-order prior; "none". */
   priorMode?: ModelConfig["priorMode"];
   priorStrength?: number;
   /** Most fragments a program may have (the end token included). */
@@ -28,7 +28,7 @@ export const DEFAULT_POLICY: Required<FragmentPolicyOptions> = {
   nLayers: 2,
   nHeads: 4,
   dFF: 256,
-  priorMode: "soft",
+  priorMode: "mask",
   priorStrength: 3.5,
   maxNewTokens: 16,
 };

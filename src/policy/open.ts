@@ -2,10 +2,10 @@
 import { existsSync } from "node:fs";
 import { FragmentPolicy, FragmentSampler } from "./fragment-policy.js";
 
-/** The built-in policy: the checkpoint's weights when there is one, else the init of this seed. */
-export async function openFragment(from: { checkpoint?: string | null; seed: number }): Promise<FragmentPolicy> {
+/** The built-in policy: the checkpoint's weights (and prior) when there is one, else the init of this seed. */
+export async function openFragment(from: { checkpoint?: string | null; seed: number; prior?: "mask" | "soft" }): Promise<FragmentPolicy> {
   if (from.checkpoint && existsSync(from.checkpoint)) return (await FragmentPolicy.load(from.checkpoint)).policy;
-  return FragmentPolicy.create({ seed: from.seed });
+  return FragmentPolicy.create({ seed: from.seed, ...(from.prior ? { priorMode: from.prior } : {}) });
 }
 
 /** A fragment-LM sampler and how to release it. */

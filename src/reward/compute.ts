@@ -82,8 +82,7 @@ export function computeReward(raw: RewardInput, configIn: RewardConfigInput = {}
     const s = g!.score!;
     if (config.quality !== null) {
       const q = config.quality;
-      const position = Math.min(q.clampHigh, Math.max(q.clampLow, (s - q.low) / (q.high - q.low)));
-      return { ...base, reward: round(config.validBonus + q.weight * position) };
+      return { ...base, reward: round(config.validBonus + q.weight * qualityPosition((s - q.low) / (q.high - q.low), q.clampLow, q.clampHigh)) };
     }
     const corrected = config.flipLowerIsBetter && g!.is_lower_better ? -s : s;
     const floored = config.scoreFloor === null ? corrected : Math.max(corrected, config.scoreFloor);
@@ -92,6 +91,20 @@ export function computeReward(raw: RewardInput, configIn: RewardConfigInput = {}
   const credited = input.tampering ? 0 : milestonesReached.filter((m) => config.creditedMilestones.includes(m)).length;
   if (failureKind === "syntax" || credited === 0) return { ...base, reward: config.failurePenalty };
   return { ...base, reward: round(credited * config.milestoneCredit) };
+}
+
+/**
+ * Where a score sits on its task's quality scale, given its linear position p (0 at the median, 1 at gold).
+ * Above the median: p, capped at `high`. Below it the scale bends toward `floor` without reaching it,
+ * floor · p / (p + floor): slope 1 at the median, half the floor one floor-span down, the floor only at −∞. A hard
+ * clamp there gave every valid submission past the floor the same reward, and on tasks where most early programs
+ * are far below the median (leaf: log losses of 2 and of 20) the policy could not tell a poor model from a useless
+ * one.
+ */
+export function qualityPosition(p: number, floor: number, high: number): number {
+  if (p >= 0) return Math.min(high, p);
+  if (floor >= 0) return 0;
+  return (floor * p) / (p + floor);
 }
 
 /** 0.1 × 3 is 0.30000000000000004 in floating point; rewards are reported, so keep them tidy. */

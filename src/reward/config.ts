@@ -20,7 +20,8 @@ export const RewardConfig = z.object({
   scoreFloor: z.number().nullable().default(null),
   /**
    * Score a valid submission by where it falls between two reference scores of its task instead of by its raw
-   * value: reward = validBonus + weight × clamp((score − low) / (high − low), clampLow, clampHigh). With low = the
+   * value: reward = validBonus + weight × qualityPosition((score − low) / (high − low), clampLow, clampHigh): linear
+   * above low up to clampHigh, bending toward clampLow below it (src/reward/compute.ts). With low = the
    * median threshold and high = the gold one, a median solution earns the bonus and a gold one bonus + weight, on
    * every task and in either metric direction (high < low when lower is better). Null: the raw score (the paper).
    */

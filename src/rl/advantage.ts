@@ -19,12 +19,19 @@ function key(taskId: string, kind: PromptKind): string {
   return `${taskId}\u0000${kind}`;
 }
 
+/** The running mean of every reward, whatever its task and kind (its key cannot collide with a task's). */
+const ALL = "\u0000all";
+
 /**
  * Advantage = reward − baseline, the baseline being a running mean of the rewards of the same task and prompt
  * kind (scratch and improve prompts start from different places, so they get separate baselines).
  *
  * The baseline used for a batch is the one from before that batch; it is updated afterwards, so a rollout's own
- * reward never shifts its advantage. A group seen for the first time uses its mean within the batch.
+ * reward never shifts its advantage. A group seen for the first time uses its mean within the batch when the batch
+ * holds several of its rollouts; a lone first rollout is compared with its task's other kind, else with the
+ * running mean of all rewards, else with the batch's mean. (Rewards share one scale across tasks, see
+ * docs/reward.md; comparing a lone rollout with itself would give it no signal, and with a batch of eight over
+ * six tasks and two kinds most first rollouts are alone.)
  */
 export class AdvantageEstimator {
   private readonly baselines = new Map<string, number>();
@@ -38,26 +45,29 @@ export class AdvantageEstimator {
       g.n += 1;
       groupMeans.set(key(r.taskId, r.kind), g);
     }
-    const raw = batch.map((r) => {
-      const k = key(r.taskId, r.kind);
-      const g = groupMeans.get(k)!;
-      const base = this.baselines.get(k) ?? g.sum / g.n;
-      return r.reward - base;
-    });
+    const batchMean = batch.length > 0 ? batch.reduce((a, r) => a + r.reward, 0) / batch.length : 0;
+    const baselineOf = (r: AdvantageInput): number => {
+      const own = this.baselines.get(key(r.taskId, r.kind));
+      if (own !== undefined) return own;
+      const g = groupMeans.get(key(r.taskId, r.kind))!;
+      if (g.n > 1) return g.sum / g.n;
+      return this.baselines.get(key(r.taskId, r.kind === "scratch" ? "improve" : "scratch")) ?? this.baselines.get(ALL) ?? batchMean;
+    };
+    const raw = batch.map((r) => r.reward - baselineOf(r));
     let out = raw;
     if (this.config.normalize && batch.length > 1) {
-      const mean = batch.reduce((a, r) => a + r.reward, 0) / batch.length;
-      const variance = batch.reduce((a, r) => a + (r.reward - mean) ** 2, 0) / batch.length;
+      const variance = batch.reduce((a, r) => a + (r.reward - batchMean) ** 2, 0) / batch.length;
       const std = Math.sqrt(variance);
       // A batch of equal rewards carries no signal; dividing by a tiny std would blow up rounding noise.
       out = std > 1e-8 ? raw.map((a) => a / std) : raw.map(() => 0);
     }
     const m = this.config.baselineMomentum;
-    for (const [k, g] of groupMeans) {
+    const update = (k: string, mean: number) => {
       const prev = this.baselines.get(k);
-      const mean = g.sum / g.n;
       this.baselines.set(k, prev === undefined ? mean : (1 - m) * prev + m * mean);
-    }
+    };
+    for (const [k, g] of groupMeans) update(k, g.sum / g.n);
+    if (batch.length > 0) update(ALL, batchMean);
     return out;
   }
 

@@ -45,7 +45,7 @@ export async function openPolicy(opts: {
     if (state && existsSync(state)) bandit.restore(BanditState.parse(JSON.parse(readFileSync(state, "utf8"))));
     return { policy: bandit, close() {} };
   }
-  const fragment = await openFragment({ checkpoint: present, seed: config.seed });
+  const fragment = await openFragment({ checkpoint: present, seed: config.seed, prior: config.policy.prior });
   const trainer = new InProcessTrainer(fragment);
   if (present) await trainer.load(present);
   const specs = new Map([...opts.tasks].map(([id, t]) => [id, t.spec]));

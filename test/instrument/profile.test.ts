@@ -44,7 +44,7 @@ test("at least 200 built-in-policy programs, sampled freely and under the gramma
   await prepareTasks([...BUILTIN_TASK_IDS], dataDir, () => {});
   let n = 0;
   for (const mode of ["free", "masked"] as const) {
-    const policy = await FragmentPolicy.create({ seed: 3, ...(mode === "masked" ? { priorMode: "mask" as const } : {}) });
+    const policy = await FragmentPolicy.create({ seed: 3, priorMode: mode === "masked" ? "mask" : "soft" });
     try {
       for (const [i, id] of BUILTIN_TASK_IDS.entries()) {
         const { spec } = requirePrepared(id, dataDir);

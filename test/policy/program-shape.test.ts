@@ -42,7 +42,7 @@ test("the shape checker itself catches both faults", () => {
 });
 
 test("no sampled program writes its submission and goes on, or changes its model after validating or fitting", async () => {
-  const policy = await FragmentPolicy.create({ seed: 11 });
+  const policy = await FragmentPolicy.create({ seed: 11, priorMode: "soft" });
   const sampler = new FragmentSampler(policy);
   try {
     const scratch = await sampler.sample(scratchRequests(240), { seed: 5 });
@@ -78,7 +78,8 @@ const STAGE_INDEX = (name: string) => STAGE_ORDER.indexOf(fragmentByName(name).s
 
 test("training cannot teach the policy a forbidden transition", async () => {
   // Push the policy hard toward a program that writes and then keeps fitting: the forbidden tokens keep ~0 mass.
-  const policy = await FragmentPolicy.create({ seed: 3 });
+  // The soft prior, because the grammar mask (the default) rules out far more than these transitions.
+  const policy = await FragmentPolicy.create({ seed: 3, priorMode: "soft" });
   const sampler = new FragmentSampler(policy);
   const trainer = new InProcessTrainer(policy);
   try {

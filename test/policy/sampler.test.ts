@@ -158,7 +158,7 @@ test("unconstrained sampling can misplace fragments; the grammar mask never does
     }
     return nextStages(stage).includes("end");
   };
-  const soft = await FragmentPolicy.create({ seed: 1 });
+  const soft = await FragmentPolicy.create({ seed: 1, priorMode: "soft" });
   const masked = await FragmentPolicy.create({ seed: 1, priorMode: "mask" });
   const rs = await new FragmentSampler(soft).sample(requests(64), { seed: 3 });
   const rm = await new FragmentSampler(masked).sample(requests(64), { seed: 3 });

@@ -133,12 +133,14 @@ test("the quality scale maps median to the bonus and gold to bonus + weight, in 
   assert.equal(r(0.9, false, higher), 6);
   assert.ok(Math.abs(r(0.85, false, higher) - 4) < 1e-9);
   assert.equal(r(0.99, false, higher), 2 + 4 * 1.5, "clamped above at 1.5 × weight");
-  assert.equal(r(0.1, false, higher), 2 - 4 * 0.25, "clamped below, so even a useless valid submission stays above any partial credit");
+  const useless = r(0.1, false, higher);
+  assert.ok(useless > 2 - 4 * 0.25 && useless < 2 - 4 * 0.2, `bent toward the floor, not past it: ${useless}`);
+  assert.ok(r(0.5, false, higher) > useless, "below the median a better score still earns more");
   // Lower is better: the gold score is below the median one, and a smaller error must earn more.
   const lower = { low: 0.05, high: 0.02, weight: 4, clampLow: -0.25 };
   assert.ok(r(0.03, true, lower) > r(0.04, true, lower));
   assert.equal(r(0.02, true, lower), 6);
-  assert.equal(r(34.2, true, lower), 1, "a log loss of 34 is clamped like any useless submission");
+  assert.ok(r(34.2, true, lower) > 1 && r(34.2, true, lower) < r(13.5, true, lower), "a log loss of 34 is near the floor, below one of 13.5");
   assert.throws(() => RewardConfig.parse({ quality: { low: 1, high: 1, weight: 1, clampLow: -0.25 } }), "an empty scale is refused");
 });
 
@@ -160,12 +162,15 @@ test("on random scores the quality reward is monotone in the score and matches t
     const better1 = lowerIsBetter ? s1 < s2 : s1 > s2;
     if (better1) assert.ok(r1 >= r2 - 1e-12);
     else assert.ok(r2 >= r1 - 1e-12);
-    const expected = 2 + q.weight * Math.min(1.5, Math.max(-0.25, (s1 - low) / (high - low)));
+    const p = (s1 - low) / (high - low);
+    const expected = 2 + q.weight * (p >= 0 ? Math.min(1.5, p) : (-0.25 * p) / (p - 0.25));
     assert.ok(Math.abs(r1 - expected) < 1e-8);
+    const p2 = (s2 - low) / (high - low);
+    if (p < 0 && p2 < 0 && Math.abs(p - p2) > 1e-6) assert.notEqual(r1, r2, "distinct scores below the median earn distinct rewards");
   }
 });
 
-test("a task's quality scale reaches down to its floor: deeper floors tell a poor valid submission from a useless one", () => {
+test("a task's quality scale orders every valid submission: a poor one earns more than a useless one, and neither reaches the floor", () => {
   const spec = getTask("mini-spooky-author-identification", mkdtempSync(join(tmpdir(), "mlerl-quality-")));
   const t = spec.thresholds!;
   const span = t.median - t.gold;
@@ -173,9 +178,13 @@ test("a task's quality scale reaches down to its floor: deeper floors tell a poo
     computeReward({ ...clean, grade: valid(score, true) }, { validBonus: 5, quality: qualityScaleOf(spec, 4, floor) }).reward;
   const poor = t.median + 0.5 * span;
   const useless = 13.5;
-  assert.equal(reward(poor, -0.25), reward(useless, -0.25), "a shallow floor (−0.25) clamps both");
-  assert.equal(reward(useless, -0.25), 5 - 4 * 0.25);
-  assert.ok(Math.abs(reward(poor) - (5 - 4 * 0.5)) < 1e-9, "the default floor (−1) still sees half a span below the median");
-  assert.equal(reward(useless), 5 - 4);
+  for (const floor of [-0.25, -1]) {
+    assert.ok(reward(poor, floor) > reward(useless, floor), `floor ${floor}: ${reward(poor, floor)} vs ${reward(useless, floor)}`);
+    assert.ok(reward(useless, floor) > 5 + 4 * floor, `floor ${floor} is approached, not reached`);
+  }
+  assert.ok(Math.abs(reward(t.median + span) - (5 - 4 * 0.5)) < 1e-9, "one span below the median: half the default floor (−1)");
+  assert.ok(reward(useless) > 1 && reward(useless) < 1.4, `a useless submission ends near the floor: ${reward(useless)}`);
+  assert.ok(reward(20) < reward(useless), "and a worse one nearer still");
+  assert.equal(reward(t.median), 5);
   assert.equal(reward(t.gold), 9);
 });

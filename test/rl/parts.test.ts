@@ -32,14 +32,26 @@ test("advantages subtract a per-(task, kind) baseline and normalise by the batch
     { taskId: "a", kind: "scratch", reward: 3 },
     { taskId: "a", kind: "improve", reward: 10 },
   ]);
-  assert.deepEqual(first, [-1, 1, 0]);
+  // a/scratch against its own batch mean (2); the lone a/improve against the whole batch's mean (14 / 3).
+  assert.deepEqual(first, [-1, 1, 10 - 14 / 3]);
   // Second batch uses the running baselines of the first (2 for a/scratch, 10 for a/improve).
   const second = est.compute([
     { taskId: "a", kind: "scratch", reward: 4 },
     { taskId: "a", kind: "improve", reward: 8 },
   ]);
   assert.deepEqual(second, [2, -2]);
-  assert.deepEqual(est.snapshot(), { "a\u0000scratch": 3, "a\u0000improve": 9 });
+  assert.deepEqual(est.snapshot(), { "a\u0000scratch": 3, "a\u0000improve": 9, "\u0000all": (14 / 3 + 6) / 2 });
+  // A lone first rollout of a new task's kind compares with that task's other kind, then with the running mean.
+  assert.deepEqual(
+    est.compute([
+      { taskId: "a", kind: "improve", reward: 9 },
+      { taskId: "b", kind: "scratch", reward: 0 },
+    ]),
+    [0, -(14 / 3 + 6) / 2],
+  );
+  const fresh = new AdvantageEstimator({ normalize: false, baselineMomentum: 0.5 });
+  fresh.compute([{ taskId: "x", kind: "scratch", reward: 2 }]);
+  assert.deepEqual(fresh.compute([{ taskId: "x", kind: "improve", reward: 5 }]), [3], "x/improve starts from x/scratch's baseline");
 
   const norm = new AdvantageEstimator({ normalize: true, baselineMomentum: 0.5 });
   const out = norm.compute([

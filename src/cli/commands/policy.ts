@@ -13,24 +13,27 @@ import { getTask, requirePrepared } from "../../tasks/registry.js";
 import { readNumber } from "../flags.js";
 import { dataDirOf } from "../options.js";
 
-async function openPolicy(opts: { checkpoint?: string; initSeed?: string; grammarMask?: boolean }): Promise<FragmentPolicy> {
+async function openPolicy(opts: { checkpoint?: string; initSeed?: string; prior?: string }): Promise<FragmentPolicy> {
   if (opts.checkpoint) {
-    if (opts.grammarMask)
-      throw new UserError(
-        "--grammar-mask applies to a fresh policy only (a checkpoint keeps its own prior)",
-        "drop --grammar-mask or --checkpoint",
-      );
+    if (opts.prior !== undefined)
+      throw new UserError("--prior applies to a fresh policy only (a checkpoint keeps its own prior)", "drop --prior or --checkpoint");
     return (await FragmentPolicy.load(resolve(opts.checkpoint))).policy;
   }
   return FragmentPolicy.create({
     seed: opts.initSeed === undefined ? 0 : readNumber("--init-seed", opts.initSeed, { int: true, min: 0 }),
-    ...(opts.grammarMask ? { priorMode: "mask" as const } : {}),
+    priorMode: priorOf(opts.prior),
   });
+}
+
+function priorOf(value: string | undefined): "mask" | "soft" {
+  if (value === undefined || value === "mask" || value === "soft") return value ?? "mask";
+  throw new UserError(`--prior '${value}' is not a prior`, "use --prior mask (well-formed programs only, the default) or --prior soft");
 }
 
 const CHECKPOINT_HELP = "policy checkpoint directory (default: a fresh random-init policy)";
 const INIT_SEED_HELP = "weight-init seed of the fresh policy when no --checkpoint is given (default 0)";
-const MASK_HELP = "sample only well-formed programs (grammar mask) instead of the default unconstrained sampling";
+const PRIOR_HELP =
+  "how a fresh policy samples: mask (well-formed programs only, the default) or soft (unconstrained under a stage-order prior)";
 
 export function definePolicy(policy: Command): void {
   policy
@@ -41,11 +44,11 @@ export function definePolicy(policy: Command): void {
     .option("-n, --n <count>", "number of programs", "1")
     .option("--seed <seed>", "sampling seed (same seed, weights and task: same programs)", "0")
     .option("--init-seed <seed>", INIT_SEED_HELP)
-    .option("--grammar-mask", MASK_HELP)
+    .option("--prior <mode>", PRIOR_HELP)
     .option("--json", "print JSON (fragments, token ids, behaviour logprobs, version, program) instead of the programs")
     .action(
       async (
-        opts: { task: string; checkpoint?: string; n: string; seed: string; initSeed?: string; grammarMask?: boolean; json?: boolean },
+        opts: { task: string; checkpoint?: string; n: string; seed: string; initSeed?: string; prior?: string; json?: boolean },
         cmd: Command,
       ) => {
         const n = readNumber("-n", opts.n, { int: true, min: 1 });
@@ -106,15 +109,15 @@ export function definePolicy(policy: Command): void {
     .description("write a fresh random-init policy checkpoint (weights + config + version 0)")
     .requiredOption("--out <dir>", "checkpoint directory to create (replaced if it exists)")
     .option("--init-seed <seed>", "weight-init seed", "0")
-    .option("--grammar-mask", MASK_HELP)
+    .option("--prior <mode>", PRIOR_HELP)
     .option(
       "--prior-strength <x>",
-      `logit bonus of well-formed continuations in unconstrained sampling (default ${DEFAULT_POLICY.priorStrength})`,
+      `logit bonus of well-formed continuations under --prior soft (default ${DEFAULT_POLICY.priorStrength})`,
     )
-    .action(async (opts: { out: string; initSeed: string; grammarMask?: boolean; priorStrength?: string }) => {
+    .action(async (opts: { out: string; initSeed: string; prior?: string; priorStrength?: string }) => {
       const p = await FragmentPolicy.create({
         seed: readNumber("--init-seed", opts.initSeed, { int: true, min: 0 }),
-        ...(opts.grammarMask ? { priorMode: "mask" as const } : {}),
+        priorMode: priorOf(opts.prior),
         ...(opts.priorStrength !== undefined ? { priorStrength: readNumber("--prior-strength", opts.priorStrength, { min: 0 }) } : {}),
       });
       p.save(resolve(opts.out));
@@ -159,7 +162,7 @@ export function definePolicy(policy: Command): void {
     .option("-n, --n <count>", "programs per task", "24")
     .option("--seed <seed>", "sampling seed", "1")
     .option("--init-seed <seed>", INIT_SEED_HELP)
-    .option("--grammar-mask", MASK_HELP)
+    .option("--prior <mode>", PRIOR_HELP)
     .option("--timeout <sec>", "wall-clock limit per program", "60")
     .option("--concurrency <k>", "programs run at once", "2")
     .option("--work-dir <dir>", "where run directories go (default: a new temporary directory)")
@@ -172,7 +175,7 @@ export function definePolicy(policy: Command): void {
           n: string;
           seed: string;
           initSeed?: string;
-          grammarMask?: boolean;
+          prior?: string;
           timeout: string;
           concurrency: string;
           workDir?: string;

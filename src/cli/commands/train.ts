@@ -20,6 +20,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: "--max-tokens <n>", path: "policy.maxTokens" },
   { flags: "--trainer <kind>", path: "policy.trainer" },
   { flags: "--trainer-url <url>", path: "policy.trainerUrl" },
+  { flags: "--prior <mode>", path: "policy.prior" },
   { flags: "--instrumenter <kind>", path: "env.instrumenter" },
   { flags: "--instrument-model <name>", path: "env.instrumentModel" },
   { flags: "--rollouts <n>", path: "budget.rollouts" },
