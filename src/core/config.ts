@@ -74,7 +74,11 @@ export const RewardSettings = z.object({
     .nonnegative()
     .default(4)
     .describe("weight of the per-task quality scale between the median (0) and gold (1) thresholds; 0 scores the raw metric"),
-  qualityFloor: z.number().max(0).default(-1).describe("the point the quality scale bends toward below the median, in median-to-gold spans (never reached)"),
+  qualityFloor: z
+    .number()
+    .max(0)
+    .default(-1)
+    .describe("the point the quality scale bends toward below the median, in median-to-gold spans (never reached)"),
 });
 export type RewardSettings = z.infer<typeof RewardSettings>;
 

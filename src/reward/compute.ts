@@ -82,7 +82,10 @@ export function computeReward(raw: RewardInput, configIn: RewardConfigInput = {}
     const s = g!.score!;
     if (config.quality !== null) {
       const q = config.quality;
-      return { ...base, reward: round(config.validBonus + q.weight * qualityPosition((s - q.low) / (q.high - q.low), q.clampLow, q.clampHigh)) };
+      return {
+        ...base,
+        reward: round(config.validBonus + q.weight * qualityPosition((s - q.low) / (q.high - q.low), q.clampLow, q.clampHigh)),
+      };
     }
     const corrected = config.flipLowerIsBetter && g!.is_lower_better ? -s : s;
     const floored = config.scoreFloor === null ? corrected : Math.max(corrected, config.scoreFloor);

@@ -140,7 +140,10 @@ test("the quality scale maps median to the bonus and gold to bonus + weight, in 
   const lower = { low: 0.05, high: 0.02, weight: 4, clampLow: -0.25 };
   assert.ok(r(0.03, true, lower) > r(0.04, true, lower));
   assert.equal(r(0.02, true, lower), 6);
-  assert.ok(r(34.2, true, lower) > 1 && r(34.2, true, lower) < r(13.5, true, lower), "a log loss of 34 is near the floor, below one of 13.5");
+  assert.ok(
+    r(34.2, true, lower) > 1 && r(34.2, true, lower) < r(13.5, true, lower),
+    "a log loss of 34 is near the floor, below one of 13.5",
+  );
   assert.throws(() => RewardConfig.parse({ quality: { low: 1, high: 1, weight: 1, clampLow: -0.25 } }), "an empty scale is refused");
 });
 

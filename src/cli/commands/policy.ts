@@ -110,10 +110,7 @@ export function definePolicy(policy: Command): void {
     .requiredOption("--out <dir>", "checkpoint directory to create (replaced if it exists)")
     .option("--init-seed <seed>", "weight-init seed", "0")
     .option("--prior <mode>", PRIOR_HELP)
-    .option(
-      "--prior-strength <x>",
-      `logit bonus of well-formed continuations under --prior soft (default ${DEFAULT_POLICY.priorStrength})`,
-    )
+    .option("--prior-strength <x>", `logit bonus of well-formed continuations under --prior soft (default ${DEFAULT_POLICY.priorStrength})`)
     .action(async (opts: { out: string; initSeed: string; prior?: string; priorStrength?: string }) => {
       const p = await FragmentPolicy.create({
         seed: readNumber("--init-seed", opts.initSeed, { int: true, min: 0 }),
