@@ -2,12 +2,12 @@ import { UserError } from "../errors.js";
 import { Rng } from "../util/random.js";
 import { type CheckpointData, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { priorTable } from "./grammar.js";
-import { disposeDecode, FragmentLM, type ModelConfig, parameterCount } from "./model.js";
+import { type CopyPrior, disposeDecode, FragmentLM, type ModelConfig, parameterCount } from "./model.js";
 import { encodePrompt } from "./prompt.js";
 import { renderProgram } from "./render.js";
 import { initTf, tf } from "./tf.js";
 import type { Completion, SampleOptions, SampleRequest, Sampler } from "./types.js";
-import { PAD, Vocabulary } from "./vocab.js";
+import { PAD, PREVIOUS, SEP, Vocabulary } from "./vocab.js";
 
 export interface FragmentPolicyOptions {
   seed?: number;
@@ -18,6 +18,8 @@ export interface FragmentPolicyOptions {
   /** "mask" (default): only well-formed programs; "soft": unconstrained under a stage-order prior; "none". */
   priorMode?: ModelConfig["priorMode"];
   priorStrength?: number;
+  /** Logit bonus of the previous program's fragments on an improve prompt (see `CopyPrior`); 0 turns it off. */
+  copyStrength?: number;
   /** Most fragments a program may have (the end token included). */
   maxNewTokens?: number;
 }
@@ -30,6 +32,7 @@ export const DEFAULT_POLICY: Required<FragmentPolicyOptions> = {
   dFF: 256,
   priorMode: "mask",
   priorStrength: 3.5,
+  copyStrength: 2.5,
   maxNewTokens: 16,
 };
 
@@ -80,8 +83,9 @@ export class FragmentPolicy {
       seed: o.seed,
       priorMode: o.priorMode,
       priorStrength: o.priorStrength,
+      copyStrength: o.copyStrength,
     };
-    const model = new FragmentLM(config, priorTable(vocab, config.priorMode, config.priorStrength));
+    const model = new FragmentLM(config, priorTable(vocab, config.priorMode, config.priorStrength), undefined, copyPriorOf(vocab));
     return new FragmentPolicy(vocab, model, o.maxNewTokens);
   }
 
@@ -97,7 +101,12 @@ export class FragmentPolicy {
         "start from a fresh policy (`mlerl policy init`) or use the mlerl version that wrote the checkpoint",
       );
     }
-    const model = new FragmentLM(m.config, priorTable(vocab, m.config.priorMode, m.config.priorStrength), checkpoint.weights);
+    const model = new FragmentLM(
+      m.config,
+      priorTable(vocab, m.config.priorMode, m.config.priorStrength),
+      checkpoint.weights,
+      copyPriorOf(vocab),
+    );
     const policy = new FragmentPolicy(vocab, model, m.maxNewTokens);
     policy.version = m.version;
     return { policy, checkpoint };
@@ -126,6 +135,10 @@ export class FragmentPolicy {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+function copyPriorOf(vocab: Vocabulary): CopyPrior {
+  return { previousId: vocab.id(PREVIOUS), sepId: vocab.id(SEP) };
 }
 
 /** Draw an index from log-probabilities with one uniform number (inverse CDF; deterministic given the number). */

@@ -21,10 +21,28 @@ export const ModelConfig = z.object({
    */
   priorMode: z.enum(["soft", "mask", "none"]),
   priorStrength: z.number().nonnegative(),
+  /**
+   * Logit bonus, on an improve prompt, of every fragment of the previous program shown in the prompt (0: none;
+   * checkpoints written before it existed have none). See `CopyPrior`.
+   */
+  copyStrength: z.number().nonnegative().default(0),
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 const MASKED = -1e9;
+
+/**
+ * Where an improve prompt's previous program sits among the prompt tokens: after `previousId`, up to `sepId`.
+ * A language model asked to improve a program copies most of it and changes a part; a fresh fragment LM has no
+ * such habit and would resample every stage, so its improve attempts would be as random as new drafts. The copy
+ * prior adds `copyStrength` to the logits of the previous program's fragments at every step (a fixed offset, like
+ * the grammar prior: the sampler and the trainer see the same distribution), so an improvement keeps most of its
+ * parent and varies a stage or two, and training moves it from there.
+ */
+export interface CopyPrior {
+  previousId: number;
+  sepId: number;
+}
 
 /** Parameter names in a fixed order, so saved weights are a plain concatenation. */
 function parameterShapes(c: ModelConfig): Array<[string, number[]]> {
@@ -57,6 +75,10 @@ function initialValues(c: ModelConfig, name: string, shape: number[], rng: Rng):
   const out = new Float32Array(size);
   if (name.endsWith(".g")) return out.fill(1);
   if (name.endsWith(".b") || name.endsWith("b1") || name.endsWith("b2") || name === "headb") return out;
+  // A zero output head: a fresh policy samples exactly its prior (under the grammar mask, every well-formed
+  // continuation equally likely, as random search does), not the accidental preferences of random weights, which
+  // at a few dozen rollouts per task decided what it never tried. Gradients still reach the head at once.
+  if (name === "head") return out;
   // GPT-2 style: N(0, 0.02), residual projections scaled down by depth.
   const residual = name.endsWith(".wo") || name.endsWith(".w2");
   const std = residual ? 0.02 / Math.sqrt(2 * c.nLayers) : 0.02;
@@ -82,6 +104,7 @@ export class FragmentLM {
     /** [vocabSize × outputSize]: logit offsets per previous token (0 = fits, negative = does not). */
     priorTable: Float32Array | undefined,
     weights?: Map<string, Float32Array>,
+    private readonly copy?: CopyPrior,
   ) {
     const rng = new Rng(config.seed);
     this.params = new Map();
@@ -97,6 +120,28 @@ export class FragmentLM {
       if (priorTable.length !== config.vocabSize * config.outputSize) throw new Error("prior table has the wrong size");
       this.prior = tf.keep(tf.tensor2d(priorTable, [config.vocabSize, config.outputSize]));
     }
+  }
+
+  /** [B, outputSize] copy-prior offsets of each row's prompt, or undefined when there is nothing to copy. */
+  private copyBias(rows: readonly (readonly number[])[]): tf.Tensor2D | undefined {
+    const strength = this.config.copyStrength;
+    if (!this.copy || strength === 0) return undefined;
+    const n = this.config.outputSize;
+    const bias = new Float32Array(rows.length * n);
+    let any = false;
+    rows.forEach((row, b) => {
+      const start = row.indexOf(this.copy!.previousId);
+      if (start < 0) return;
+      for (let t = start + 1; t < row.length && row[t] !== this.copy!.sepId; t++) {
+        const id = row[t] as number;
+        // The end token is never shown; copying it would only end programs early.
+        if (id > 0 && id < n) {
+          bias[b * n + id] = strength;
+          any = true;
+        }
+      }
+    });
+    return any ? tf.tensor2d(bias, [rows.length, n]) : undefined;
   }
 
   private p(name: string): tf.Variable {
@@ -137,6 +182,7 @@ export class FragmentLM {
     oneHot: tf.Tensor2D,
     bias: tf.Tensor,
     past: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }> | undefined,
+    copy: tf.Tensor2D | undefined,
   ): { logprobs: tf.Tensor3D; cache: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }> } {
     const c = this.config;
     const [B, S] = x0.shape;
@@ -168,7 +214,9 @@ export class FragmentLM {
     const hf = tf.reshape(this.layerNorm(x, "lnf"), [B * S, c.dModel]);
     let logits: tf.Tensor = tf.add(tf.matMul(hf, this.p("head")), this.p("headb"));
     if (this.prior) logits = tf.add(logits, tf.matMul(oneHot, this.prior));
-    return { logprobs: tf.reshape(tf.logSoftmax(logits), [B, S, c.outputSize]) as tf.Tensor3D, cache };
+    let rows: tf.Tensor = tf.reshape(logits, [B, S, c.outputSize]);
+    if (copy) rows = tf.add(rows, tf.reshape(copy, [B, 1, c.outputSize]));
+    return { logprobs: tf.logSoftmax(rows) as tf.Tensor3D, cache };
   }
 
   /**
@@ -181,7 +229,8 @@ export class FragmentLM {
     const positions = tf.tile(tf.reshape(tf.range(0, T, 1, "int32"), [1, T]), [B, 1]) as tf.Tensor2D;
     const { x, oneHot } = this.embed(tokens, positions);
     const causal = tf.reshape(tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), MASKED), [1, 1, T, T]);
-    return this.stack(x, oneHot, causal, undefined).logprobs;
+    const copy = this.copyBias(tokens.arraySync());
+    return this.stack(x, oneHot, causal, undefined, copy).logprobs;
   }
 
   /**
@@ -207,13 +256,14 @@ export class FragmentLM {
       const causal = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([P, P]), -1, 0)), MASKED);
       const bias = tf.add(tf.reshape(causal, [1, 1, P, P]), tf.reshape(keyMask, [B, 1, 1, P]));
       const { x, oneHot } = this.embed(tok, pos);
-      const { logprobs, cache } = this.stack(x, oneHot, bias, undefined);
+      const copy = this.copyBias(tokens);
+      const { logprobs, cache } = this.stack(x, oneHot, bias, undefined, copy);
       const next = tf.reshape(tf.slice(logprobs, [0, P - 1, 0], [B, 1, this.config.outputSize]), [B, this.config.outputSize]);
-      return { next, keyMask, cache };
+      return { next, keyMask, cache, copy };
     });
     return {
       next: out.next as tf.Tensor2D,
-      state: { cache: out.cache, keyMask: out.keyMask as tf.Tensor2D, length: P, padding: [...padding] },
+      state: { cache: out.cache, keyMask: out.keyMask as tf.Tensor2D, length: P, padding: [...padding], copy: out.copy },
     };
   }
 
@@ -235,13 +285,14 @@ export class FragmentLM {
       );
       const keyMask = tf.concat([state.keyMask, tf.zeros([B, 1])], 1);
       const { x, oneHot } = this.embed(tok, pos);
-      const { logprobs, cache } = this.stack(x, oneHot, tf.reshape(keyMask, [B, 1, 1, t + 1]), state.cache);
+      const { logprobs, cache } = this.stack(x, oneHot, tf.reshape(keyMask, [B, 1, 1, t + 1]), state.cache, state.copy);
       return { next: tf.reshape(logprobs, [B, this.config.outputSize]), keyMask, cache };
     });
-    disposeDecode(state);
+    const copy = state.copy;
+    disposeDecode({ ...state, copy: undefined });
     return {
       next: out.next as tf.Tensor2D,
-      state: { cache: out.cache, keyMask: out.keyMask as tf.Tensor2D, length: t + 1, padding: state.padding },
+      state: { cache: out.cache, keyMask: out.keyMask as tf.Tensor2D, length: t + 1, padding: state.padding, copy },
     };
   }
 
@@ -273,6 +324,8 @@ export interface DecodeState {
   keyMask: tf.Tensor2D;
   length: number;
   padding: number[];
+  /** The copy prior's offsets of each row, fixed by the prompt for the whole decode. */
+  copy: tf.Tensor2D | undefined;
 }
 
 export function disposeDecode(state: DecodeState): void {
@@ -281,6 +334,7 @@ export function disposeDecode(state: DecodeState): void {
     v.dispose();
   }
   state.keyMask.dispose();
+  state.copy?.dispose();
 }
 
 export function shapesOf(c: ModelConfig): Array<[string, number[]]> {

@@ -1,13 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { FragmentPolicy, FragmentSampler } from "../../src/policy/fragment-policy.js";
 import { fragmentNames } from "../../src/policy/render.js";
 import { STAGES, fragmentByName } from "../../src/policy/fragments.js";
-import { nextStages } from "../../src/policy/grammar.js";
+import { allowedAfter, nextStages } from "../../src/policy/grammar.js";
+import { SEP } from "../../src/policy/vocab.js";
 import type { SampleRequest } from "../../src/policy/types.js";
 import { InProcessTrainer } from "../../src/trainer/in-process.js";
 import { datumFromCompletion } from "../../src/trainer/datum.js";
@@ -50,7 +51,6 @@ test("behaviour logprobs equal the trainer's logprobs for the same tokens and we
 test("sampling is deterministic given the init seed and the sampling seed", async () => {
   const a = await FragmentPolicy.create({ seed: 3 });
   const b = await FragmentPolicy.create({ seed: 3 });
-  const c = await FragmentPolicy.create({ seed: 4 });
   const ra = await new FragmentSampler(a).sample(requests(16), { seed: 9 });
   const rb = await new FragmentSampler(b).sample(requests(16), { seed: 9 });
   assert.deepEqual(
@@ -70,12 +70,27 @@ test("sampling is deterministic given the init seed and the sampling seed", asyn
     other.map((x) => x.tokens),
     ra.map((x) => x.tokens),
   );
-  const rc = await new FragmentSampler(c).sample(requests(16), { seed: 9 });
-  assert.notDeepEqual(
-    rc.map((x) => x.logprobs),
-    ra.map((x) => x.logprobs),
-  );
-  for (const p of [a, b, c]) p.dispose();
+  for (const p of [a, b]) p.dispose();
+});
+
+test("a fresh policy samples its prior: under the grammar mask each allowed continuation is equally likely, whatever the init seed", async () => {
+  for (const seed of [3, 4]) {
+    const policy = await FragmentPolicy.create({ seed });
+    const samples = await new FragmentSampler(policy).sample(requests(16), { seed: 9 });
+    for (const c of samples) {
+      let prev = policy.vocab.id(SEP);
+      c.tokens.forEach((t, i) => {
+        const allowed = allowedAfter(policy.vocab, prev)!;
+        assert.ok(allowed.includes(t), `${policy.vocab.token(t)} is not allowed after ${policy.vocab.token(prev)}`);
+        assert.ok(
+          Math.abs((c.logprobs[i] as number) + Math.log(allowed.length)) < 1e-4,
+          `step ${i}: ${c.logprobs[i]} vs −ln ${allowed.length}`,
+        );
+        prev = t;
+      });
+    }
+    policy.dispose();
+  }
 });
 
 test("save -> load gives identical samples, logprobs and version", async () => {
@@ -190,4 +205,52 @@ test("a task the fragments cannot serve is refused with a UserError", async () =
     (e: unknown) => e instanceof UserError && /quadratic_weighted_kappa/.test(e.message),
   );
   policy.dispose();
+});
+
+test("an improvement keeps most of its parent's fragments and varies a few (the copy prior); a draft does not", async () => {
+  const policy = await FragmentPolicy.create({ seed: 2 });
+  const sampler = new FragmentSampler(policy);
+  try {
+    const task = FIXTURE_TASKS[0]!;
+    const [parent] = await sampler.sample([{ task, kind: "scratch" }], { seed: 3 });
+    const parentNames = new Set(fragmentNames(policy.vocab, parent!.tokens));
+    const previous = { tokens: parent!.tokens, text: parent!.text, stageReached: "valid" as const, failure: "none" as const };
+    const kept = (c: { tokens: number[] }) => {
+      const names = fragmentNames(policy.vocab, c.tokens);
+      return names.filter((n) => parentNames.has(n)).length / Math.max(names.length, parentNames.size);
+    };
+    const improve = await sampler.sample(
+      Array.from({ length: 80 }, () => ({ task, kind: "improve" as const, previous })),
+      { seed: 4 },
+    );
+    const scratch = await sampler.sample(
+      Array.from({ length: 80 }, () => ({ task, kind: "scratch" as const })),
+      { seed: 4 },
+    );
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const keptImprove = mean(improve.map(kept));
+    const keptScratch = mean(scratch.map(kept));
+    assert.ok(keptImprove > 0.6 && keptScratch < 0.5, `share of the parent kept: improve ${keptImprove}, scratch ${keptScratch}`);
+    const identical = improve.filter((c) => c.tokens.join() === parent!.tokens.join()).length;
+    assert.ok(identical < 40, `most improvements change something (${identical}/80 identical)`);
+
+    // A checkpoint from before the copy prior has none: its improvements are sampled as before.
+    const dir = mkdtempSync(join(tmpdir(), "mlerl-copy-"));
+    policy.save(dir);
+    const manifestPath = join(dir, "policy.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { config: Record<string, unknown> };
+    delete manifest.config.copyStrength;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const old = (await FragmentPolicy.load(dir)).policy;
+    assert.equal(old.config.copyStrength, 0);
+    const oldImprove = await new FragmentSampler(old).sample(
+      Array.from({ length: 80 }, () => ({ task, kind: "improve" as const, previous })),
+      { seed: 4 },
+    );
+    assert.ok(mean(oldImprove.map(kept)) < keptImprove - 0.2, `without the copy prior: ${mean(oldImprove.map(kept))}`);
+    old.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    policy.dispose();
+  }
 });
