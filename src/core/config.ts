@@ -146,7 +146,7 @@ export type OptimConfig = z.infer<typeof OptimConfig>;
 export const LoopSettings = z.object({
   executors: z.number().int().positive().optional().describe("concurrent executions"),
   samplers: z.number().int().positive().optional().describe("concurrent sample requests"),
-  batchSize: z.number().int().positive().default(8).describe("finished rollouts per update (B)"),
+  batchSize: z.number().int().positive().default(4).describe("finished rollouts per update (B)"),
   maxStaleness: z.number().int().nonnegative().default(1).describe("policy versions a rollout may lag behind (S), enforced by pacing"),
   improveProb: z.number().min(0).max(1).default(0.5).describe("probability that a prompt asks to improve an earlier solution"),
   durationAware: z.boolean().default(true).describe("weight each update by Δt / mean Δt of the batch"),
