@@ -240,6 +240,32 @@ function fromLegacy(o: z.infer<typeof LegacyOutcome>): RolloutRecord {
 /** A stored record: the current shape, or the 0.1 outcome migrated on read. */
 export const StoredRolloutRecord = z.union([RolloutRecord, LegacyOutcome.transform(fromLegacy)]);
 
+/**
+ * The part of a record that overviews read for every rollout of a run (reports, the dashboard's curves and runs
+ * list): the reward breakdown, the split scores, the search step, whether a submission file existed and which
+ * executor ran it. A full record is one (the schema is a subset of RolloutRecord's), so readers take either; the
+ * run store keeps this part beside each record, small enough to read for tens of thousands of rollouts at once.
+ */
+export const RolloutSummary = z.object({
+  reward: RewardBreakdown,
+  scores: SplitScores.nullable(),
+  search: SearchStep.optional(),
+  grade: z.object({ submission_exists: z.boolean() }).nullable(),
+  execution: z.object({ worker: z.string().nullable() }),
+});
+export type RolloutSummary = z.infer<typeof RolloutSummary>;
+
+/** A record's summary, with nothing else of the record in it. */
+export function summaryOf(record: RolloutSummary): RolloutSummary {
+  return {
+    reward: { ...record.reward, milestonesReached: [...record.reward.milestonesReached] },
+    scores: record.scores === null ? null : { reward: record.scores.reward, report: record.scores.report, all: record.scores.all },
+    ...(record.search !== undefined ? { search: { seed: record.search.seed, step: record.search.step, node: record.search.node } } : {}),
+    grade: record.grade === null ? null : { submission_exists: record.grade.submission_exists },
+    execution: { worker: record.execution.worker },
+  };
+}
+
 /** What an improve prompt is built from: an earlier solution of the same task, as the agent may see it. */
 export interface ImproveParent {
   rolloutId: number;
@@ -267,7 +293,7 @@ export interface RolloutRunner {
  * The score a report may show for a rollout: the report split's. Records without a split (mlerl 0.1, trained on
  * every answer) show the score on all answers, and their reports say "trained with test feedback".
  */
-export function reportScoreOf(record: RolloutRecord): number | null {
+export function reportScoreOf(record: Pick<RolloutSummary, "reward" | "scores">): number | null {
   if (!record.reward.validSubmission) return null;
   if (record.scores === null) return record.reward.score;
   return record.scores.report ?? (record.scores.reward === null ? record.scores.all : null);

@@ -102,7 +102,7 @@ export class RunCache {
     }
     let loaded: LoadedRun | null = null;
     try {
-      loaded = loadRun(dir);
+      loaded = loadRun(dir, store ?? undefined);
     } catch (e) {
       error = error ?? message(e);
     }

@@ -153,7 +153,7 @@ function resourcesOf(runs: readonly LoadedRun[], groups: readonly MethodGroup[])
 
 export async function buildReport(opts: BuildOptions): Promise<BuildResult> {
   const dirs = expandRunDirs(opts.dirs);
-  const runs = dirs.map(loadRun);
+  const runs = dirs.map((d) => loadRun(d));
   // Tables and plots see one replica per independent search; the runs table lists the directories.
   const groups = groupRuns(runs.flatMap(splitSeeds), opts.groupBy ?? "method");
   const methods = groups.map((g) => g.name);

@@ -4,7 +4,7 @@
  * executions (training or search, then the test-time procedure), and scored on the report split. Per task: mean
  * ± standard error over seeds, per-seed values, the winner; per method: MLE-bench's aggregate over tasks and seeds.
  */
-import { reportScoreOf, type RolloutRecord } from "../core/rollout.js";
+import { reportScoreOf, type RolloutSummary } from "../core/rollout.js";
 import { pickSubmission } from "../core/select.js";
 import { better } from "../core/task.js";
 import { aggregateReports, type CountedReport, type GradingSummary } from "../grading/aggregate.js";
@@ -41,7 +41,7 @@ export interface Pick {
   atMinutes: number | null;
 }
 
-type Finished = ReportRollout & { record: RolloutRecord };
+type Finished = ReportRollout & { record: RolloutSummary };
 
 function finishedOf(run: LoadedRun, taskId: string): Finished[] {
   return run.rollouts
@@ -61,7 +61,7 @@ export function pickOf(run: LoadedRun, taskId: string, lowerIsBetter: boolean, u
 }
 
 function countedOf(
-  record: RolloutRecord | null,
+  record: RolloutSummary | null,
   score: number | null,
   thresholds: Thresholds | null,
   lowerIsBetter: boolean,

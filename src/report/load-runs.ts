@@ -8,7 +8,7 @@ import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { BaselineConfig, methodOf, StoredRunConfig, testFeedbackOf } from "../core/config.js";
-import type { RolloutRecord } from "../core/rollout.js";
+import type { RolloutSummary } from "../core/rollout.js";
 import { EvalResult } from "../eval/result.js";
 import { parseJson, RunStore } from "../store/run-store.js";
 
@@ -22,8 +22,11 @@ export interface ReportRollout {
   finishSec: number | null;
   wallSec: number | null;
   reward: number | null;
-  /** Null while running, or when the stored record could not be read (a note says so). */
-  record: RolloutRecord | null;
+  /**
+   * What reports read of the stored record (its summary; a full record serves as well). Null while running, or
+   * when the stored record could not be read (a note says so).
+   */
+  record: RolloutSummary | null;
   /** A training (or search) rollout, or an execution of the test-time procedure after training (<run>/eval/). */
   phase: "train" | "test-time";
 }
@@ -130,12 +133,12 @@ function readJsonObject(text: string): Record<string, unknown> | null {
   return r.ok ? r.value : null;
 }
 
-function readDatabase(dir: string, notes: string[], phase: ReportRollout["phase"] = "train", origin?: number) {
-  const store = RunStore.openReadonly(dir);
+function readDatabase(dir: string, notes: string[], phase: ReportRollout["phase"] = "train", origin?: number, open?: RunStore) {
+  const store = open ?? RunStore.openReadonly(dir);
   try {
     const meta = store.meta();
-    // Reports read outcomes only; the actions (programs and tokens) are most of a row and stay unread.
-    const rows = store.rolloutOutcomes();
+    // Reports read the records' summaries only; actions (programs and tokens) and the rest of the records stay unread.
+    const rows = store.rolloutOverviews();
     // Stored times may be on any clock (the host's epoch seconds, or the run's own): shift so the run starts at 0.
     const t0 = origin ?? (rows.length ? Math.min(...rows.map((r) => r.startedAt)) : 0);
     const bad = rows.filter((r) => r.problem !== null).length;
@@ -147,9 +150,9 @@ function readDatabase(dir: string, notes: string[], phase: ReportRollout["phase"
       policyVersion: r.policyVersion,
       startSec: r.startedAt - t0,
       finishSec: r.finishedAt === null ? null : r.finishedAt - t0,
-      wallSec: r.record?.reward.wallSec ?? null,
-      reward: r.record?.reward.reward ?? null,
-      record: r.record,
+      wallSec: r.summary?.reward.wallSec ?? null,
+      reward: r.summary?.reward.reward ?? null,
+      record: r.summary,
       phase,
     }));
     let updates: ReportUpdate[] = [];
@@ -162,7 +165,7 @@ function readDatabase(dir: string, notes: string[], phase: ReportRollout["phase"
     }
     return { meta, rollouts, updates, t0 };
   } finally {
-    store.close();
+    if (open === undefined) store.close();
   }
 }
 
@@ -224,8 +227,11 @@ function runFacts(
   return { executors: fallback, testFeedback: "none", split: null, policy: null };
 }
 
-/** Reads one run directory (run.sqlite and/or eval.json). */
-export function loadRun(dirIn: string): LoadedRun {
+/**
+ * Reads one run directory (run.sqlite and/or eval.json). A reader that keeps the run's store open (read-only)
+ * passes it, and it stays open.
+ */
+export function loadRun(dirIn: string, store?: RunStore): LoadedRun {
   const dir = resolve(dirIn);
   const notes: string[] = [];
   const hasDb = existsSync(join(dir, "run.sqlite"));
@@ -235,7 +241,7 @@ export function loadRun(dirIn: string): LoadedRun {
   let t0 = 0;
   if (hasDb) {
     try {
-      ({ meta, rollouts, updates, t0 } = readDatabase(dir, notes));
+      ({ meta, rollouts, updates, t0 } = readDatabase(dir, notes, "train", undefined, store));
     } catch (e) {
       notes.push(`run.sqlite could not be read (${e instanceof Error ? e.message : String(e)}); only eval.json is used`);
     }

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative } from "node:path";
 import { z } from "zod";
-import { PromptKind, SampledAction, StoredRolloutRecord, type RolloutRecord } from "../core/rollout.js";
+import { PromptKind, SampledAction, StoredRolloutRecord, summaryOf, type RolloutRecord, type RolloutSummary } from "../core/rollout.js";
 import { UpdateStats } from "../core/update.js";
 import {
   ROLLOUT_PAGE_INDEXES,
@@ -12,6 +12,18 @@ import {
   type RolloutPage,
   type RolloutPageQuery,
 } from "./rollout-page.js";
+import {
+  overviewFromRow,
+  rowsFromColumns,
+  SUMMARY_COLUMNS,
+  SUMMARY_COLUMNS_SELECT,
+  SUMMARY_TABLE,
+  summaryCells,
+  SummaryRow,
+  type RolloutOverview,
+} from "./summary-row.js";
+
+export type { RolloutOverview };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,7 +43,7 @@ CREATE TABLE IF NOT EXISTS rollouts (
   trained_in INTEGER
 );
 CREATE INDEX IF NOT EXISTS rollouts_status ON rollouts(status);
-CREATE TABLE IF NOT EXISTS updates (
+${SUMMARY_TABLE}CREATE TABLE IF NOT EXISTS updates (
   version INTEGER PRIMARY KEY,
   created_at REAL NOT NULL,
   stats_json TEXT NOT NULL,
@@ -88,6 +100,21 @@ const RawUpdate = z.object({ version: z.number(), created_at: z.number(), stats_
 const MetaRow = z.object({ value: z.string() });
 const Count = z.object({ n: z.number() });
 
+/** A stored rollout as overviews read it. */
+function overviewOf(r: Omit<StoredRollout, "action">): RolloutOverview {
+  return {
+    id: r.id,
+    taskId: r.taskId,
+    kind: r.kind,
+    parentId: r.parentId,
+    policyVersion: r.policyVersion,
+    summary: r.record === null ? null : summaryOf(r.record),
+    problem: r.problem,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+}
+
 /** A JSON text read with a schema: the value, or why it could not be read. */
 export function parseJson<S extends z.ZodType>(schema: S, text: string): { ok: true; value: z.output<S> } | { ok: false; error: string } {
   let raw: unknown;
@@ -113,6 +140,7 @@ export class StoreReadError extends Error {}
  */
 export class RunStore {
   private readonly db: Database.Database;
+  private updatesRead: { version: number; updates: StoredUpdate[] } | null = null;
 
   private constructor(
     readonly runDir: string,
@@ -128,6 +156,7 @@ export class RunStore {
       this.db.pragma("synchronous = NORMAL");
       this.db.exec(SCHEMA);
       this.db.exec(ROLLOUT_PAGE_INDEXES);
+      this.completeSummaries();
     }
   }
 
@@ -175,22 +204,38 @@ export class RunStore {
   }
 
   startRollout(r: { taskId: string; kind: PromptKind; parentId: number | null; action: SampledAction; startedAt: number }): number {
-    const info = this.db
-      .prepare(
-        "INSERT INTO rollouts(task_id, kind, parent_id, policy_version, status, action_json, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)",
-      )
-      .run(r.taskId, r.kind, r.parentId, r.action.policyVersion, JSON.stringify(r.action), r.startedAt);
-    return Number(info.lastInsertRowid);
+    const tx = this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          "INSERT INTO rollouts(task_id, kind, parent_id, policy_version, status, action_json, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)",
+        )
+        .run(r.taskId, r.kind, r.parentId, r.action.policyVersion, JSON.stringify(r.action), r.startedAt);
+      const id = Number(info.lastInsertRowid);
+      this.db
+        .prepare("INSERT INTO rollout_summaries(id, task_id, kind, parent_id, policy_version, started_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(id, r.taskId, r.kind, r.parentId, r.action.policyVersion, r.startedAt);
+      return id;
+    });
+    return tx();
   }
 
   /** Marks a running rollout finished. Returns false if it was not running (already finished: never count twice). */
   finishRollout(id: number, record: RolloutRecord, finishedAt: number): boolean {
-    const info = this.db
-      .prepare(
-        "UPDATE rollouts SET status = 'finished', reward = ?, outcome_json = ?, wall_sec = ?, finished_at = ? WHERE id = ? AND status = 'running'",
-      )
-      .run(record.reward.reward, JSON.stringify(record), record.reward.wallSec, finishedAt, id);
-    return info.changes === 1;
+    const tx = this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          "UPDATE rollouts SET status = 'finished', reward = ?, outcome_json = ?, wall_sec = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+        )
+        .run(record.reward.reward, JSON.stringify(record), record.reward.wallSec, finishedAt, id);
+      if (info.changes !== 1) return false;
+      this.db
+        .prepare(
+          `UPDATE rollout_summaries SET finished_at = ?, problem = NULL, ${SUMMARY_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
+        )
+        .run(finishedAt, ...summaryCells(summaryOf(record)), id);
+      return true;
+    });
+    return tx();
   }
 
   /** Records an update and marks its rollouts trained, atomically. */
@@ -230,6 +275,80 @@ export class RunStore {
         const { action: _action, ...rest } = this.toRollout(r, false);
         return rest;
       });
+  }
+
+  /**
+   * Every rollout as overviews read it (no action, the record's summary only), from the summaries the writer keeps:
+   * what a run of tens of thousands of rollouts needs for its curves and tables, read in a few milliseconds. A
+   * store whose summaries are missing or incomplete (written before they existed; this connection may not write)
+   * is read from its full records instead, with the same result.
+   */
+  rolloutOverviews(): RolloutOverview[] {
+    // One read transaction: the completeness check and the rows see the same snapshot of a store being written.
+    const read = this.db.transaction((): RolloutOverview[] => {
+      if (!this.summariesComplete()) return this.overviewsFromRecords();
+      const columns = z.string().parse(this.db.prepare(SUMMARY_COLUMNS_SELECT).pluck().get());
+      const rows = rowsFromColumns(columns);
+      if (rows !== null) return rows.map((get) => overviewFromRow(get) ?? this.overviewFromRecord(get("id")));
+      // Something does not fit its column: read row by row, and let the rows that do not read give way to their records.
+      return this.db
+        .prepare("SELECT * FROM rollout_summaries ORDER BY id")
+        .all()
+        .map((raw) => {
+          const parsed = SummaryRow.safeParse(raw);
+          return (parsed.success ? overviewFromRow((k) => parsed.data[k]) : undefined) ?? this.overviewFromRecord(raw);
+        });
+    });
+    return read();
+  }
+
+  /** The overview of one rollout from its full record, for a summary row that does not read. */
+  private overviewFromRecord(idOrRow: unknown): RolloutOverview {
+    const id = z.union([z.number(), z.object({ id: z.number() }).transform((r) => r.id)]).parse(idOrRow);
+    const row = this.db
+      .prepare(
+        "SELECT id, task_id, kind, parent_id, policy_version, status, '{}' AS action_json, reward, outcome_json, wall_sec, started_at, finished_at, trained_in FROM rollouts WHERE id = ?",
+      )
+      .get(id);
+    if (row === undefined) throw new StoreReadError(`${this.runDir}/run.sqlite: rollout ${id} has a summary but no row`);
+    return overviewOf(this.toRollout(row, false));
+  }
+
+  /** The overviews computed from the full records (stores without complete summaries). */
+  private overviewsFromRecords(): RolloutOverview[] {
+    return this.rolloutOutcomes().map(overviewOf);
+  }
+
+  /** Whether every rollout has its summary row (counts come from indexes, without reading a row). */
+  private summariesComplete(): boolean {
+    const table = this.db.prepare("SELECT 1 AS n FROM sqlite_master WHERE type = 'table' AND name = 'rollout_summaries'").get();
+    if (table === undefined) return false;
+    const rows = Count.parse(this.db.prepare("SELECT COUNT(*) AS n FROM rollouts").get()).n;
+    return rows === Count.parse(this.db.prepare("SELECT COUNT(*) AS n FROM rollout_summaries").get()).n;
+  }
+
+  /**
+   * Writes the summaries a store lacks (one made before they existed, reopened for writing), from the full
+   * records, in one transaction. A store with every summary costs two counts.
+   */
+  private completeSummaries(): void {
+    if (this.summariesComplete()) return;
+    const tx = this.db.transaction(() => {
+      const columns = ["id", "task_id", "kind", "parent_id", "policy_version", "started_at", "finished_at", "problem", ...SUMMARY_COLUMNS];
+      const insert = this.db.prepare(`INSERT INTO rollout_summaries(${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+      const unset = SUMMARY_COLUMNS.map(() => null);
+      const missing = this.db
+        .prepare(
+          "SELECT id, task_id, kind, parent_id, policy_version, status, '{}' AS action_json, reward, outcome_json, wall_sec, started_at, finished_at, trained_in FROM rollouts WHERE id NOT IN (SELECT id FROM rollout_summaries) ORDER BY id",
+        )
+        .all();
+      for (const raw of missing) {
+        const r = this.toRollout(raw, false);
+        const cells = r.record === null ? unset : summaryCells(summaryOf(r.record));
+        insert.run(r.id, r.taskId, r.kind, r.parentId, r.policyVersion, r.startedAt, r.finishedAt, r.problem, ...cells);
+      }
+    });
+    tx();
   }
 
   /** One rollout, or undefined. */
@@ -278,6 +397,16 @@ export class RunStore {
   }
 
   updates(): StoredUpdate[] {
+    // A read-only connection never commits, so its data_version moves exactly when a writer changed the store: the
+    // updates read last are still the store's until then (readers of a live run ask on every poll).
+    const version = this.readonly ? this.changeCounter() : null;
+    if (version !== null && this.updatesRead?.version === version) return [...this.updatesRead.updates];
+    const updates = this.readUpdates();
+    if (version !== null) this.updatesRead = { version, updates };
+    return [...updates];
+  }
+
+  private readUpdates(): StoredUpdate[] {
     return this.db
       .prepare("SELECT * FROM updates ORDER BY version")
       .all()

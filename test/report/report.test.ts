@@ -142,6 +142,9 @@ describe("reading damaged or partial runs", () => {
     writeRun(dir, { method: "rl", rollouts: rollouts(1, 6, 1) });
     const db = new Database(join(dir, "run.sqlite"));
     db.prepare('UPDATE rollouts SET outcome_json = \'{"reward": "high"}\' WHERE id = 2').run();
+    // Reports read the summary the store keeps beside each record; a summary that does not read gives way to the
+    // record, which does not read either.
+    db.prepare("UPDATE rollout_summaries SET reward = 'high' WHERE id = 2").run();
     db.close();
     writeFileSync(join(dir, "eval.json"), JSON.stringify({ kind: "eval", method: "rl" }));
     const run = loadRun(dir);
