@@ -3,7 +3,10 @@
  * RunStore API (rows the size of real ones: a ~10 KB program with sampled tokens, a full record), then, in
  * headless Chromium against a freshly started `mlerl dashboard` (its own process; nothing cached), the time from opening a run's page to its
  * first screen drawn (header, curves, best-so-far), and the same for its rollouts table. The target: under 1 s
- * for 10,000 rollouts. Prints the times side by side and their ratios.
+ * for 10,000 rollouts. Each time is measured twice: as the driver sees it (from asking the browser to open the
+ * URL until it has found the element, its own polling and round trips included), and in the page (from the
+ * navigation's start to the frame after the element was put in, by a MutationObserver installed before the
+ * page's own script runs). Prints the times side by side and their ratios.
  *
  * Usage: scripts/bench.sh dashboard-first-screen   (needs Chromium: bash scripts/setup.sh --tests installs it)
  */
@@ -192,7 +195,7 @@ async function main(): Promise<void> {
   }
   const root = mkdtempSync(join(tmpdir(), "mlerl-bench-dashboard-"));
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
-  const results: { n: number; run: number; table: number; warm: number }[] = [];
+  const results: { n: number; run: { driver: number; page: number }; table: { driver: number; page: number }; warm: number }[] = [];
   try {
     for (const n of SIZES) {
       const dir = join(root, `run-${n}`);
@@ -200,15 +203,29 @@ async function main(): Promise<void> {
       writeSynthetic(dir, n);
       console.error(`[bench] wrote ${n} rollouts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const id = idOf(dir);
-      const time = async (hash: string, selector: string): Promise<number> => {
+      const time = async (hash: string, selector: string): Promise<{ driver: number; page: number }> => {
         // A fresh server each time: nothing of the run is cached.
         const d = await serve(dir);
         const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        await page.addInitScript((sel: string) => {
+          const w = window as unknown as { firstScreenMs?: number };
+          const seen = new MutationObserver(() => {
+            if (!document.querySelector(sel)) return;
+            seen.disconnect();
+            // The frame after the one the element went into: it has been drawn.
+            requestAnimationFrame(() => requestAnimationFrame(() => (w.firstScreenMs = performance.now())));
+          });
+          seen.observe(document, { subtree: true, childList: true });
+        }, selector);
         try {
           const start = performance.now();
           await page.goto(`${d.url}${hash}`);
           await page.waitForSelector(selector, { timeout: 60_000 });
           const cold = performance.now() - start;
+          const inPage = await page.waitForFunction(() => (window as unknown as { firstScreenMs?: number }).firstScreenMs, undefined, {
+            timeout: 60_000,
+          });
+          const drawn = Number(await inPage.jsonValue());
           if (process.env.BENCH_DEBUG)
             console.error(
               hash,
@@ -222,7 +239,7 @@ async function main(): Promise<void> {
                 ]),
               ),
             );
-          return cold;
+          return { driver: cold, page: drawn };
         } finally {
           await page.close();
           await d.close();
@@ -253,16 +270,20 @@ async function main(): Promise<void> {
   }
   const big = results.find((r) => r.n === 10_000)!;
   const small = results.find((r) => r.n === 1_000)!;
-  console.log("rollouts  run page (cold)  rollouts table (cold)  run page (warm)");
+  const ms = (x: number, w: number) => `${x.toFixed(0).padStart(w)} ms`;
+  console.log(
+    "first screen, cold (fresh server)   run page: driver / in page    rollouts table: driver / in page    run page warm (driver)",
+  );
   for (const r of results)
     console.log(
-      `${String(r.n).padStart(8)}  ${r.run.toFixed(0).padStart(12)} ms  ${r.table.toFixed(0).padStart(17)} ms  ${r.warm.toFixed(0).padStart(12)} ms`,
+      `${String(r.n).padStart(8)} rollouts              ${ms(r.run.driver, 8)} / ${ms(r.run.page, 6)}    ${ms(r.table.driver, 14)} / ${ms(r.table.page, 6)}    ${ms(r.warm, 10)}`,
     );
   console.log(
-    `ratio 10,000 / 1,000 rollouts: run page ${(big.run / small.run).toFixed(2)}×, table ${(big.table / small.table).toFixed(2)}×`,
+    `ratio 10,000 / 1,000 rollouts (in page): run page ${(big.run.page / small.run.page).toFixed(2)}×, table ${(big.table.page / small.table.page).toFixed(2)}×`,
   );
+  const over = (x: number) => (x < TARGET_MS ? "under" : "OVER");
   console.log(
-    `10,000 rollouts, first screen / 1 s target: run page ${(big.run / TARGET_MS).toFixed(2)}, table ${(big.table / TARGET_MS).toFixed(2)} (${big.run < TARGET_MS && big.table < TARGET_MS ? "under" : "OVER"} the target)`,
+    `10,000 rollouts, first screen / 1 s target: run page ${(big.run.driver / TARGET_MS).toFixed(2)} driver (${over(big.run.driver)}), ${(big.run.page / TARGET_MS).toFixed(2)} in page (${over(big.run.page)}); table ${(big.table.driver / TARGET_MS).toFixed(2)} / ${(big.table.page / TARGET_MS).toFixed(2)}`,
   );
 }
 
