@@ -208,8 +208,11 @@ describe("the dashboard in a real browser", { timeout: 900_000 }, () => {
     );
     const s = RunStore.openReadonly(dir);
     assert.equal(parentProgram, s.rollout(rollout.parentId!)!.action.code);
-    const nodes = s.rollouts().filter((x) => x.record?.search !== undefined);
     s.close();
+    // The search nodes are the baseline's (the improve rollout above may be the training run's).
+    const search = RunStore.openReadonly(aideDir);
+    const nodes = search.rollouts().filter((x) => x.record?.search !== undefined);
+    search.close();
 
     const aideId = idOf(aideDir);
     await page.goto(`${dashboard.url}#/run/${aideId}/tree`);
